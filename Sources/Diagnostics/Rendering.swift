@@ -1,0 +1,118 @@
+/// The text of one spec file, kept so that diagnostics can quote the offending line.
+public struct SourceText: Sendable {
+    public let name: String
+    public let lines: [Substring]
+
+    public init(name: String, text: String) {
+        self.name = name
+        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
+    /// Line `n` (1-based) without its line terminator, or nil when out of range.
+    public func line(_ n: Int) -> Substring? {
+        guard n >= 1, n <= lines.count else { return nil }
+        let l = lines[n - 1]
+        return l.hasSuffix("\r") ? l.dropLast() : l
+    }
+}
+
+public enum DiagnosticFormat: String, CaseIterable, Sendable {
+    case text, json, github
+}
+
+public enum DiagnosticRenderer {
+    /// Compiler style: `file:line:col: severity: message [rule]`, the source line with a caret
+    /// under the offending token, notes pointing at related places, and a hint.
+    public static func text(_ d: Diagnostic, source: SourceText?) -> String {
+        var out = "\(d.location): \(d.severity.rawValue): \(d.message) [\(d.rule)]\n"
+        if let line = source?.line(d.location.line) {
+            let number = String(d.location.line)
+            let gutter = String(repeating: " ", count: max(0, 5 - number.count)) + number
+            let blank = String(repeating: " ", count: gutter.count)
+            out += "\(gutter) | \(line)\n"
+            out += "\(blank) | \(caret(under: line, column: d.location.column, length: d.location.length))\n"
+        }
+        if let hint = d.hint {
+            out += "      = hint: \(hint)\n"
+        }
+        for note in d.notes {
+            out += "\(note.location): note: \(note.message)\n"
+        }
+        return out
+    }
+
+    /// `^~~~` under columns `column ..< column+length` of `line`, keeping tabs so that the caret
+    /// lines up in a terminal whatever the tab width; the underline stops at the end of the line.
+    static func caret(under line: Substring, column: Int, length: Int) -> String {
+        let scalars = Array(line.unicodeScalars)
+        var pad = ""
+        for i in 0..<max(0, column - 1) {
+            pad += (i < scalars.count && scalars[i] == "\t") ? "\t" : " "
+        }
+        let available = max(1, scalars.count - (column - 1))
+        let width = max(1, min(length, available))
+        return pad + "^" + String(repeating: "~", count: width - 1)
+    }
+
+    /// One JSON object per diagnostic, all in one array.
+    public static func json(_ diagnostics: [Diagnostic]) -> String {
+        if diagnostics.isEmpty { return "[]\n" }
+        let objects = diagnostics.map { d -> String in
+            var fields = [
+                "\"file\":\(jsonString(d.location.file))",
+                "\"line\":\(d.location.line)",
+                "\"column\":\(d.location.column)",
+                "\"severity\":\(jsonString(d.severity.rawValue))",
+                "\"rule\":\(jsonString(d.rule))",
+                "\"message\":\(jsonString(d.message))",
+            ]
+            if let hint = d.hint { fields.append("\"hint\":\(jsonString(hint))") }
+            if !d.notes.isEmpty {
+                let notes = d.notes.map {
+                    "{\"file\":\(jsonString($0.location.file)),\"line\":\($0.location.line),"
+                        + "\"column\":\($0.location.column),\"message\":\(jsonString($0.message))}"
+                }
+                fields.append("\"notes\":[\(notes.joined(separator: ","))]")
+            }
+            return "  {" + fields.joined(separator: ",") + "}"
+        }
+        return "[\n" + objects.joined(separator: ",\n") + "\n]\n"
+    }
+
+    /// GitHub Actions workflow commands: one `::error file=…,line=…,col=…::message` per diagnostic.
+    public static func github(_ d: Diagnostic) -> String {
+        var message = "\(d.message) [\(d.rule)]"
+        if let hint = d.hint { message += "\nhint: \(hint)" }
+        for note in d.notes { message += "\n\(note.location): note: \(note.message)" }
+        let kind = d.severity == .error ? "error" : "warning"
+        return "::\(kind) file=\(escapeProperty(d.location.file)),line=\(d.location.line),"
+            + "col=\(d.location.column),title=\(escapeProperty("nsspec " + d.rule))::\(escapeData(message))\n"
+    }
+
+    public static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20:
+                let hex = String(u.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+
+    // The escaping of GitHub's toolkit (`escapeData`, `escapeProperty` in @actions/core).
+    static func escapeData(_ s: String) -> String {
+        s.replacing("%", with: "%25").replacing("\r", with: "%0D").replacing("\n", with: "%0A")
+    }
+
+    static func escapeProperty(_ s: String) -> String {
+        escapeData(s).replacing(":", with: "%3A").replacing(",", with: "%2C")
+    }
+}

@@ -1,0 +1,272 @@
+import Diagnostics
+
+/// Located YAML nodes -> `Spec`, strictly: unknown keys, wrong types and ambiguous scalars are
+/// diagnosed, never guessed at. Cross-field rules are not checked here (see the Validation module).
+public enum SpecDecoder {
+    public static let topLevelKeys = [
+        "version", "name", "namespaces", "hostname", "domainname", "uidMap", "gidMap", "setgroups",
+        "root", "readonlyRoot", "mounts", "network", "process",
+    ]
+
+    public static func decode(_ root: YAMLNode, file: String) -> (Spec?, [Diagnostic]) {
+        var d = Decoder()
+        guard let top = d.object(root, "spec", allowed: topLevelKeys, what: "the spec") else {
+            return (nil, [.error(
+                "wrong-type", "a spec must be a mapping of keys (version, namespaces, …), found \(root.found)",
+                at: root.location)])
+        }
+        var spec = Spec(file: file, location: top.location)
+        if top["version"] == nil {
+            d.diagnostics.append(.error(
+                "missing-field", "the spec needs 'version'", at: top.location, hint: "add `version: 1` at the top"))
+        }
+        spec.version = d.integer(top["version"], "version", range: 0...UInt64(Int32.max), expected: "the integer 1")
+            .map { Located(Int($0.value), at: $0.location) }
+        if let v = spec.version, v.value != 1 {
+            d.diagnostics.append(.error(
+                "unsupported-version", "spec version \(v.value) is not supported; this nsspec reads version 1",
+                at: v.location))
+        }
+        spec.name = d.string(top["name"], "name")
+        for e in top.entries { spec.keys[e.key.text] = e.key.location }
+        spec.namespaces = d.namespaces(top["namespaces"])
+        spec.hostname = d.string(top["hostname"], "hostname")
+        spec.domainname = d.string(top["domainname"], "domainname")
+        spec.uidMap = d.idMap(top["uidMap"], "uidMap")
+        spec.gidMap = d.idMap(top["gidMap"], "gidMap")
+        spec.setgroups = d.word(top["setgroups"], "setgroups", SetgroupsPolicy.self)
+        spec.root = d.root(top["root"])
+        spec.readonlyRoot = d.bool(top["readonlyRoot"], "readonlyRoot")
+        spec.mounts = d.mounts(top["mounts"])
+        spec.network = d.network(top["network"])
+        spec.process = d.process(top["process"])
+        return (spec, d.diagnostics)
+    }
+}
+
+extension Decoder {
+    mutating func namespaces(_ node: YAMLNode?) -> [NamespaceEntry] {
+        guard let items = list(node, "namespaces") else { return [] }
+        var out: [NamespaceEntry] = []
+        for item in items {
+            if case .mapping = item {
+                guard let o = object(item, "namespaces", allowed: ["type", "path"], what: "a namespace entry") else { continue }
+                require(["type"], in: o, what: "a namespace entry")
+                guard let kind = word(o["type"], "type", NamespaceKind.self) else { continue }
+                let path = string(o["path"], "path")
+                out.append(NamespaceEntry(kind: kind.value, path: path, location: o.location))
+            } else if let kind = word(item, "namespaces", NamespaceKind.self) {
+                out.append(NamespaceEntry(kind: kind.value, path: nil, location: kind.location))
+            }
+        }
+        return out
+    }
+
+    mutating func idMap(_ node: YAMLNode?, _ key: String) -> Located<[IDMapEntry]>? {
+        guard let node, let items = list(node, key) else { return nil }
+        var out: [IDMapEntry] = []
+        for item in items {
+            guard let o = object(item, key, allowed: ["inside", "outside", "count"], what: "an \(key) entry") else { continue }
+            require(["inside", "outside", "count"], in: o, what: "an \(key) entry")
+            let inside = id(o["inside"], "inside")
+            let outside = idOutside(o["outside"])
+            let count = integer(o["count"], "count", range: 1...4_294_967_295, expected: "a count from 1 to 4294967295")
+                .map { Located(UInt32($0.value), at: $0.location) }
+            if let inside, let outside, let count {
+                out.append(IDMapEntry(inside: inside, outside: outside, count: count, location: o.location))
+            }
+        }
+        return Located(out, at: node.location)
+    }
+
+    mutating func idOutside(_ node: YAMLNode?) -> Located<IDMapEntry.Outside>? {
+        guard let node else { return nil }
+        if case .scalar(let s) = node, ScalarKind(s) == .string {
+            switch s.text {
+            case "self": return Located(.caller, at: s.location)
+            case "subordinate": return Located(.subordinate, at: s.location)
+            default:
+                diagnostics.append(.error(
+                    "unknown-value",
+                    "'\(s.text)' is not a valid 'outside'" + Suggestion.didYouMean(s.text, in: ["self", "subordinate"]),
+                    at: s.location, hint: "expected an id, 'self' or 'subordinate'"))
+                return nil
+            }
+        }
+        return id(node, "outside").map { Located(.id($0.value), at: $0.location) }
+    }
+
+    mutating func root(_ node: YAMLNode?) -> Located<Root>? {
+        guard let node else { return nil }
+        if case .mapping = node {
+            guard let o = object(node, "root", allowed: ["path", "readonly"], what: "root") else { return nil }
+            require(["path"], in: o, what: "a root directory")
+            guard let path = string(o["path"], "path") else { return nil }
+            return Located(.directory(path: path, readonly: bool(o["readonly"], "readonly")), at: node.location)
+        }
+        guard case .scalar(let s) = node, ScalarKind(s) == .string else {
+            wrongType(node, "root", expected: "'host', 'tmpfs' or a mapping with 'path'")
+            return nil
+        }
+        switch s.text {
+        case "host": return Located(.host, at: s.location)
+        case "tmpfs": return Located(.tmpfs, at: s.location)
+        default:
+            diagnostics.append(.error(
+                "unknown-value", "'\(s.text)' is not a valid 'root'" + Suggestion.didYouMean(s.text, in: ["host", "tmpfs"]),
+                at: s.location, hint: "expected 'host', 'tmpfs', or {path: DIR} to use a directory as the root"))
+            return nil
+        }
+    }
+
+    static let allMountKeys: [String] = {
+        var keys = ["type"]
+        for t in MountType.allCases { for k in t.keys where !keys.contains(k) { keys.append(k) } }
+        return keys
+    }()
+
+    mutating func mounts(_ node: YAMLNode?) -> Located<[Mount]>? {
+        guard let node, let items = list(node, "mounts") else { return nil }
+        var out: [Mount] = []
+        for item in items {
+            guard case .mapping(let entries, let location) = item else {
+                wrongType(item, "mounts", expected: "a mapping with 'type' (a mount entry)")
+                continue
+            }
+            let typeNode = entries.first { $0.key.text == "type" }?.value
+            guard let typeNode else {
+                _ = object(item, "mounts", allowed: Self.allMountKeys, what: "a mount")
+                diagnostics.append(.error(
+                    "missing-field", "a mount needs 'type'", at: location,
+                    hint: "one of \(MountType.allCases.map(\.rawValue).joined(separator: ", "))"))
+                continue
+            }
+            guard let type = word(typeNode, "type", MountType.self)?.value else {
+                _ = object(item, "mounts", allowed: Self.allMountKeys, what: "a mount")
+                continue
+            }
+            let allowed = ["type"] + type.keys
+            guard let o = object(item, "mounts", allowed: allowed, what: "a \(type.rawValue) mount", explainUnknown: { key in
+                guard Self.allMountKeys.contains(key) else { return nil }
+                let users = MountType.allCases.filter { $0.keys.contains(key) }.map(\.rawValue)
+                return "'\(key)' does not apply to a \(type.rawValue) mount (only to \(users.joined(separator: ", ")))"
+            }) else { continue }
+            require(type.requiredKeys, in: o, what: "a \(type.rawValue) mount")
+            var m = Mount(type: type, location: o.location)
+            m.target = string(o["target"], "target")
+            m.source = string(o["source"], "source")
+            m.readonly = bool(o["readonly"], "readonly")
+            m.optional = bool(o["optional"], "optional")
+            m.recursive = bool(o["recursive"], "recursive")
+            m.nosuid = bool(o["nosuid"], "nosuid")
+            m.nodev = bool(o["nodev"], "nodev")
+            m.noexec = bool(o["noexec"], "noexec")
+            m.propagation = word(o["propagation"], "propagation", Propagation.self)
+            m.size = size(o["size"], "size", percent: true)
+            m.mode = mode(o["mode"], "mode")
+            m.content = string(o["content"], "content")
+            m.link = string(o["link"], "link")
+            out.append(m)
+        }
+        return Located(out, at: node.location)
+    }
+
+    mutating func network(_ node: YAMLNode?) -> Network? {
+        guard let node, let o = object(node, "network", allowed: ["loopback", "veth"], what: "network") else { return nil }
+        var n = Network(location: o.location)
+        n.loopback = bool(o["loopback"], "loopback")
+        for item in list(o["veth"], "veth") ?? [] {
+            if let v = veth(item) { n.veth.append(v) }
+        }
+        return n
+    }
+
+    mutating func veth(_ node: YAMLNode) -> Veth? {
+        let keys = ["name", "address", "gateway", "routes", "mtu", "mac", "host"]
+        guard let o = object(node, "veth", allowed: keys, what: "a veth") else { return nil }
+        require(["name"], in: o, what: "a veth")
+        var v = Veth(location: o.location)
+        v.name = string(o["name"], "name")
+        v.addresses = cidrs(o["address"], "address")
+        v.gateway = ipAddress(o["gateway"], "gateway")
+        for item in list(o["routes"], "routes") ?? [] {
+            guard let r = object(item, "routes", allowed: ["to", "via"], what: "a route") else { continue }
+            require(["to"], in: r, what: "a route")
+            v.routes.append(Route(location: r.location, to: cidr(r["to"], "to"), via: ipAddress(r["via"], "via")))
+        }
+        v.mtu = integer(o["mtu"], "mtu", range: 68...65535, expected: "an MTU from 68 to 65535")
+            .map { Located(Int($0.value), at: $0.location) }
+        if let s = string(o["mac"], "mac") {
+            switch MACAddress.parse(s.value) {
+            case .success(let mac): v.mac = Located(mac, at: s.location)
+            case .failure(let e): diagnostics.append(.error("invalid-mac", e.message, at: s.location))
+            }
+        }
+        if let h = o["host"], let ho = object(h, "host", allowed: ["name", "address"], what: "a veth host side") {
+            require(["name"], in: ho, what: "a veth host side")
+            v.host = VethHost(location: ho.location, name: string(ho["name"], "name"), addresses: cidrs(ho["address"], "address"))
+        }
+        return v
+    }
+
+    mutating func cidrs(_ node: YAMLNode?, _ key: String) -> [Located<CIDR>] {
+        oneOrMany(node).compactMap { cidr($0, key) }
+    }
+
+    mutating func cidr(_ node: YAMLNode?, _ key: String) -> Located<CIDR>? {
+        guard let s = string(node, key) else { return nil }
+        switch CIDR.parse(s.value) {
+        case .success(let c): return Located(c, at: s.location)
+        case .failure(let e):
+            diagnostics.append(.error("invalid-address", e.message, at: s.location))
+            return nil
+        }
+    }
+
+    mutating func ipAddress(_ node: YAMLNode?, _ key: String) -> Located<IPAddress>? {
+        guard let s = string(node, key) else { return nil }
+        if s.value.contains("/") {
+            diagnostics.append(.error(
+                "invalid-address", "'\(key)' is a single address without a prefix length, found '\(s.value)'",
+                at: s.location))
+            return nil
+        }
+        switch IPAddress.parse(s.value) {
+        case .success(let a): return Located(a, at: s.location)
+        case .failure(let e):
+            diagnostics.append(.error("invalid-address", e.message, at: s.location))
+            return nil
+        }
+    }
+
+    static let processKeys = [
+        "args", "cwd", "env", "passEnv", "uid", "gid", "groups", "capabilities", "noNewPrivileges",
+        "rlimits", "init", "dieWithParent",
+    ]
+
+    mutating func process(_ node: YAMLNode?) -> Process? {
+        guard let node, let o = object(node, "process", allowed: Self.processKeys, what: "process") else { return nil }
+        var p = Process(location: o.location)
+        if let argsNode = o["args"], let items = list(argsNode, "args") {
+            p.args = Located(items.compactMap { string($0, "args") }, at: argsNode.location)
+        }
+        p.cwd = string(o["cwd"], "cwd")
+        if let env = entries(o["env"], "env") {
+            for e in env {
+                if let value = string(e.value, e.key.text) {
+                    p.env.append((Located(e.key.text, at: e.key.location), value))
+                }
+            }
+        }
+        p.passEnv = (list(o["passEnv"], "passEnv") ?? []).compactMap { string($0, "passEnv") }
+        p.uid = id(o["uid"], "uid")
+        p.gid = id(o["gid"], "gid")
+        p.groups = (list(o["groups"], "groups") ?? []).compactMap { id($0, "groups") }
+        p.capabilities = (list(o["capabilities"], "capabilities") ?? []).compactMap { string($0, "capabilities") }
+        p.noNewPrivileges = bool(o["noNewPrivileges"], "noNewPrivileges")
+        p.rlimits = rlimits(o["rlimits"])
+        p.initProcess = bool(o["init"], "init")
+        p.dieWithParent = bool(o["dieWithParent"], "dieWithParent")
+        return p
+    }
+}

@@ -1,0 +1,386 @@
+import CYAML
+import Diagnostics
+
+/// Reads one YAML document through libyaml's event API into located nodes, rejecting what a spec
+/// must not contain: duplicate keys, anchors, aliases, merge keys, tags, more than one document,
+/// NUL in strings, invalid UTF-8, and input over the size, depth and width limits.
+public enum YAMLReader {
+    public struct Result: Sendable {
+        /// The document's root, or nil when nothing usable was read.
+        public var root: YAMLNode?
+        public var diagnostics: [Diagnostic]
+    }
+
+    public static func read(_ bytes: [UInt8], file: String, totalSize: Int? = nil, limits: YAMLLimits = YAMLLimits())
+        -> Result
+    {
+        var reader = EventReader(file: file, bytes: bytes, totalSize: totalSize ?? bytes.count, limits: limits)
+        reader.run()
+        return Result(root: reader.root, diagnostics: reader.diagnostics)
+    }
+}
+
+/// Thrown inside the reader to stop at a limit or at libyaml's own error.
+private struct StopReading: Error {}
+
+private final class Frame {
+    let isMapping: Bool
+    let location: SourceLocation
+    var items: [YAMLNode] = []
+    var entries: [YAMLEntry] = []
+    var seenKeys: [String: SourceLocation] = [:]
+    var awaitingValue = false
+    var pendingKey: YAMLScalar?
+    var count = 0
+
+    init(isMapping: Bool, location: SourceLocation) {
+        self.isMapping = isMapping
+        self.location = location
+    }
+}
+
+private struct EventReader {
+    let file: String
+    let bytes: [UInt8]
+    let totalSize: Int
+    let limits: YAMLLimits
+    var root: YAMLNode?
+    var diagnostics: [Diagnostic] = []
+    private var stack: [Frame] = []
+    private var documents = 0
+
+    init(file: String, bytes: [UInt8], totalSize: Int, limits: YAMLLimits) {
+        self.file = file
+        self.bytes = bytes
+        self.totalSize = totalSize
+        self.limits = limits
+    }
+
+    mutating func run() {
+        do {
+            try checkSizeAndEncoding()
+            try parse()
+        } catch {
+            root = nil
+            return
+        }
+        if let r = root, case .scalar(let s) = r, s.isPlain, ["", "~", "null", "Null", "NULL"].contains(s.text) {
+            root = nil
+        }
+        if root == nil && !diagnostics.hasErrors {
+            diagnostics.append(.error(
+                "empty-document", "the spec is empty", at: SourceLocation(file: file, line: 1, column: 1),
+                hint: "a spec needs at least `version: 1`"))
+        }
+    }
+
+    // MARK: - before libyaml
+
+    private mutating func checkSizeAndEncoding() throws(StopReading) {
+        if totalSize > limits.maxFileBytes {
+            let mib = Double(totalSize) / 1_048_576
+            let shown = (mib * 10).rounded(.down) / 10
+            try fatal(.error(
+                "file-too-large",
+                "the file is \(shown) MiB (\(totalSize) bytes); a spec may be at most \(limits.maxFileBytes) bytes (1 MiB)",
+                at: SourceLocation(file: file, line: 1, column: 1)))
+        }
+        if let bad = firstInvalidUTF8(bytes) {
+            let hex = String(bytes[bad], radix: 16, uppercase: true)
+            try fatal(.error(
+                "invalid-utf8", "invalid UTF-8: byte 0x\(hex.count == 1 ? "0" + hex : hex) cannot appear here",
+                at: location(ofByte: bad), hint: "specs are read as UTF-8; re-save the file in UTF-8"))
+        }
+    }
+
+    /// The offset of the first byte that is not part of a well-formed UTF-8 sequence.
+    private func firstInvalidUTF8(_ b: [UInt8]) -> Int? {
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            let (need, low, high): (Int, UInt8, UInt8)
+            switch c {
+            case 0x00...0x7F: i += 1; continue
+            case 0xC2...0xDF: (need, low, high) = (1, 0x80, 0xBF)
+            case 0xE0: (need, low, high) = (2, 0xA0, 0xBF)
+            case 0xE1...0xEC, 0xEE...0xEF: (need, low, high) = (2, 0x80, 0xBF)
+            case 0xED: (need, low, high) = (2, 0x80, 0x9F)
+            case 0xF0: (need, low, high) = (3, 0x90, 0xBF)
+            case 0xF1...0xF3: (need, low, high) = (3, 0x80, 0xBF)
+            case 0xF4: (need, low, high) = (3, 0x80, 0x8F)
+            default: return i
+            }
+            guard i + need < b.count, (low...high).contains(b[i + 1]) else { return i }
+            for k in 2..<(need + 1) where !(0x80...0xBF).contains(b[i + k]) { return i }
+            i += need + 1
+        }
+        return nil
+    }
+
+    /// Line and column (in Unicode scalars) of a byte offset, for errors found outside libyaml.
+    private func location(ofByte offset: Int) -> SourceLocation {
+        var line = 1
+        var column = 1
+        for i in 0..<min(offset, bytes.count) {
+            if bytes[i] == 0x0A {
+                line += 1
+                column = 1
+            } else if bytes[i] & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+        return SourceLocation(file: file, line: line, column: column)
+    }
+
+    // MARK: - libyaml events
+
+    private mutating func parse() throws(StopReading) {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else {
+            try fatal(.error("yaml-syntax", "libyaml could not be initialised (out of memory)",
+                             at: SourceLocation(file: file, line: 1, column: 1)))
+        }
+        defer { yaml_parser_delete(&parser) }
+        try bytes.withUnsafeBufferPointer { (buffer) throws(StopReading) in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+            while true {
+                var event = yaml_event_t()
+                guard yaml_parser_parse(&parser, &event) == 1 else {
+                    try fatal(syntaxError(parser))
+                }
+                defer { yaml_event_delete(&event) }
+                if event.type == YAML_STREAM_END_EVENT { return }
+                try handle(event)
+            }
+        }
+    }
+
+    private func mark(_ m: yaml_mark_t, end: yaml_mark_t? = nil) -> SourceLocation {
+        var length = 1
+        if let end, end.line == m.line, end.column > m.column { length = end.column - m.column }
+        return SourceLocation(file: file, line: m.line + 1, column: m.column + 1, length: length)
+    }
+
+    private mutating func handle(_ event: yaml_event_t) throws(StopReading) {
+        let at = mark(event.start_mark, end: event.end_mark)
+        switch event.type {
+        case YAML_DOCUMENT_START_EVENT:
+            documents += 1
+            if documents > 1 {
+                try fatal(.error(
+                    "multiple-documents", "a spec file holds one YAML document; a second one starts here",
+                    at: at, hint: "split the documents into separate files"))
+            }
+        case YAML_ALIAS_EVENT:
+            let name = cString(event.data.alias.anchor)
+            try report(.error(
+                "alias", "aliases are not allowed in a spec (*\(name))", at: at,
+                hint: "write the value out where it is used"))
+            try add(.invalid(at))
+        case YAML_SCALAR_EVENT:
+            let s = event.data.scalar
+            try checkAnchorAndTag(anchor: s.anchor, tag: s.tag, at: at)
+            let value = UnsafeBufferPointer(start: s.value, count: s.length)
+            if let nul = value.firstIndex(of: 0) {
+                try report(.error(
+                    "nul-in-string", "this string holds a NUL byte (at character \(nul + 1)), which would cut it short",
+                    at: at, hint: "remove the \\0 escape"))
+                try add(.invalid(at))
+                return
+            }
+            let style: YAMLScalar.Style =
+                switch s.style {
+                case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
+                case YAML_DOUBLE_QUOTED_SCALAR_STYLE: .doubleQuoted
+                case YAML_LITERAL_SCALAR_STYLE: .literal
+                case YAML_FOLDED_SCALAR_STYLE: .folded
+                default: .plain
+                }
+            try add(.scalar(YAMLScalar(text: String(decoding: value, as: UTF8.self), style: style, location: at)))
+        case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+            let isMapping = event.type == YAML_MAPPING_START_EVENT
+            if isMapping {
+                try checkAnchorAndTag(anchor: event.data.mapping_start.anchor, tag: event.data.mapping_start.tag, at: at)
+            } else {
+                try checkAnchorAndTag(anchor: event.data.sequence_start.anchor, tag: event.data.sequence_start.tag, at: at)
+            }
+            if stack.count >= limits.maxDepth {
+                try fatal(.error(
+                    "nesting-too-deep", "nesting is deeper than \(limits.maxDepth) levels", at: at,
+                    hint: "a spec never needs more than a few levels; this input is malformed or hostile"))
+            }
+            let start = SourceLocation(file: file, line: at.line, column: at.column)
+            stack.append(Frame(isMapping: isMapping, location: start))
+        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+            let frame = stack.removeLast()
+            try add(frame.isMapping ? .mapping(frame.entries, frame.location) : .sequence(frame.items, frame.location))
+        default:
+            break  // stream start, document end
+        }
+    }
+
+    private mutating func checkAnchorAndTag(
+        anchor: UnsafeMutablePointer<yaml_char_t>?, tag: UnsafeMutablePointer<yaml_char_t>?, at: SourceLocation
+    ) throws(StopReading) {
+        if anchor != nil {
+            try report(.error(
+                "anchor", "anchors are not allowed in a spec (&\(cString(anchor)))", at: at,
+                hint: "write each value out where it is used"))
+        }
+        if tag != nil {
+            try report(.error(
+                "tag", "tags are not allowed in a spec (\(cString(tag)))", at: at,
+                hint: "remove the tag; every field has one fixed type"))
+        }
+    }
+
+    private mutating func add(_ node: YAMLNode) throws(StopReading) {
+        guard let top = stack.last else {
+            root = node
+            return
+        }
+        if top.isMapping && top.awaitingValue {
+            if let key = top.pendingKey { top.entries.append(YAMLEntry(key: key, value: node)) }
+            top.awaitingValue = false
+            top.pendingKey = nil
+            return
+        }
+        top.count += 1
+        if top.count > limits.maxCollectionItems {
+            try fatal(.error(
+                "too-many-items",
+                "this \(top.isMapping ? "mapping" : "list") has more than \(limits.maxCollectionItems) items",
+                at: node.location, notes: [.init("the \(top.isMapping ? "mapping" : "list") starts here", at: top.location)]))
+        }
+        guard top.isMapping else {
+            top.items.append(node)
+            return
+        }
+        top.awaitingValue = true
+        switch node {
+        case .scalar(let key):
+            if key.isPlain && key.text == "<<" {
+                try report(.error(
+                    "merge-key", "merge keys (<<) are not allowed in a spec", at: key.location,
+                    hint: "write the merged fields out in this mapping"))
+            } else if let first = top.seenKeys[key.text] {
+                try report(.error(
+                    "duplicate-key", "duplicate key '\(key.text)'", at: key.location,
+                    notes: [.init("'\(key.text)' is first defined here", at: first)],
+                    hint: "YAML keeps only one of them; remove or rename one"))
+            } else {
+                top.seenKeys[key.text] = key.location
+                top.pendingKey = key
+            }
+        case .invalid:
+            break
+        case .mapping, .sequence:
+            try report(.error(
+                "complex-key", "mapping keys must be plain strings, not a \(node.isMapping ? "mapping" : "list")",
+                at: node.location))
+        }
+    }
+
+    private mutating func report(_ d: Diagnostic) throws(StopReading) {
+        diagnostics.append(d)
+        if diagnostics.count >= limits.maxDiagnostics {
+            try fatal(.error(
+                "too-many-errors", "stopped reading after \(limits.maxDiagnostics) errors", at: d.location))
+        }
+    }
+
+    private mutating func fatal(_ d: Diagnostic) throws(StopReading) -> Never {
+        diagnostics.append(d)
+        throw StopReading()
+    }
+
+    private func cString(_ p: UnsafeMutablePointer<yaml_char_t>?) -> String {
+        guard let p else { return "" }
+        return String(cString: p)
+    }
+
+    // MARK: - libyaml's errors, made readable
+
+    private func syntaxError(_ parser: yaml_parser_t) -> Diagnostic {
+        let problem = parser.problem.map { String(cString: $0) } ?? "unknown error"
+        let context = parser.context.map { String(cString: $0) }
+        if parser.error == YAML_READER_ERROR {
+            // Reader errors carry a byte offset, not a mark.
+            let at = location(ofByte: parser.problem_offset)
+            if problem == "control characters are not allowed" {
+                let hex = String(parser.problem_value, radix: 16, uppercase: true)
+                return .error("yaml-syntax", "control character U+\(String(repeating: "0", count: max(0, 4 - hex.count)))\(hex) is not allowed in YAML", at: at,
+                              hint: "remove it, or write it as an escape inside a double-quoted string")
+            }
+            return .error("yaml-syntax", problem, at: at)
+        }
+        let at = mark(parser.problem_mark)
+        var notes: [Diagnostic.Note] = []
+        let contextAt = mark(parser.context_mark)
+        let opener: String? =
+            switch context {
+            case "while parsing a flow sequence": "'['"
+            case "while parsing a flow mapping": "'{'"
+            case "while scanning a quoted scalar": "the quoted string"
+            case "while parsing a block mapping": "the mapping"
+            case "while parsing a block collection": "the list"
+            default: nil
+            }
+        if let opener, context != nil, contextAt != at {
+            notes.append(.init("\(opener) starts here", at: contextAt))
+        }
+        let text: String
+        var hint: String?
+        switch problem {
+        case "found character that cannot start any token":
+            let ch = character(at: parser.problem_mark)
+            if ch == "\t" {
+                text = "a tab cannot be used for indentation"
+                hint = "indent with spaces"
+            } else {
+                text = "'\(ch)' cannot start a plain value"
+                hint = "quote the value"
+            }
+        case "mapping values are not allowed in this context":
+            text = "unexpected ':' (a plain value cannot contain ': ')"
+            hint = "quote the value, or check the indentation of this line"
+        case "did not find expected key":
+            text = "bad indentation: expected a key at the indentation of the mapping above"
+        case "did not find expected ',' or ']'":
+            text = "unclosed '[': expected ',' or ']'"
+        case "did not find expected ',' or '}'":
+            text = "unclosed '{': expected ',' or '}'"
+        case "did not find expected '-' indicator":
+            text = "bad indentation: expected a list item ('- ') at the indentation of the list above"
+        case "found unexpected end of stream":
+            text = context == "while scanning a quoted scalar" ? "unterminated quoted string" : "unexpected end of file"
+        case "found unknown escape character":
+            text = "unknown escape sequence in a double-quoted string"
+            hint = "write a backslash as \\\\, or use single quotes"
+        case "could not find expected ':'":
+            text = "expected ':' after a key"
+        case "block sequence entries are not allowed in this context":
+            text = "a list item ('- ') is not allowed here"
+            hint = "check the indentation of this line"
+        default:
+            text = problem + (context.map { " (\($0))" } ?? "")
+        }
+        return .error("yaml-syntax", text, at: at, notes: notes, hint: hint)
+    }
+
+    /// The character at a libyaml mark (whose index counts characters, not bytes).
+    private func character(at m: yaml_mark_t) -> String {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let scalars = text.unicodeScalars
+        guard m.index < scalars.count else { return "end of file" }
+        return String(scalars[scalars.index(scalars.startIndex, offsetBy: m.index)])
+    }
+}
+
+extension YAMLNode {
+    var isMapping: Bool {
+        if case .mapping = self { return true }
+        return false
+    }
+}

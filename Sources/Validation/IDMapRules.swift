@@ -1,0 +1,112 @@
+import Diagnostics
+import SpecFormat
+
+/// The kernel's limit on lines in uid_map and gid_map (Linux ≥ 4.15).
+let maxIDMapLines = 340
+
+let idMapRules: [Rule] = [
+    Rule("idmap-too-many", "at most 340 lines per map") { spec, _ in
+        [(spec.uidMap, "uidMap"), (spec.gidMap, "gidMap")].compactMap { map, name in
+            guard let map, map.value.count > maxIDMapLines else { return nil }
+            return .error(
+                "idmap-too-many", "\(name) has \(map.value.count) entries; the kernel accepts at most \(maxIDMapLines)",
+                at: map.location)
+        }
+    },
+    Rule("idmap-wrap", "no range runs past 4294967295") { spec, _ in
+        eachMap(spec).flatMap { entries, name in
+            entries.flatMap { e -> [Diagnostic] in
+                var out: [Diagnostic] = []
+                if UInt64(e.inside.value) + UInt64(e.count.value) > 1 << 32 {
+                    out.append(.error(
+                        "idmap-wrap", "\(name) range inside \(e.inside.value)+\(e.count.value) runs past 4294967295",
+                        at: e.count.location))
+                }
+                if case .id(let o) = e.outside.value, UInt64(o) + UInt64(e.count.value) > 1 << 32 {
+                    out.append(.error(
+                        "idmap-wrap", "\(name) range outside \(o)+\(e.count.value) runs past 4294967295",
+                        at: e.count.location))
+                }
+                return out
+            }
+        }
+    },
+    Rule("idmap-self", "'self' maps exactly one id, once per map") { spec, _ in
+        eachMap(spec).flatMap { entries, name in
+            var out: [Diagnostic] = []
+            var first: [IDMapEntry.Outside: SourceLocation] = [:]
+            for e in entries {
+                if e.outside.value == .caller && e.count.value != 1 {
+                    out.append(.error(
+                        "idmap-self", "'self' is one id (the caller's), so its count must be 1, found \(e.count.value)",
+                        at: e.count.location, hint: "map further ids with 'subordinate'"))
+                }
+                guard e.outside.value == .caller || e.outside.value == .subordinate else { continue }
+                if let at = first[e.outside.value] {
+                    let word = e.outside.value == .caller ? "self" : "subordinate"
+                    out.append(.error(
+                        "idmap-self", "'\(word)' is used twice in \(name)", at: e.outside.location,
+                        notes: [.init("first used here", at: at)],
+                        hint: e.outside.value == .subordinate ? "one 'subordinate' entry takes as many ids from the caller's ranges as its count" : nil))
+                } else {
+                    first[e.outside.value] = e.outside.location
+                }
+            }
+            return out
+        }
+    },
+    Rule("idmap-overlap", "inside ranges, and outside ranges given as ids, do not overlap") { spec, _ in
+        eachMap(spec).flatMap { entries, name in
+            var out: [Diagnostic] = []
+            for (j, b) in entries.enumerated() {
+                for a in entries[..<j] {
+                    if overlaps(a.inside.value, a.count.value, b.inside.value, b.count.value) {
+                        out.append(.error(
+                            "idmap-overlap",
+                            "\(name) inside range \(range(b.inside.value, b.count.value)) overlaps \(range(a.inside.value, a.count.value))",
+                            at: b.inside.location, notes: [.init("the other range is here", at: a.inside.location)]))
+                        break
+                    }
+                }
+                guard case .id(let bo) = b.outside.value else { continue }
+                for a in entries[..<j] {
+                    guard case .id(let ao) = a.outside.value else { continue }
+                    if overlaps(ao, a.count.value, bo, b.count.value) {
+                        out.append(.error(
+                            "idmap-overlap",
+                            "\(name) outside range \(range(bo, b.count.value)) overlaps \(range(ao, a.count.value))",
+                            at: b.outside.location, notes: [.init("the other range is here", at: a.outside.location)]))
+                        break
+                    }
+                }
+            }
+            return out
+        }
+    },
+    Rule("setgroups-allow-unprivileged", "setgroups: allow needs a gid map written with privilege") { spec, _ in
+        guard let sg = spec.setgroups, sg.value == .allow, spec.creates(.user) else { return [] }
+        let gid = spec.gidMap?.value ?? []
+        // Without CAP_SETGID in the parent namespace the kernel takes a direct gid_map write only
+        // after setgroups is denied; a map of nothing but `self` is exactly that direct write.
+        guard gid.allSatisfy({ $0.outside.value == .caller }) else { return [] }
+        return [.error(
+            "setgroups-allow-unprivileged",
+            "setgroups: allow cannot be combined with a gid map of only the caller's own gid",
+            at: sg.location,
+            notes: spec.gidMap.map { [.init("the gid map is here", at: $0.location)] } ?? [],
+            hint: "an unprivileged caller writes that map itself, which the kernel permits only after setgroups is denied; "
+                + "map gids through 'subordinate' (newgidmap) or set setgroups: deny")]
+    },
+]
+
+func eachMap(_ spec: Spec) -> [([IDMapEntry], String)] {
+    [(spec.uidMap?.value ?? [], "uidMap"), (spec.gidMap?.value ?? [], "gidMap")]
+}
+
+func overlaps(_ a: UInt32, _ n: UInt32, _ b: UInt32, _ m: UInt32) -> Bool {
+    UInt64(a) < UInt64(b) + UInt64(m) && UInt64(b) < UInt64(a) + UInt64(n)
+}
+
+func range(_ start: UInt32, _ count: UInt32) -> String {
+    count == 1 ? "\(start)" : "\(start)-\(UInt64(start) + UInt64(count) - 1)"
+}

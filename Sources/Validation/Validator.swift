@@ -1,0 +1,42 @@
+import Diagnostics
+import SpecFormat
+
+public struct ValidationOptions: Sendable {
+    /// The command line supplies the process (`nsspec run spec -- cmd…`), so `process.args` may
+    /// be missing from the spec.
+    public var argsFromCommandLine = false
+
+    public init(argsFromCommandLine: Bool = false) {
+        self.argsFromCommandLine = argsFromCommandLine
+    }
+}
+
+/// One named semantic check. Rules read the decoded spec only — no files, no host state — so that
+/// `validate` gives the same answer on every machine; host checks belong to preflight.
+public struct Rule: Sendable {
+    public let id: String
+    public let summary: String
+    let check: @Sendable (Spec, ValidationOptions) -> [Diagnostic]
+
+    init(_ id: String, _ summary: String, _ check: @escaping @Sendable (Spec, ValidationOptions) -> [Diagnostic]) {
+        self.id = id
+        self.summary = summary
+        self.check = check
+    }
+}
+
+public enum Validator {
+    /// Every rule, run in this order; all run, and their diagnostics are merged and sorted by position.
+    public static let rules: [Rule] = namespaceRules + idMapRules + mountRules + networkRules + processRules
+
+    public static func validate(_ spec: Spec, options: ValidationOptions = ValidationOptions()) -> [Diagnostic] {
+        rules.flatMap { rule in rule.check(spec, options) }
+    }
+}
+
+extension Spec {
+    /// A note pointing at the `namespaces:` key, or at the top of the spec when there is none.
+    func namespacesNote(_ text: String = "namespaces are declared here") -> [Diagnostic.Note] {
+        [.init(text, at: namespacesKey ?? location)]
+    }
+}
