@@ -5,7 +5,7 @@ public struct SourceText: Sendable {
 
     public init(name: String, text: String) {
         self.name = name
-        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        self.lines = text.isEmpty ? [] : text.split(separator: "\n", omittingEmptySubsequences: false)
     }
 
     /// Line `n` (1-based) without its line terminator, or nil when out of range.
@@ -25,12 +25,13 @@ public enum DiagnosticRenderer {
     /// under the offending token, notes pointing at related places, and a hint.
     public static func text(_ d: Diagnostic, source: SourceText?) -> String {
         var out = "\(d.location): \(d.severity.rawValue): \(d.message) [\(d.rule)]\n"
-        if let line = source?.line(d.location.line) {
+        if let full = source?.line(d.location.line) {
+            let (line, column) = window(full, column: d.location.column)
             let number = String(d.location.line)
             let gutter = String(repeating: " ", count: max(0, 5 - number.count)) + number
             let blank = String(repeating: " ", count: gutter.count)
             out += "\(gutter) | \(line)\n"
-            out += "\(blank) | \(caret(under: line, column: d.location.column, length: d.location.length))\n"
+            out += "\(blank) | \(caret(under: line[...], column: column, length: d.location.length))\n"
         }
         if let hint = d.hint {
             out += "      = hint: \(hint)\n"
@@ -39,6 +40,21 @@ public enum DiagnosticRenderer {
             out += "\(note.location): note: \(note.message)\n"
         }
         return out
+    }
+
+    static let snippetWidth = 100
+
+    /// A long line cut to a window around `column`, with `…` where text was left out, and the
+    /// column moved to match.
+    static func window(_ line: Substring, column: Int) -> (String, Int) {
+        let scalars = Array(line.unicodeScalars)
+        guard scalars.count > snippetWidth else { return (String(line), column) }
+        let start = max(0, min(column - 1 - snippetWidth / 3, scalars.count - snippetWidth))
+        let end = min(scalars.count, start + snippetWidth)
+        var text = start > 0 ? "…" : ""
+        text.unicodeScalars.append(contentsOf: scalars[start..<end])
+        if end < scalars.count { text += "…" }
+        return (text, column - start + (start > 0 ? 1 : 0))
     }
 
     /// `^~~~` under columns `column ..< column+length` of `line`, keeping tabs so that the caret

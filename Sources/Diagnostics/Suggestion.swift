@@ -10,7 +10,16 @@ public enum Suggestion {
         }
         guard let best else { return nil }
         let allowed = min(3, max(1, w.count / 3))
-        return best.distance <= allowed ? best.candidate : nil
+        if best.distance <= allowed { return best.candidate }
+        // A shared start of 3 or more letters that covers at least half of the longer word
+        // ("tmp" -> "tmpfs", "denied" -> "deny"), if only one candidate shares the longest one.
+        let prefixes = candidates.map { c -> (String, Int) in
+            let common = zip(w, c.lowercased().unicodeScalars).prefix { $0 == $1 }.count
+            return (c, common * 2 >= max(w.count, c.unicodeScalars.count) ? common : 0)
+        }
+        guard let longest = prefixes.map(\.1).max(), longest >= 3 else { return nil }
+        let winners = prefixes.filter { $0.1 == longest }
+        return winners.count == 1 ? winners[0].0 : nil
     }
 
     /// Optimal string alignment distance: insertions, deletions, substitutions and swaps of

@@ -48,6 +48,8 @@ private struct EventReader {
     var diagnostics: [Diagnostic] = []
     private var stack: [Frame] = []
     private var documents = 0
+    /// Alias name -> (index of its diagnostic, number of uses).
+    private var aliasUses: [String: (Int, Int)] = [:]
 
     init(file: String, bytes: [UInt8], totalSize: Int, limits: YAMLLimits) {
         self.file = file
@@ -173,10 +175,18 @@ private struct EventReader {
                     at: at, hint: "split the documents into separate files"))
             }
         case YAML_ALIAS_EVENT:
+            // Each alias name is reported once, at its first use, with a count: an alias bomb
+            // would otherwise bury the file's other mistakes under identical lines.
             let name = cString(event.data.alias.anchor)
-            try report(.error(
-                "alias", "aliases are not allowed in a spec (*\(name))", at: at,
-                hint: "write the value out where it is used"))
+            if let (index, uses) = aliasUses[name] {
+                aliasUses[name] = (index, uses + 1)
+                diagnostics[index].message = "aliases are not allowed in a spec (*\(name), used \(uses + 1) times)"
+            } else {
+                aliasUses[name] = (diagnostics.count, 1)
+                try report(.error(
+                    "alias", "aliases are not allowed in a spec (*\(name))", at: at,
+                    hint: "write the value out where it is used"))
+            }
             try add(.invalid(at))
         case YAML_SCALAR_EVENT:
             let s = event.data.scalar

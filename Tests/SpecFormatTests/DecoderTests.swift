@@ -1,0 +1,236 @@
+import Diagnostics
+import Testing
+@testable import SpecFormat
+
+@Suite struct DecoderTests {
+    /// A spec with everything in it decodes to exactly what was written.
+    @Test func decodesTheWholeModel() throws {
+        let yaml = """
+            version: 1
+            name: ci-build
+            namespaces: [user, mount, uts, ipc, pid, cgroup, time, {type: net, path: /run/netns/blue}]
+            hostname: ci-build
+            domainname: ci.internal
+            uidMap:
+              - {inside: 0, outside: self, count: 1}
+              - {inside: 1, outside: subordinate, count: 65536}
+            gidMap:
+              - {inside: 0, outside: 100, count: 1}
+            setgroups: deny
+            root: {path: ./rootfs, readonly: true}
+            readonlyRoot: true
+            mounts:
+              - {type: bind, source: /usr, target: /usr, readonly: true, optional: false, recursive: true, nosuid: true, nodev: true, noexec: false, propagation: rslave}
+              - {type: tmpfs, target: /tmp, size: 64Mi, mode: "1777"}
+              - {type: tmpfs, target: /run, size: "50%"}
+              - {type: proc}
+              - {type: sysfs, readonly: true}
+              - {type: dev}
+              - {type: devpts}
+              - {type: mqueue}
+              - {type: dir, target: /home/dev, mode: "0700"}
+              - {type: file, target: /etc/hostname, content: "ci-build\\n", mode: "0644"}
+              - {type: symlink, target: /bin, link: usr/bin}
+            network:
+              loopback: false
+              veth:
+                - name: eth0
+                  address: [10.250.0.2/30, "fd00::2/64"]
+                  gateway: 10.250.0.1
+                  routes: [{to: 10.96.0.0/12, via: 10.250.0.1}, {to: "fd01::/64"}]
+                  mtu: 1400
+                  mac: "02:00:0a:fa:00:02"
+                  host: {name: ci-build0, address: 10.250.0.1/30}
+            process:
+              args: [/bin/sh, -c, make test]
+              cwd: /work
+              env: {PATH: /usr/bin, DEBUG: 1}
+              passEnv: [TERM]
+              uid: 1000
+              gid: 1000
+              groups: [10, 20]
+              capabilities: [CAP_NET_BIND_SERVICE]
+              noNewPrivileges: false
+              rlimits: {nofile: 1024, core: 0, stack: {soft: 8Mi, hard: unlimited}, cpu: unlimited}
+              init: false
+              dieWithParent: false
+            """
+        let loaded = load(yaml)
+        #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
+        let spec = try #require(loaded.spec)
+        #expect(spec.version?.value == 1)
+        #expect(spec.name?.value == "ci-build")
+        #expect(spec.namespaces.map(\.kind) == [.user, .mount, .uts, .ipc, .pid, .cgroup, .time, .net])
+        #expect(spec.namespaces.last?.path?.value == "/run/netns/blue")
+        #expect(spec.creates(.user) && !spec.creates(.net))
+        #expect(spec.hostname?.value == "ci-build")
+        #expect(spec.domainname?.value == "ci.internal")
+        #expect(spec.uidMap?.value.map(\.outside.value) == [.caller, .subordinate])
+        #expect(spec.uidMap?.value.map(\.count.value) == [1, 65536])
+        #expect(spec.gidMap?.value.first?.outside.value == .id(100))
+        #expect(spec.setgroups?.value == .deny)
+        guard case .directory(let path, let ro) = spec.root?.value else { Issue.record("root"); return }
+        #expect(path.value == "./rootfs" && ro?.value == true)
+        #expect(spec.readonlyRoot?.value == true)
+        let mounts = try #require(spec.mounts?.value)
+        #expect(mounts.map(\.type) == [.bind, .tmpfs, .tmpfs, .proc, .sysfs, .dev, .devpts, .mqueue, .dir, .file, .symlink])
+        #expect(mounts.compactMap(\.effectiveTarget?.value) == [
+            "/usr", "/tmp", "/run", "/proc", "/sys", "/dev", "/dev/pts", "/dev/mqueue", "/home/dev", "/etc/hostname", "/bin",
+        ])
+        #expect(mounts[0].propagation?.value == .rslave && mounts[0].nosuid?.value == true && mounts[0].noexec?.value == false)
+        #expect(mounts[1].size?.value == .bytes(64 << 20) && mounts[1].mode?.value == 0o1777)
+        #expect(mounts[2].size?.value == .percent(50))
+        #expect(mounts[8].mode?.value == 0o700)
+        #expect(mounts[9].content?.value == "ci-build\n")
+        #expect(mounts[10].link?.value == "usr/bin")
+        let net = try #require(spec.network)
+        #expect(net.loopback?.value == false)
+        let eth0 = try #require(net.veth.first)
+        #expect(eth0.name?.value == "eth0")
+        #expect(eth0.addresses.map(\.value.description) == ["10.250.0.2/30", "fd00::2/64"])
+        #expect(eth0.gateway?.value == .v4(0x0AFA_0001))
+        #expect(eth0.routes.map { $0.to?.value.description } == ["10.96.0.0/12", "fd01::/64"])
+        #expect(eth0.routes[1].via == nil)
+        #expect(eth0.mtu?.value == 1400)
+        #expect(eth0.mac?.value.description == "02:00:0a:fa:00:02")
+        #expect(eth0.host?.name?.value == "ci-build0")
+        #expect(eth0.host?.addresses.map(\.value.description) == ["10.250.0.1/30"])
+        let p = try #require(spec.process)
+        #expect(p.args?.value.map(\.value) == ["/bin/sh", "-c", "make test"])
+        #expect(p.cwd?.value == "/work")
+        #expect(p.env.map { "\($0.name.value)=\($0.value.value)" } == ["PATH=/usr/bin", "DEBUG=1"])
+        #expect(p.passEnv.map(\.value) == ["TERM"])
+        #expect(p.uid?.value == 1000 && p.gid?.value == 1000)
+        #expect(p.groups.map(\.value) == [10, 20])
+        #expect(p.capabilities.map(\.value) == ["CAP_NET_BIND_SERVICE"])
+        #expect(p.noNewPrivileges?.value == false && p.initProcess?.value == false && p.dieWithParent?.value == false)
+        #expect(p.rlimits.map(\.name.value) == ["nofile", "core", "stack", "cpu"])
+        #expect(p.rlimits[0].soft.value == .limit(1024) && p.rlimits[0].hard.value == .limit(1024))
+        #expect(p.rlimits[2].soft.value == .limit(8 << 20) && p.rlimits[2].hard.value == .unlimited)
+        #expect(p.rlimits[3].soft.value == .unlimited)
+    }
+
+    /// Each row: a spec fragment under `version: 1` and the exact diagnostics it must produce.
+    @Test(arguments: [
+        // unknown keys, with suggestions
+        ("hostnme: x", [Found("unknown-key", 2, 1)], "unknown key 'hostnme' in the spec; did you mean 'hostname'?"),
+        ("Hostname: x", [Found("unknown-key", 2, 1)], "unknown key 'Hostname' in the spec; did you mean 'hostname'?"),
+        ("rootPropagation: x", [Found("unknown-key", 2, 1)], "unknown key 'rootPropagation' in the spec"),
+        ("process: {arg: [a]}", [Found("unknown-key", 2, 11)], "unknown key 'arg' in process; did you mean 'args'?"),
+        ("mounts: [{type: bind, source: /a, target: /a, size: 1Mi}]", [Found("unknown-key", 2, 47)],
+         "'size' does not apply to a bind mount (only to tmpfs)"),
+        ("mounts: [{type: tmpfs, target: /a, sorce: x}]", [Found("unknown-key", 2, 36)],
+         "unknown key 'sorce' in a tmpfs mount"),
+        // wrong types say what was expected and what was found
+        ("hostname: [a]", [Found("wrong-type", 2, 11)], "'hostname' must be a string, found a list"),
+        ("mounts: {type: bind}", [Found("wrong-type", 2, 9)], "'mounts' must be a list, found a mapping"),
+        ("hostname: true", [Found("wrong-type", 2, 11)], "'hostname' must be a string, found the boolean 'true'"),
+        ("hostname:", [Found("wrong-type", 2, 10)], "'hostname' must be a string, found an empty value"),
+        ("readonlyRoot: \"true\"", [Found("wrong-type", 2, 15)],
+         "'readonlyRoot' must be a boolean (true or false), found the quoted string \"true\""),
+        ("process: {uid: \"1000\"}", [Found("wrong-type", 2, 16)],
+         "'uid' must be an id from 0 to 4294967294, found the quoted string \"1000\""),
+        ("process: {uid: abc}", [Found("wrong-type", 2, 16)],
+         "'uid' must be an id from 0 to 4294967294, found the string 'abc'"),
+        // YAML 1.1 booleans and odd spellings
+        ("readonlyRoot: yes", [Found("ambiguous-boolean", 2, 15)], "'readonlyRoot' must be true or false, found 'yes'"),
+        ("readonlyRoot: off", [Found("ambiguous-boolean", 2, 15)], "'readonlyRoot' must be true or false, found 'off'"),
+        ("readonlyRoot: True", [Found("ambiguous-boolean", 2, 15)],
+         "'readonlyRoot' must be true or false in lower case, found 'True'"),
+        // numbers that readers disagree on are never converted
+        ("process: {uid: 01}", [Found("ambiguous-number", 2, 16)],
+         "'uid' must be a plain decimal integer; '01' is not: it has a leading zero, which YAML 1.1 reads as octal"),
+        ("process: {uid: +1}", [Found("ambiguous-number", 2, 16)], "'uid' must be a plain decimal integer; '+1' is not: it has a sign"),
+        ("process: {uid: 0x1}", [Found("ambiguous-number", 2, 16)],
+         "'uid' must be a plain decimal integer; '0x1' is not: it is written in base 16"),
+        ("process: {uid: 1.0}", [Found("ambiguous-number", 2, 16)], "'uid' must be an id from 0 to 4294967294, found the number '1.0'"),
+        ("process: {uid: 1e3}", [Found("ambiguous-number", 2, 16)], "'uid' must be an id from 0 to 4294967294, found the number '1e3'"),
+        ("process: {uid: -1}", [Found("out-of-range", 2, 16)], "'uid' must be an id from 0 to 4294967294, found -1"),
+        ("process: {uid: 4294967295}", [Found("out-of-range", 2, 16)], "'uid' must be an id from 0 to 4294967294, found 4294967295"),
+        ("process: {uid: 99999999999999999999999}", [Found("out-of-range", 2, 16)],
+         "'uid' must be an id from 0 to 4294967294, found 99999999999999999999999"),
+        // modes
+        ("mounts: [{type: dir, target: /a, mode: 0755}]", [Found("ambiguous-mode", 2, 40)],
+         "unquoted mode 0755 is ambiguous: YAML 1.1 reads it as octal, YAML 1.2 as decimal"),
+        ("mounts: [{type: dir, target: /a, mode: 755}]", [Found("ambiguous-mode", 2, 40)],
+         "unquoted mode 755 is ambiguous: YAML 1.1 reads it as octal, YAML 1.2 as decimal"),
+        ("mounts: [{type: dir, target: /a, mode: \"0789\"}]", [Found("invalid-mode", 2, 40)],
+         "'0789' is not a mode; write 3 or 4 octal digits like \"0755\""),
+        ("mounts: [{type: dir, target: /a, mode: \"17777\"}]", [Found("invalid-mode", 2, 40)],
+         "'17777' is not a mode; write 3 or 4 octal digits like \"0755\""),
+        // sizes
+        ("mounts: [{type: tmpfs, target: /a, size: 64MB}]", [Found("invalid-size", 2, 42)], "'64MB' is not a size"),
+        ("mounts: [{type: tmpfs, target: /a, size: 0x10}]", [Found("ambiguous-number", 2, 42)],
+         "'size' must be a plain decimal integer; '0x10' is not: it is written in base 16"),
+        ("mounts: [{type: tmpfs, target: /a, size: \"101%\"}]", [Found("invalid-size", 2, 42)],
+         "'101%' is not a percentage from 1% to 100%"),
+        ("mounts: [{type: tmpfs, target: /a, size: 99999999999Ti}]", [Found("out-of-range", 2, 42)], "'99999999999Ti' is too large"),
+        // missing required fields
+        ("name: x", [Found("missing-field", 2, 1)], "the spec needs 'version'"),
+        ("mounts: [{target: /a}]", [Found("missing-field", 2, 10)], "a mount needs 'type'"),
+        ("mounts: [{type: bind, target: /a}]", [Found("missing-field", 2, 10)], "a bind mount needs 'source'"),
+        ("mounts: [{type: symlink, target: /a}]", [Found("missing-field", 2, 10)], "a symlink mount needs 'link'"),
+        ("uidMap: [{inside: 0, outside: 0}]", [Found("missing-field", 2, 10)], "an uidMap entry needs 'count'"),
+        ("network: {veth: [{address: 10.0.0.1/24}]}", [Found("missing-field", 2, 18)], "a veth needs 'name'"),
+        ("network: {veth: [{name: e, routes: [{via: 10.0.0.1}]}]}", [Found("missing-field", 2, 37)], "a route needs 'to'"),
+        // enumerations
+        ("namespaces: [usr]", [Found("unknown-value", 2, 14)], "'usr' is not a valid 'namespaces'; did you mean 'user'?"),
+        ("mounts: [{type: bnd, source: /a, target: /a}]", [Found("unknown-value", 2, 17)],
+         "'bnd' is not a valid 'type'; did you mean 'bind'?"),
+        ("setgroups: denied", [Found("unknown-value", 2, 12)], "'denied' is not a valid 'setgroups'; did you mean 'deny'?"),
+        ("root: tmp", [Found("unknown-value", 2, 7)], "'tmp' is not a valid 'root'; did you mean 'tmpfs'?"),
+        ("uidMap: [{inside: 0, outside: me, count: 1}]", [Found("unknown-value", 2, 31)], "'me' is not a valid 'outside'"),
+        ("process: {rlimits: {nofiles: 1}}", [Found("unknown-rlimit", 2, 21)], "unknown rlimit 'nofiles'; did you mean 'nofile'?"),
+        ("process: {rlimits: {nofile: 8Mi}}", [Found("wrong-type", 2, 29)],
+         "'nofile' must be an integer or 'unlimited', found the string '8Mi'"),
+        // values with their own syntax
+        ("network: {veth: [{name: e, address: 10.0.0.1}]}", [Found("invalid-address", 2, 37)],
+         "'10.0.0.1' has no prefix length; write it as address/prefix, e.g. 10.0.0.2/24"),
+        ("network: {veth: [{name: e, address: 10.0.0.256/24}]}", [Found("invalid-address", 2, 37)],
+         "'10.0.0.256' is not an IPv4 address ('256' is not a number from 0 to 255)"),
+        ("network: {veth: [{name: e, address: 10.0.0.01/24}]}", [Found("invalid-address", 2, 37)],
+         "'10.0.0.01' has a leading zero in '01', which some tools read as octal"),
+        ("network: {veth: [{name: e, address: 10.0.0.1/33}]}", [Found("invalid-address", 2, 37)],
+         "'10.0.0.1/33' has an invalid prefix length '33' (0 to 32)"),
+        ("network: {veth: [{name: e, address: \"fe80::1:::2/64\"}]}", [Found("invalid-address", 2, 37)],
+         "'fe80::1:::2' is not an IPv6 address"),
+        ("network: {veth: [{name: e, gateway: 10.0.0.1/24}]}", [Found("invalid-address", 2, 37)],
+         "'gateway' is a single address without a prefix length, found '10.0.0.1/24'"),
+        ("network: {veth: [{name: e, mac: \"01:00:00:00:00:01\"}]}", [Found("invalid-mac", 2, 33)],
+         "'01:00:00:00:00:01' is a multicast MAC address; an interface needs a unicast one (even first octet)"),
+        ("network: {veth: [{name: e, mtu: 67}]}", [Found("out-of-range", 2, 33)], "'mtu' must be an MTU from 68 to 65535, found 67"),
+        ("version: 2", [Found("unsupported-version", 2, 10)], "spec version 2 is not supported; this nsspec reads version 1"),
+    ] as [(String, [Found], String)])
+    func diagnoses(_ fragment: String, _ expected: [Found], _ message: String) {
+        let yaml = fragment.hasPrefix("version:") || fragment.hasPrefix("name:") ? "\n" + fragment : "version: 1\n" + fragment
+        let loaded = load(yaml + "\n")
+        #expect(found(loaded.diagnostics) == expected, "\(loaded.diagnostics.map(\.message))")
+        #expect(loaded.diagnostics.first?.message == message)
+    }
+
+    @Test func aSpecMustBeAMapping() {
+        let loaded = load("- a\n- b\n")
+        #expect(loaded.spec == nil)
+        #expect(found(loaded.diagnostics) == [Found("wrong-type", 1, 1)])
+    }
+
+    @Test func aDuplicateKeyDoesNotHideOtherMistakes() {
+        let loaded = load("version: 1\nhostname: a\nhostname: b\nreadonlyRoot: yes\n")
+        #expect(found(loaded.diagnostics) == [Found("duplicate-key", 3, 1), Found("ambiguous-boolean", 4, 15)])
+        #expect(loaded.spec?.hostname?.value == "a")
+    }
+
+    @Test func hintsSayHowToFix() {
+        let hint = { (yaml: String) in load("version: 1\n" + yaml + "\n").diagnostics.first?.hint }
+        #expect(hint("mounts: [{type: dir, target: /a, mode: 0755}]") == "quote it: \"0755\"")
+        #expect(hint("mounts: [{type: dir, target: /a, mode: 755}]") == "quote it: \"0755\"")
+        #expect(hint("process: {uid: 01}") == "write 1")
+        #expect(hint("process: {uid: +1}") == "write 1")
+        #expect(hint("process: {uid: 1.0}") == "write 1")
+        #expect(hint("process: {uid: 0x10}") == "write it in decimal: 16")
+        #expect(hint("process: {uid: \"5\"}") == "remove the quotes")
+        #expect(hint("readonlyRoot: on") == "YAML 1.1 reads 'on' as true and YAML 1.2 as a string; write true")
+        #expect(hint("mounts: [{type: tmpfs, target: /a, size: 64MB}]") == "did you mean 64M (×1000) or 64Mi (×1024)?")
+        #expect(hint("hostname: yes") == "YAML 1.1 reads 'yes' as a boolean and YAML 1.2 as a string; quote it if you mean the text")
+    }
+}
