@@ -13,18 +13,18 @@ let idMapRules: [Rule] = [
                 at: map.location)
         }
     },
-    Rule("idmap-wrap", "no range runs past 4294967295") { spec, _ in
+    Rule("idmap-wrap", "no range goes past 4294967294, the largest id") { spec, _ in
         eachMap(spec).flatMap { entries, name in
             entries.flatMap { e -> [Diagnostic] in
                 var out: [Diagnostic] = []
-                if UInt64(e.inside.value) + UInt64(e.count.value) > 1 << 32 {
+                if UInt64(e.inside.value) + UInt64(e.count.value) > UInt64(UInt32.max) {
                     out.append(.error(
-                        "idmap-wrap", "\(name) range inside \(e.inside.value)+\(e.count.value) runs past 4294967295",
+                        "idmap-wrap", "\(name) inside range \(e.inside.value) + \(e.count.value) ids goes past 4294967294, the largest id",
                         at: e.count.location))
                 }
-                if case .id(let o) = e.outside.value, UInt64(o) + UInt64(e.count.value) > 1 << 32 {
+                if case .id(let o) = e.outside.value, UInt64(o) + UInt64(e.count.value) > UInt64(UInt32.max) {
                     out.append(.error(
-                        "idmap-wrap", "\(name) range outside \(o)+\(e.count.value) runs past 4294967295",
+                        "idmap-wrap", "\(name) outside range \(o) + \(e.count.value) ids goes past 4294967294, the largest id",
                         at: e.count.location))
                 }
                 return out

@@ -1,0 +1,185 @@
+import Diagnostics
+import SpecFormat
+import Testing
+@testable import Validation
+
+struct Found: Equatable, CustomStringConvertible {
+    var rule: String
+    var line: Int
+    var column: Int
+    init(_ rule: String, _ line: Int, _ column: Int) { (self.rule, self.line, self.column) = (rule, line, column) }
+    var description: String { "\(rule)@\(line):\(column)" }
+}
+
+/// Decodes `yaml` (which must decode cleanly) and runs the rules over it.
+func check(_ yaml: String, options: ValidationOptions = ValidationOptions()) -> [Diagnostic] {
+    let loaded = SpecLoader.load(Array(yaml.utf8), file: "t.yaml")
+    #expect(loaded.diagnostics.isEmpty, "decoding: \(loaded.diagnostics.map(\.message))")
+    guard let spec = loaded.spec else { return [] }
+    return Validator.validate(spec, options: options).sortedByLocation()
+}
+
+func found(_ d: [Diagnostic]) -> [Found] { d.map { Found($0.rule, $0.location.line, $0.location.column) } }
+
+@Suite struct RuleTests {
+    static let base = "version: 1\nprocess: {args: [/bin/true]}\n"
+
+    /// Each row: spec lines (after `version` and `process`, so they start at line 3) and the
+    /// exact diagnostics.
+    @Test(arguments: [
+        // namespaces
+        ("namespaces: [user, uts, user]", [Found("namespace-duplicate", 3, 25)]),
+        ("namespaces: [net, {type: net, path: /run/netns/x}]", [Found("namespace-duplicate", 3, 19)]),
+        ("namespaces: [{type: net, path: run/netns/x}]", [Found("namespace-path", 3, 32)]),
+        ("namespaces: [{type: net, path: /run//x}]", [Found("namespace-path", 3, 32)]),
+        // cross-field requirements
+        ("hostname: web", [Found("hostname-without-uts", 3, 1)]),
+        ("domainname: example.org", [Found("domainname-without-uts", 3, 1)]),
+        ("namespaces: [{type: uts, path: /proc/1/ns/uts}]\nhostname: web", []),
+        ("uidMap: [{inside: 0, outside: 0, count: 1}]", [Found("idmap-without-user", 3, 1)]),
+        ("namespaces: [{type: user, path: /proc/1/ns/user}]\ngidMap: [{inside: 0, outside: 0, count: 1}]",
+         [Found("idmap-without-user", 4, 1)]),
+        ("setgroups: deny", [Found("idmap-without-user", 3, 1)]),
+        ("root: tmpfs", [Found("root-without-mount", 3, 1)]),
+        ("root: host", []),
+        ("readonlyRoot: true", [Found("root-without-mount", 3, 1)]),
+        ("readonlyRoot: false", []),
+        ("mounts: [{type: tmpfs, target: /tmp}]", [Found("mounts-without-mount", 3, 1)]),
+        ("network: {loopback: true}", [Found("network-without-net", 3, 1)]),
+        ("namespaces: [mount]\nmounts: [{type: proc}]", [Found("proc-without-pid", 4, 10)]),
+        ("namespaces: [mount]\nmounts: [{type: mqueue}]", [Found("mqueue-without-ipc", 4, 10)]),
+        ("namespaces: [user, mount, pid]\nmounts: [{type: sysfs}]", [Found("sysfs-without-net", 4, 10)]),
+        ("namespaces: [user, mount, net]\nmounts: [{type: sysfs}]", []),
+        ("namespaces: [mount]\nmounts: [{type: sysfs}]", []),
+        // hostnames
+        ("namespaces: [uts]\nhostname: web_1", [Found("hostname-invalid", 4, 11)]),
+        ("namespaces: [uts]\nhostname: -web", [Found("hostname-invalid", 4, 11)]),
+        ("namespaces: [uts]\nhostname: a..b", [Found("hostname-invalid", 4, 11)]),
+        ("namespaces: [uts]\nhostname: \(String(repeating: "a", count: 63)).b", [Found("hostname-invalid", 4, 11)]),
+        ("namespaces: [uts]\nhostname: \(String(repeating: "a", count: 63))", []),
+        ("namespaces: [uts]\nhostname: \"héllo\"", [Found("hostname-invalid", 4, 11)]),
+        ("namespaces: [uts]\ndomainname: ci.internal", []),
+        ("namespaces: [uts]\ndomainname: \"ci/internal\"", [Found("domainname-invalid", 4, 13)]),
+        // id maps
+        ("namespaces: [user]\nuidMap: [{inside: 0, outside: 1000, count: 10}, {inside: 9, outside: 2000, count: 1}]",
+         [Found("idmap-overlap", 4, 58)]),
+        ("namespaces: [user]\nuidMap: [{inside: 0, outside: 1000, count: 10}, {inside: 10, outside: 1005, count: 1}]",
+         [Found("idmap-overlap", 4, 71)]),
+        ("namespaces: [user]\nuidMap: [{inside: 0, outside: 1000, count: 10}, {inside: 10, outside: 1010, count: 1}]", []),
+        ("namespaces: [user]\nuidMap: [{inside: 0, outside: self, count: 1}, {inside: 1, outside: subordinate, count: 65536}]", []),
+        ("namespaces: [user]\nuidMap: [{inside: 0, outside: self, count: 2}]", [Found("idmap-self", 4, 44)]),
+        ("namespaces: [user]\nuidMap: [{inside: 0, outside: self, count: 1}, {inside: 1, outside: self, count: 1}]",
+         [Found("idmap-self", 4, 69)]),
+        ("namespaces: [user]\ngidMap: [{inside: 4294967290, outside: 0, count: 10}]", [Found("idmap-wrap", 4, 50)]),
+        ("namespaces: [user]\ngidMap: [{inside: 0, outside: 4294967290, count: 6}]", [Found("idmap-wrap", 4, 50)]),
+        ("namespaces: [user]\ngidMap: [{inside: 0, outside: 4294967290, count: 5}]", []),
+        ("namespaces: [user]\nsetgroups: allow", [Found("setgroups-allow-unprivileged", 4, 12)]),
+        ("namespaces: [user]\nsetgroups: allow\ngidMap: [{inside: 0, outside: self, count: 1}]",
+         [Found("setgroups-allow-unprivileged", 4, 12)]),
+        ("namespaces: [user]\nsetgroups: allow\ngidMap: [{inside: 0, outside: 0, count: 65536}]", []),
+        // mounts
+        ("namespaces: [mount]\nmounts: [{type: tmpfs, target: tmp}]", [Found("mount-target", 4, 32)]),
+        ("namespaces: [mount]\nmounts: [{type: tmpfs, target: /tmp/}]", [Found("mount-target", 4, 32)]),
+        ("namespaces: [mount]\nmounts: [{type: tmpfs, target: /a/../b}]", [Found("mount-target", 4, 32)]),
+        ("namespaces: [mount]\nmounts: [{type: tmpfs, target: /a/./b}]", [Found("mount-target", 4, 32)]),
+        ("namespaces: [mount]\nmounts: [{type: tmpfs, target: /}]", [Found("mount-target", 4, 32)]),
+        ("namespaces: [mount]\nmounts: [{type: tmpfs, target: /proc/sys}]", [Found("mount-under-proc", 4, 32)]),
+        ("namespaces: [mount]\nmounts: [{type: bind, source: /x, target: /proc}]", [Found("mount-under-proc", 4, 43)]),
+        ("namespaces: [mount]\nmounts: [{type: tmpfs, target: /procfs}]", []),
+        ("namespaces: [mount]\nmounts: [{type: tmpfs, target: /a}, {type: tmpfs, target: /a}]", [Found("mount-shadowed", 4, 59)]),
+        ("namespaces: [mount]\nmounts: [{type: tmpfs, target: /a/b}, {type: tmpfs, target: /a}]", [Found("mount-shadowed", 4, 61)]),
+        ("namespaces: [mount]\nmounts: [{type: tmpfs, target: /a}, {type: tmpfs, target: /a/b}]", []),
+        ("namespaces: [mount]\nmounts: [{type: tmpfs, target: /ab}, {type: tmpfs, target: /a}]", []),
+        ("namespaces: [mount]\nmounts: [{type: bind, source: \"\", target: /a}]", [Found("mount-fields", 4, 31)]),
+        ("namespaces: [mount]\nmounts: [{type: symlink, target: /a, link: \"\"}]", [Found("mount-fields", 4, 44)]),
+        ("namespaces: [mount]\nmounts: [{type: tmpfs, target: /a, size: 0}]", [Found("mount-fields", 4, 42)]),
+        // network
+        ("namespaces: [net]\nnetwork: {veth: [{name: eth0.very-longer}]}", [Found("interface-name", 4, 25)]),
+        ("namespaces: [net]\nnetwork: {veth: [{name: \"a b\"}]}", [Found("interface-name", 4, 25)]),
+        ("namespaces: [net]\nnetwork: {veth: [{name: \"a:b\"}]}", [Found("interface-name", 4, 25)]),
+        ("namespaces: [net]\nnetwork: {veth: [{name: \"..\"}]}", [Found("interface-name", 4, 25)]),
+        ("namespaces: [net]\nnetwork: {veth: [{name: lo}]}", [Found("interface-name", 4, 25)]),
+        ("namespaces: [net]\nnetwork: {veth: [{name: abcdefghijklmno}]}", []),
+        ("namespaces: [net]\nnetwork: {veth: [{name: e}, {name: e}]}", [Found("interface-name", 4, 36)]),
+        ("namespaces: [net]\nnetwork: {veth: [{name: e, host: {name: h}}, {name: f, host: {name: h}}]}", [Found("interface-name", 4, 69)]),
+        ("namespaces: [net]\nnetwork: {veth: [{name: e, address: 10.0.0.2/30, gateway: 10.0.0.1}]}", []),
+        ("namespaces: [net]\nnetwork: {veth: [{name: e, address: 10.0.0.2/30, gateway: 10.0.0.5}]}",
+         [Found("gateway-outside-subnet", 4, 59)]),
+        ("namespaces: [net]\nnetwork: {veth: [{name: e, gateway: 10.0.0.5}]}", [Found("gateway-outside-subnet", 4, 37)]),
+        ("namespaces: [net]\nnetwork: {veth: [{name: e, address: \"fd00::2/64\", gateway: 10.0.0.1}]}",
+         [Found("gateway-outside-subnet", 4, 60)]),
+        ("namespaces: [net]\nnetwork: {veth: [{name: e, address: 10.0.0.2/30, routes: [{to: 10.1.0.0/16, via: 10.9.0.1}]}]}",
+         [Found("gateway-outside-subnet", 4, 82)]),
+        ("namespaces: [net]\nnetwork: {veth: [{name: e, routes: [{to: 10.1.0.1/16}]}]}", [Found("route-host-bits", 4, 42)]),
+        ("namespaces: [net]\nnetwork: {veth: [{name: e, address: \"fd00::2/64\", mtu: 1279}]}", [Found("mtu-ipv6", 4, 56)]),
+        ("namespaces: [net]\nnetwork: {veth: [{name: e, address: 10.0.0.2/24, mtu: 576}]}", []),
+        // process
+        ("process: {args: [/bin/true], cwd: work}", [Found("cwd-path", 3, 35)]),
+        ("process: {args: [/bin/true], env: {1X: a, A-B: b, OK_1: c}}", [Found("env-name", 3, 36), Found("env-name", 3, 43)]),
+        ("process: {args: [/bin/true], env: {TERM: x}, passEnv: [TERM, \"bad name\"]}",
+         [Found("env-name", 3, 56), Found("env-name", 3, 62)]),
+        ("process: {args: [/bin/true], capabilities: [CAP_NET_ADMIN, net_raw, CAP_SYS_ADMN, CAP_NET_ADMIN]}",
+         [Found("capability-unknown", 3, 60), Found("capability-unknown", 3, 69), Found("capability-unknown", 3, 83)]),
+        ("process: {args: [/bin/true], rlimits: {nofile: {soft: 10, hard: 5}}}", [Found("rlimit-order", 3, 55)]),
+        ("process: {args: [/bin/true], rlimits: {nofile: {soft: unlimited, hard: 5}}}", [Found("rlimit-order", 3, 55)]),
+        ("process: {args: [/bin/true], rlimits: {core: {soft: 1Mi, hard: unlimited}}}", []),
+        ("namespaces: [user]\nprocess: {args: [/bin/true], uid: 1000}", [Found("id-not-mapped", 4, 35)]),
+        ("namespaces: [user]\nuidMap: [{inside: 0, outside: self, count: 1}, {inside: 1, outside: subordinate, count: 65536}]\n"
+            + "gidMap: [{inside: 0, outside: self, count: 1}]\nprocess: {args: [/bin/true], uid: 1000, gid: 1000}",
+         [Found("id-not-mapped", 6, 46)]),
+        ("process: {args: [/bin/true], uid: 1000}", []),
+        ("namespaces: [user]\nprocess: {args: [/bin/true], groups: [0]}", [Found("groups-need-setgroups", 4, 39)]),
+        ("namespaces: [user]\nsetgroups: allow\ngidMap: [{inside: 0, outside: 0, count: 10}]\nprocess: {args: [/bin/true], groups: [5]}", []),
+        ("process: {args: [/bin/true], init: true}", [Found("init-without-pid", 3, 36)]),
+        ("namespaces: [pid]\nprocess: {args: [/bin/true], init: true}", []),
+    ] as [(String, [Found])])
+    func rule(_ lines: String, _ expected: [Found]) {
+        let yaml: String
+        if lines.hasPrefix("process:") || lines.contains("\nprocess:") {
+            yaml = "version: 1\n# no process here\n" + lines + "\n"
+        } else {
+            yaml = Self.base + lines + "\n"
+        }
+        let d = check(yaml)
+        #expect(found(d) == expected, "\(d.map(\.message))")
+    }
+
+    @Test func argsMustBeSomewhere() {
+        let missing = check("version: 1\n")
+        #expect(found(missing) == [Found("args-missing", 1, 1)])
+        #expect(check("version: 1\n", options: ValidationOptions(argsFromCommandLine: true)).isEmpty)
+        #expect(found(check("version: 1\nprocess: {args: []}\n")) == [Found("args-missing", 2, 17)])
+        #expect(found(check("version: 1\nprocess: {args: [\"\"]}\n")) == [Found("args-missing", 2, 18)])
+        #expect(found(check("version: 1\nprocess: {cwd: /}\n")) == [Found("args-missing", 2, 10)])
+    }
+
+    @Test func warningsAreWarnings() {
+        let d = check(Self.base + "namespaces: [mount]\nmounts: [{type: tmpfs, target: /a}, {type: tmpfs, target: /a}]\n")
+        #expect(d.map(\.severity) == [.warning])
+        #expect(d.first?.message == "this tmpfs mount on /a hides the earlier tmpfs on the same target")
+    }
+
+    @Test func messagesNameTheProblemAndTheFix() {
+        let hostname = check(Self.base + "namespaces: [mount]\nhostname: web\n").first
+        #expect(hostname?.message == "hostname requires the 'uts' namespace")
+        #expect(hostname?.hint == "add 'uts' to namespaces")
+        #expect(hostname?.notes.first?.location.line == 3)
+        let overlap = check(Self.base + "namespaces: [user]\nuidMap: [{inside: 0, outside: 1000, count: 10}, {inside: 9, outside: 2000, count: 1}]\n").first
+        #expect(overlap?.message == "uidMap inside range 9 overlaps 0-9")
+        let cap = check("version: 1\nprocess: {args: [a], capabilities: [net_raw]}\n").first
+        #expect(cap?.message == "unknown capability 'net_raw'; did you mean 'CAP_NET_RAW'?")
+        let gw = check(Self.base + "namespaces: [net]\nnetwork: {veth: [{name: e, address: 10.0.0.2/30, gateway: 10.0.0.5}]}\n").first
+        #expect(gw?.message == "10.0.0.5 is not in the interface's subnet 10.0.0.0/30")
+        let route = check(Self.base + "namespaces: [net]\nnetwork: {veth: [{name: e, routes: [{to: 10.1.0.1/16}]}]}\n").first
+        #expect(route?.hint == "did you mean 10.1.0.0/16?")
+        let target = check(Self.base + "namespaces: [mount]\nmounts: [{type: tmpfs, target: /a/../b/}]\n").first
+        #expect(target?.message == "mount target '/a/../b/' ends with '/'")
+        #expect(target?.hint == "write /b")
+    }
+
+    @Test func everyRuleHasAUniqueIdAndASummary() {
+        let ids = Validator.rules.map(\.id)
+        #expect(Set(ids).count == ids.count)
+        #expect(Validator.rules.allSatisfy { !$0.summary.isEmpty })
+    }
+}
