@@ -101,8 +101,9 @@ public enum DiagnosticRenderer {
         if let hint = d.hint { message += "\nhint: \(hint)" }
         for note in d.notes { message += "\n\(note.location): note: \(note.message)" }
         let kind = d.severity == .error ? "error" : "warning"
-        return "::\(kind) file=\(escapeProperty(d.location.file)),line=\(d.location.line),"
-            + "col=\(d.location.column),title=\(escapeProperty("nsspec " + d.rule))::\(escapeData(message))\n"
+        let position = d.location.line == 0 ? "" : ",line=\(d.location.line),col=\(d.location.column)"
+        return "::\(kind) file=\(escapeProperty(d.location.file))\(position),"
+            + "title=\(escapeProperty("nsspec " + d.rule))::\(escapeData(message))\n"
     }
 
     public static func jsonString(_ s: String) -> String {

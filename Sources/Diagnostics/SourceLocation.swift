@@ -17,8 +17,9 @@ public struct SourceLocation: Hashable, Sendable, Comparable, CustomStringConver
         (a.file, a.line, a.column) < (b.file, b.line, b.column)
     }
 
-    /// `file:line:col`, the form every editor and CI system understands.
-    public var description: String { "\(file):\(line):\(column)" }
+    /// `file:line:col`, the form every editor and CI system understands; just `file` for a
+    /// problem with the file as a whole (line 0: it could not be read).
+    public var description: String { line == 0 ? file : "\(file):\(line):\(column)" }
 }
 
 /// A value read from a spec together with where it was written.

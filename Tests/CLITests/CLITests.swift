@@ -1,0 +1,205 @@
+import Foundation
+import Testing
+
+/// Runs the built `nsspec` binary as a user would and checks its output and exit status.
+struct CLI {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The binary sits next to the test bundle in SwiftPM's build folder; NSSPEC_BIN overrides.
+    static let binary: URL = {
+        if let path = ProcessInfo.processInfo.environment["NSSPEC_BIN"] { return URL(fileURLWithPath: path) }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while dir.path != "/" {
+            let candidate = dir.appendingPathComponent("nsspec")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return packageRoot.appendingPathComponent(".build/debug/nsspec")
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ args: [String], stdin: String? = nil, cwd: URL = packageRoot) throws -> Result {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        p.currentDirectoryURL = cwd
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func exampleSpecs() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("specs").path)
+            .filter { $0.hasSuffix(".yaml") }.sorted().map { "specs/" + $0 }
+    }
+
+    static func tempDir() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nsspec-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}
+
+let sevenMistakes = """
+    version: 1
+    namespaces: [user, mount, net]
+    hostnme: box
+    hostname: box
+    uidMap:
+      - {inside: 0, outside: 1000, count: 10}
+      - {inside: 5, outside: 2000, count: 10}
+    mounts:
+      - {type: tmpfs, target: /tmp, mode: 0755}
+      - {type: tmpfs, target: /run, readonly: yes}
+    network:
+      veth:
+        - name: a-sixteen-bytes!
+    process:
+      args: [/bin/true]
+      args: [/bin/false]
+
+    """
+
+@Suite(.serialized) struct CLITests {
+    @Test func everyExampleSpecIsValid() throws {
+        let specs = try CLI.exampleSpecs()
+        #expect(specs.count >= 6)
+        let r = try CLI.run(["validate"] + specs)
+        #expect(r.status == 0, "\(r.stdout)")
+        #expect(r.stdout == "\(specs.count) specs checked: all valid\n")
+    }
+
+    @Test func everyExampleStartsWithTheSchemaLine() throws {
+        for spec in try CLI.exampleSpecs() {
+            let text = try String(contentsOf: CLI.packageRoot.appendingPathComponent(spec), encoding: .utf8)
+            #expect(text.hasPrefix("# yaml-language-server: $schema=../schema/nsspec.schema.json\n"), "\(spec)")
+        }
+    }
+
+    @Test func sevenMistakesAreSevenDiagnosticsInOneRun() throws {
+        let r = try CLI.run(["validate", "-"], stdin: sevenMistakes)
+        #expect(r.status == 1)
+        let heads = r.stdout.split(separator: "\n").filter { $0.hasPrefix("<stdin>:") && $0.contains(": error: ") }
+        let positions = heads.map { $0.split(separator: ":")[1] }
+        #expect(positions == ["3", "4", "7", "9", "10", "13", "16"], "\(r.stdout)")
+        #expect(r.stdout.hasSuffix("1 spec checked: 1 invalid; 7 errors, 0 warnings\n"))
+    }
+
+    @Test func jsonFormatIsOneObjectPerDiagnostic() throws {
+        let r = try CLI.run(["validate", "--format", "json", "-", "specs/hello.yaml"], stdin: sevenMistakes)
+        #expect(r.status == 1)
+        let parsed = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]
+        let objects = try #require(parsed)
+        #expect(objects.count == 7)
+        for o in objects {
+            #expect(Set(o.keys).isSuperset(of: ["file", "line", "column", "severity", "rule", "message"]))
+            #expect(o["file"] as? String == "<stdin>")
+        }
+        #expect(objects.map { $0["rule"] as? String } == [
+            "unknown-key", "hostname-without-uts", "idmap-overlap", "ambiguous-mode", "ambiguous-boolean",
+            "interface-name", "duplicate-key",
+        ])
+        let valid = try CLI.run(["validate", "--format", "json", "specs/hello.yaml"])
+        #expect(valid.status == 0)
+        #expect(valid.stdout == "[]\n")
+    }
+
+    @Test func githubFormatIsOneAnnotationPerDiagnostic() throws {
+        let r = try CLI.run(["validate", "--format", "github", "-"], stdin: sevenMistakes)
+        #expect(r.status == 1)
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 7)
+        #expect(lines.allSatisfy { $0.hasPrefix("::error file=<stdin>,line=") })
+        #expect(lines[0].hasPrefix("::error file=<stdin>,line=3,col=1,title=nsspec unknown-key::unknown key 'hostnme'"))
+        // Notes and hints ride along as extra lines of the same annotation, escaped.
+        #expect(lines[1].contains("%0Ahint: add 'uts' to namespaces%0A<stdin>:2:1: note: namespaces are declared here"))
+    }
+
+    @Test func warningsFailOnlyWithStrict() throws {
+        let spec = "version: 1\nnamespaces: [mount]\nmounts: [{type: tmpfs, target: /a}, {type: tmpfs, target: /a}]\nprocess: {args: [x]}\n"
+        let lax = try CLI.run(["validate", "-"], stdin: spec)
+        #expect(lax.status == 0)
+        #expect(lax.stdout.contains("<stdin>:3:59: warning: this tmpfs mount on /a hides the earlier tmpfs on the same target [mount-shadowed]"))
+        #expect(lax.stdout.hasSuffix("1 spec checked: all valid (1 warning)\n"))
+        let strict = try CLI.run(["validate", "--strict", "-"], stdin: spec)
+        #expect(strict.status == 1)
+    }
+
+    @Test func argsMayComeFromTheCommandLine() throws {
+        let spec = "version: 1\nnamespaces: [uts]\nhostname: x\n"
+        #expect(try CLI.run(["validate", "-"], stdin: spec).status == 1)
+        #expect(try CLI.run(["validate", "--args-on-command-line", "-"], stdin: spec).status == 0)
+    }
+
+    @Test func defaultsToNsspecYamlInTheCurrentDirectory() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let missing = try CLI.run(["validate"], cwd: dir)
+        #expect(missing.status == 1)
+        #expect(missing.stdout.hasPrefix("nsspec.yaml: error: cannot read the spec: No such file or directory [file-unreadable]\n"))
+        #expect(missing.stdout.contains("hint: no ./nsspec.yaml here; give the spec's path (nsspec validate PATH)"))
+        try "version: 1\nprocess: {args: [/bin/true]}\n".write(to: dir.appendingPathComponent("nsspec.yaml"), atomically: true, encoding: .utf8)
+        let present = try CLI.run(["validate"], cwd: dir)
+        #expect(present.status == 0)
+        #expect(present.stdout == "1 spec checked: all valid\n")
+    }
+
+    @Test func unreadableInputsAreClearErrors() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLI.run(["validate", "nope.yaml", ".", "specs/hello.yaml"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("nope.yaml: error: cannot read the spec: No such file or directory [file-unreadable]"))
+        #expect(r.stdout.contains(".: error: cannot read the spec: Is a directory [file-unreadable]"))
+        #expect(r.stdout.hasSuffix("3 specs checked: 2 invalid; 2 errors, 0 warnings\n"))
+        let json = try CLI.run(["validate", "--format", "json", "nope.yaml"])
+        let objects = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        #expect(objects?.first?["rule"] as? String == "file-unreadable")
+    }
+
+    @Test func badUsageExits64() throws {
+        for args in [["validate", "--format", "xml"], ["frobnicate"], ["validate", "-", "-"], ["validate", "--no-such-flag"]] {
+            let r = try CLI.run(args)
+            #expect(r.status == 64, "\(args): \(r.stderr)")
+            #expect(!r.stderr.isEmpty)
+        }
+    }
+
+    @Test func helpAndVersion() throws {
+        let help = try CLI.run(["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("validate"))
+        let version = try CLI.run(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout == "0.1.0\n")
+    }
+
+    @Test func validatesAThousandSpecsInOneInvocation() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = try String(contentsOf: CLI.packageRoot.appendingPathComponent("specs/ci-build.yaml"), encoding: .utf8)
+        var names: [String] = []
+        for i in 0..<1000 {
+            let name = "s\(i).yaml"
+            try spec.write(to: dir.appendingPathComponent(name), atomically: false, encoding: .utf8)
+            names.append(name)
+        }
+        let r = try CLI.run(["validate"] + names, cwd: dir)
+        #expect(r.status == 0)
+        #expect(r.stdout == "1000 specs checked: all valid\n")
+    }
+}
