@@ -30,7 +30,7 @@ public enum DiagnosticRenderer {
             let number = String(d.location.line)
             let gutter = String(repeating: " ", count: max(0, 5 - number.count)) + number
             let blank = String(repeating: " ", count: gutter.count)
-            out += "\(gutter) | \(line)\n"
+            out += "\(gutter) | \(visible(line))\n"
             out += "\(blank) | \(caret(under: line[...], column: column, length: d.location.length))\n"
         }
         if let hint = d.hint {
@@ -43,6 +43,22 @@ public enum DiagnosticRenderer {
     }
 
     static let snippetWidth = 100
+
+    /// Control characters (other than tab) shown as their Unicode control pictures (␇), one
+    /// column wide, so a snippet never writes raw control bytes to a terminal.
+    static func visible(_ line: String) -> String {
+        var out = ""
+        for u in line.unicodeScalars {
+            if u.value < 0x20 && u != "\t" {
+                out.unicodeScalars.append(Unicode.Scalar(0x2400 + u.value)!)
+            } else if u.value == 0x7F {
+                out += "\u{2421}"
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
 
     /// A long line cut to a window around `column`, with `…` where text was left out, and the
     /// column moved to match.

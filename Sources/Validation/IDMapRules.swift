@@ -10,7 +10,7 @@ let idMapRules: [Rule] = [
             guard let map, map.value.count > maxIDMapLines else { return nil }
             return .error(
                 "idmap-too-many", "\(name) has \(map.value.count) entries; the kernel accepts at most \(maxIDMapLines)",
-                at: map.location)
+                at: spec.keys[name] ?? map.location)
         }
     },
     Rule("idmap-wrap", "no range goes past 4294967294, the largest id") { spec, _ in
@@ -63,7 +63,7 @@ let idMapRules: [Rule] = [
                     if overlaps(a.inside.value, a.count.value, b.inside.value, b.count.value) {
                         out.append(.error(
                             "idmap-overlap",
-                            "\(name) inside range \(range(b.inside.value, b.count.value)) overlaps \(range(a.inside.value, a.count.value))",
+                            "\(name) inside range \(range(b.inside.value, b.count.value)) overlaps the range \(range(a.inside.value, a.count.value)) of an earlier entry",
                             at: b.inside.location, notes: [.init("the other range is here", at: a.inside.location)]))
                         break
                     }
@@ -74,7 +74,7 @@ let idMapRules: [Rule] = [
                     if overlaps(ao, a.count.value, bo, b.count.value) {
                         out.append(.error(
                             "idmap-overlap",
-                            "\(name) outside range \(range(bo, b.count.value)) overlaps \(range(ao, a.count.value))",
+                            "\(name) outside range \(range(bo, b.count.value)) overlaps the range \(range(ao, a.count.value)) of an earlier entry",
                             at: b.outside.location, notes: [.init("the other range is here", at: a.outside.location)]))
                         break
                     }

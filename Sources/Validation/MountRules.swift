@@ -27,7 +27,7 @@ let mountRules: [Rule] = [
         let all = mounts(spec).compactMap { m in m.effectiveTarget.map { (m, $0) } }
         var out: [Diagnostic] = []
         for (j, (later, lt)) in all.enumerated() {
-            guard PathCheck.problem(lt.value) == nil else { continue }
+            guard PathCheck.problem(lt.value) == nil, lt.value != "/" else { continue }
             for (earlier, et) in all[..<j] where et.value == lt.value || et.value.hasPrefix(lt.value == "/" ? "/" : lt.value + "/") {
                 let what = et.value == lt.value ? "on the same target" : "on \(et.value), which lies under it"
                 out.append(.warning(

@@ -20,7 +20,8 @@ let namespaceRules: [Rule] = [
         spec.namespaces.compactMap { ns in
             guard let path = ns.path, let problem = PathCheck.problem(path.value) else { return nil }
             return .error("namespace-path", "namespace path '\(path.value)' \(problem)", at: path.location,
-                          hint: PathCheck.hint(path.value))
+                          hint: path.value.hasPrefix("/") ? PathCheck.hint(path.value)
+                              : "namespace paths are host paths like /run/netns/NAME or /proc/PID/ns/TYPE")
         }
     },
     Rule("hostname-without-uts", "hostname needs the uts namespace") { spec, _ in
@@ -40,7 +41,7 @@ let namespaceRules: [Rule] = [
     },
     Rule("root-without-mount", "root and readonlyRoot need a new mount namespace") { spec, _ in
         var out: [Diagnostic] = []
-        if let root = spec.root, case .host = root.value {} else {
+        if let root = spec.root, case .host = root.value {} else if spec.root != nil {
             out += requires(spec, spec.keys["root"], "root", .mount, join: false, rule: "root-without-mount")
         }
         if spec.readonlyRoot?.value == true {

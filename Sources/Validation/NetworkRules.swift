@@ -76,7 +76,7 @@ let networkRules: [Rule] = [
 func interfaceNameProblem(_ name: String) -> String? {
     if name.isEmpty { return "is empty" }
     if name.utf8.count > 15 { return "is \(name.utf8.count) bytes long; the kernel allows at most 15" }
-    if name == "." || name == ".." { return "is not allowed" }
+    if name == "." || name == ".." { return "is reserved ('.' and '..' are never interface names)" }
     if let c = name.unicodeScalars.first(where: { $0 == "/" || $0 == ":" || $0.properties.isWhitespace }) {
         return "contains '\(c.escaped(asASCII: true))', which the kernel does not allow in interface names"
     }

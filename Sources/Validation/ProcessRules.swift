@@ -7,7 +7,7 @@ let processRules: [Rule] = [
         guard let args = spec.process?.args else {
             return [.error(
                 "args-missing", "the spec does not say what to run: process.args is missing",
-                at: spec.process?.location ?? spec.location,
+                at: spec.keys["process"] ?? spec.location,
                 hint: "add process.args, or give the command after '--' (nsspec run SPEC -- CMD…; "
                     + "nsspec validate --args-on-command-line)")]
         }

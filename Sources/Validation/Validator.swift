@@ -35,8 +35,8 @@ public enum Validator {
 }
 
 extension Spec {
-    /// A note pointing at the `namespaces:` key, or at the top of the spec when there is none.
+    /// A note pointing at the `namespaces:` key; none when the spec has no such key.
     func namespacesNote(_ text: String = "namespaces are declared here") -> [Diagnostic.Note] {
-        [.init(text, at: namespacesKey ?? location)]
+        namespacesKey.map { [.init(text, at: $0)] } ?? []
     }
 }

@@ -170,11 +170,11 @@ import Testing
         ("mounts: [{target: /a}]", [Found("missing-field", 2, 10)], "a mount needs 'type'"),
         ("mounts: [{type: bind, target: /a}]", [Found("missing-field", 2, 10)], "a bind mount needs 'source'"),
         ("mounts: [{type: symlink, target: /a}]", [Found("missing-field", 2, 10)], "a symlink mount needs 'link'"),
-        ("uidMap: [{inside: 0, outside: 0}]", [Found("missing-field", 2, 10)], "an uidMap entry needs 'count'"),
+        ("uidMap: [{inside: 0, outside: 0}]", [Found("missing-field", 2, 10)], "a uidMap entry needs 'count'"),
         ("network: {veth: [{address: 10.0.0.1/24}]}", [Found("missing-field", 2, 18)], "a veth needs 'name'"),
         ("network: {veth: [{name: e, routes: [{via: 10.0.0.1}]}]}", [Found("missing-field", 2, 37)], "a route needs 'to'"),
         // enumerations
-        ("namespaces: [usr]", [Found("unknown-value", 2, 14)], "'usr' is not a valid 'namespaces'; did you mean 'user'?"),
+        ("namespaces: [usr]", [Found("unknown-value", 2, 14)], "'usr' is not a namespace type; did you mean 'user'?"),
         ("mounts: [{type: bnd, source: /a, target: /a}]", [Found("unknown-value", 2, 17)],
          "'bnd' is not a valid 'type'; did you mean 'bind'?"),
         ("setgroups: denied", [Found("unknown-value", 2, 12)], "'denied' is not a valid 'setgroups'; did you mean 'deny'?"),

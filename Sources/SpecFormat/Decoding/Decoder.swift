@@ -87,7 +87,7 @@ struct Decoder {
         if hint == nil, case .scalar(let s) = node {
             switch ScalarKind(s) {
             case .null:
-                hint = "give '\(key)' a value, or leave the key out for its default"
+                hint = "give '\(key)' a value (\"\" for an empty string), or leave the key out"
             case .yaml11Bool:
                 hint = "YAML 1.1 reads '\(s.text)' as a boolean and YAML 1.2 as a string; quote it if you mean the text"
             default: break
@@ -197,8 +197,9 @@ struct Decoder {
     }
 
     /// One of a fixed set of words, with a suggestion for a near miss.
-    mutating func word<E: RawRepresentable & CaseIterable>(_ node: YAMLNode?, _ key: String, _: E.Type) -> Located<E>?
-    where E.RawValue == String {
+    mutating func word<E: RawRepresentable & CaseIterable>(
+        _ node: YAMLNode?, _ key: String, _: E.Type, noun: String? = nil
+    ) -> Located<E>? where E.RawValue == String {
         guard let node else { return nil }
         let choices = E.allCases.map(\.rawValue)
         let listed = choices.map { "'\($0)'" }.joined(separator: ", ")
@@ -209,7 +210,7 @@ struct Decoder {
         guard let value = E(rawValue: s.text) else {
             diagnostics.append(.error(
                 "unknown-value",
-                "'\(s.text)' is not a valid '\(key)'" + Suggestion.didYouMean(s.text, in: choices),
+                "'\(s.text)' is not \(noun ?? "a valid '\(key)'")" + Suggestion.didYouMean(s.text, in: choices),
                 at: s.location, hint: "expected one of \(listed)"))
             return nil
         }

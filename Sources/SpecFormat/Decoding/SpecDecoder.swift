@@ -55,7 +55,7 @@ extension Decoder {
                 guard let kind = word(o["type"], "type", NamespaceKind.self) else { continue }
                 let path = string(o["path"], "path")
                 out.append(NamespaceEntry(kind: kind.value, path: path, location: o.location))
-            } else if let kind = word(item, "namespaces", NamespaceKind.self) {
+            } else if let kind = word(item, "namespaces", NamespaceKind.self, noun: "a namespace type") {
                 out.append(NamespaceEntry(kind: kind.value, path: nil, location: kind.location))
             }
         }
@@ -66,8 +66,8 @@ extension Decoder {
         guard let node, let items = list(node, key) else { return nil }
         var out: [IDMapEntry] = []
         for item in items {
-            guard let o = object(item, key, allowed: ["inside", "outside", "count"], what: "an \(key) entry") else { continue }
-            require(["inside", "outside", "count"], in: o, what: "an \(key) entry")
+            guard let o = object(item, key, allowed: ["inside", "outside", "count"], what: "a \(key) entry") else { continue }
+            require(["inside", "outside", "count"], in: o, what: "a \(key) entry")
             let inside = id(o["inside"], "inside")
             let outside = idOutside(o["outside"])
             let count = integer(o["count"], "count", range: 1...4_294_967_295, expected: "a count from 1 to 4294967295")
@@ -128,9 +128,9 @@ extension Decoder {
     mutating func mounts(_ node: YAMLNode?) -> Located<[Mount]>? {
         guard let node, let items = list(node, "mounts") else { return nil }
         var out: [Mount] = []
-        for item in items {
+        for (i, item) in items.enumerated() {
             guard case .mapping(let entries, let location) = item else {
-                wrongType(item, "mounts", expected: "a mapping with 'type' (a mount entry)")
+                wrongType(item, "mounts[\(i)]", expected: "a mount: a mapping with 'type'")
                 continue
             }
             let typeNode = entries.first { $0.key.text == "type" }?.value
@@ -210,7 +210,11 @@ extension Decoder {
     }
 
     mutating func cidrs(_ node: YAMLNode?, _ key: String) -> [Located<CIDR>] {
-        oneOrMany(node).compactMap { cidr($0, key) }
+        if let node, case .mapping = node {
+            wrongType(node, key, expected: "an address like 10.0.0.2/24, or a list of them")
+            return []
+        }
+        return oneOrMany(node).compactMap { cidr($0, key) }
     }
 
     mutating func cidr(_ node: YAMLNode?, _ key: String) -> Located<CIDR>? {
@@ -248,7 +252,7 @@ extension Decoder {
         guard let node, let o = object(node, "process", allowed: Self.processKeys, what: "process") else { return nil }
         var p = Process(location: o.location)
         if let argsNode = o["args"], let items = list(argsNode, "args") {
-            p.args = Located(items.compactMap { string($0, "args") }, at: argsNode.location)
+            p.args = Located(items.enumerated().compactMap { string($1, "args[\($0)]") }, at: argsNode.location)
         }
         p.cwd = string(o["cwd"], "cwd")
         if let env = entries(o["env"], "env") {
@@ -258,11 +262,11 @@ extension Decoder {
                 }
             }
         }
-        p.passEnv = (list(o["passEnv"], "passEnv") ?? []).compactMap { string($0, "passEnv") }
+        p.passEnv = (list(o["passEnv"], "passEnv") ?? []).enumerated().compactMap { string($1, "passEnv[\($0)]") }
         p.uid = id(o["uid"], "uid")
         p.gid = id(o["gid"], "gid")
-        p.groups = (list(o["groups"], "groups") ?? []).compactMap { id($0, "groups") }
-        p.capabilities = (list(o["capabilities"], "capabilities") ?? []).compactMap { string($0, "capabilities") }
+        p.groups = (list(o["groups"], "groups") ?? []).enumerated().compactMap { id($1, "groups[\($0)]") }
+        p.capabilities = (list(o["capabilities"], "capabilities") ?? []).enumerated().compactMap { string($1, "capabilities[\($0)]") }
         p.noNewPrivileges = bool(o["noNewPrivileges"], "noNewPrivileges")
         p.rlimits = rlimits(o["rlimits"])
         p.initProcess = bool(o["init"], "init")

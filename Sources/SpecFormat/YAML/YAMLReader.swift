@@ -80,11 +80,9 @@ private struct EventReader {
 
     private mutating func checkSizeAndEncoding() throws(StopReading) {
         if totalSize > limits.maxFileBytes {
-            let mib = Double(totalSize) / 1_048_576
-            let shown = (mib * 10).rounded(.down) / 10
             try fatal(.error(
                 "file-too-large",
-                "the file is \(shown) MiB (\(totalSize) bytes); a spec may be at most \(limits.maxFileBytes) bytes (1 MiB)",
+                "the file is \(totalSize) bytes; a spec may be at most \(limits.maxFileBytes) bytes (1 MiB)",
                 at: SourceLocation(file: file, line: 1, column: 1)))
         }
         if let bad = firstInvalidUTF8(bytes) {
@@ -190,7 +188,11 @@ private struct EventReader {
             try add(.invalid(at))
         case YAML_SCALAR_EVENT:
             let s = event.data.scalar
-            try checkAnchorAndTag(anchor: s.anchor, tag: s.tag, at: at)
+            if try checkAnchorAndTag(anchor: s.anchor, tag: s.tag, at: at) {
+                // A tagged scalar would otherwise get a second complaint about its type.
+                try add(.invalid(at))
+                return
+            }
             let value = UnsafeBufferPointer(start: s.value, count: s.length)
             if let nul = value.firstIndex(of: 0) {
                 try report(.error(
@@ -230,19 +232,24 @@ private struct EventReader {
         }
     }
 
+    /// Reports an anchor or a tag on a node; true when there was a tag.
+    @discardableResult
     private mutating func checkAnchorAndTag(
         anchor: UnsafeMutablePointer<yaml_char_t>?, tag: UnsafeMutablePointer<yaml_char_t>?, at: SourceLocation
-    ) throws(StopReading) {
+    ) throws(StopReading) -> Bool {
         if anchor != nil {
             try report(.error(
                 "anchor", "anchors are not allowed in a spec (&\(cString(anchor)))", at: at,
                 hint: "write each value out where it is used"))
         }
-        if tag != nil {
-            try report(.error(
-                "tag", "tags are not allowed in a spec (\(cString(tag)))", at: at,
-                hint: "remove the tag; every field has one fixed type"))
-        }
+        guard tag != nil else { return false }
+        // Shown as written: libyaml hands over `!!str` resolved to `tag:yaml.org,2002:str`.
+        var written = cString(tag)
+        if written.hasPrefix("tag:yaml.org,2002:") { written = "!!" + written.dropFirst(18) }
+        try report(.error(
+            "tag", "tags are not allowed in a spec (\(written))", at: at,
+            hint: "remove the tag; every field has one fixed type"))
+        return true
     }
 
     private mutating func add(_ node: YAMLNode) throws(StopReading) {
@@ -363,8 +370,12 @@ private struct EventReader {
             text = "unclosed '{': expected ',' or '}'"
         case "did not find expected '-' indicator":
             text = "bad indentation: expected a list item ('- ') at the indentation of the list above"
+        case "found unexpected end of stream" where context == "while scanning a quoted scalar":
+            // Blame the opening quote, where the mistake is, not the end of the file.
+            return .error("yaml-syntax", "unterminated quoted string: the closing quote is missing", at: contextAt,
+                          notes: [.init("the file ends here", at: at)])
         case "found unexpected end of stream":
-            text = context == "while scanning a quoted scalar" ? "unterminated quoted string" : "unexpected end of file"
+            text = "unexpected end of file"
         case "found unknown escape character":
             text = "unknown escape sequence in a double-quoted string"
             hint = "write a backslash as \\\\, or use single quotes"

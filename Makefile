@@ -1,0 +1,43 @@
+# nsspec — the two commands of README: `make demo` and `make test`. Both install what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := demo
+
+APT_PACKAGES := libyaml-dev libcap-dev pkg-config uidmap iproute2
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+NSSPEC := .build/debug/nsspec
+
+.PHONY: deps build demo test test-swift test-schema clean
+
+# Debian packages (libyaml, libcap, newuidmap) and the Python JSON Schema validator for the
+# schema agreement test; each installed only when missing.
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	@python3 -c 'import jsonschema, yaml' 2>/dev/null || python3 -m pip install --quiet jsonschema pyyaml \
+	  || python3 -m pip install --quiet --break-system-packages jsonschema pyyaml
+
+build: deps
+	swift build
+
+# The main job on the examples: validate every spec in specs/, then show what a spec with
+# mistakes gets back.
+demo: build
+	$(NSSPEC) validate specs/*.yaml
+	@echo
+	@echo '--- a spec with seven mistakes (exit status 1 is expected):'
+	@$(NSSPEC) validate Tests/Fixtures/invalid/seven-mistakes.yaml; test $$? -eq 1
+
+test: test-swift test-schema
+
+test-swift: deps
+	swift build --build-tests
+	swift test
+
+test-schema: deps
+	python3 Tests/schema/check_schema.py
+
+clean:
+	rm -rf .build
