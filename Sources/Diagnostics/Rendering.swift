@@ -5,14 +5,18 @@ public struct SourceText: Sendable {
 
     public init(name: String, text: String) {
         self.name = name
-        self.lines = text.isEmpty ? [] : text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Lines end where YAML (and libyaml's line count) says they do: LF, CRLF, CR, NEL, LS, PS.
+        // A byte order mark is not part of the first line.
+        let body = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : text[...]
+        self.lines = body.isEmpty ? [] : body.split(omittingEmptySubsequences: false) {
+            $0 == "\n" || $0 == "\r\n" || $0 == "\r" || $0 == "\u{85}" || $0 == "\u{2028}" || $0 == "\u{2029}"
+        }
     }
 
     /// Line `n` (1-based) without its line terminator, or nil when out of range.
     public func line(_ n: Int) -> Substring? {
         guard n >= 1, n <= lines.count else { return nil }
-        let l = lines[n - 1]
-        return l.hasSuffix("\r") ? l.dropLast() : l
+        return lines[n - 1]
     }
 }
 

@@ -156,3 +156,21 @@ import Testing
         }
     }
 }
+
+@Suite struct LineEndingTests {
+    @Test func crlfFilesGetSnippetsAndPositions() {
+        let loaded = load("version: 1\r\nprocess: {args: [a]}\r\nhostnme: x\r\n")
+        #expect(found(loaded.diagnostics) == [Found("unknown-key", 3, 1)])
+        #expect(loaded.source.line(3) == "hostnme: x")
+        let text = DiagnosticRenderer.text(loaded.diagnostics[0], source: loaded.source)
+        #expect(text.contains("    3 | hostnme: x\n      | ^~~~~~~\n"))
+    }
+
+    @Test func aByteOrderMarkIsSkipped() {
+        let loaded = SpecLoader.load([0xEF, 0xBB, 0xBF] + Array("version: 1\nhostnme: x\n".utf8), file: "t.yaml")
+        #expect(found(loaded.diagnostics) == [Found("unknown-key", 2, 1)])
+        #expect(loaded.source.line(1) == "version: 1")
+        let utf16 = SpecLoader.load([0xFF, 0xFE, 0x76, 0x00], file: "t.yaml")
+        #expect(found(utf16.diagnostics) == [Found("invalid-utf8", 1, 1)])
+    }
+}

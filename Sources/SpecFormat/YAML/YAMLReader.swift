@@ -121,7 +121,8 @@ private struct EventReader {
     private func location(ofByte offset: Int) -> SourceLocation {
         var line = 1
         var column = 1
-        for i in 0..<min(offset, bytes.count) {
+        let bom = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        for i in min(bom, offset)..<min(offset, bytes.count) {
             if bytes[i] == 0x0A {
                 line += 1
                 column = 1
@@ -142,8 +143,9 @@ private struct EventReader {
         }
         defer { yaml_parser_delete(&parser) }
         try bytes.withUnsafeBufferPointer { (buffer) throws(StopReading) in
+            // No explicit encoding: libyaml's detection skips a UTF-8 byte order mark (UTF-16
+            // input never gets here; it is not valid UTF-8).
             yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
-            yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
             while true {
                 var event = yaml_event_t()
                 guard yaml_parser_parse(&parser, &event) == 1 else {
@@ -393,7 +395,7 @@ private struct EventReader {
     /// The character at a libyaml mark (whose index counts characters, not bytes).
     private func character(at m: yaml_mark_t) -> String {
         let text = String(decoding: bytes, as: UTF8.self)
-        let scalars = text.unicodeScalars
+        let scalars = text.hasPrefix("\u{FEFF}") ? text.unicodeScalars.dropFirst() : text.unicodeScalars[...]
         guard m.index < scalars.count else { return "end of file" }
         return String(scalars[scalars.index(scalars.startIndex, offsetBy: m.index)])
     }
