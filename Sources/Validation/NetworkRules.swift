@@ -4,34 +4,9 @@ import SpecFormat
 let networkRules: [Rule] = [
     Rule("interface-name", "interface names follow the kernel's rule and are unique") { spec, _ in
         let veths = spec.network?.veth ?? []
-        var out: [Diagnostic] = []
-        var inside: [String: SourceLocation] = [:]
-        var host: [String: SourceLocation] = [:]
-        for v in veths {
-            if let n = v.name {
-                if let problem = interfaceNameProblem(n.value) {
-                    out.append(.error("interface-name", "interface name '\(n.value)' \(problem)", at: n.location))
-                } else if n.value == "lo" {
-                    out.append(.error("interface-name", "'lo' is the loopback interface; choose another name", at: n.location))
-                } else if let first = inside[n.value] {
-                    out.append(.error("interface-name", "interface name '\(n.value)' is used twice inside the sandbox",
-                                      at: n.location, notes: [.init("first used here", at: first)]))
-                } else {
-                    inside[n.value] = n.location
-                }
-            }
-            if let n = v.host?.name {
-                if let problem = interfaceNameProblem(n.value) {
-                    out.append(.error("interface-name", "interface name '\(n.value)' \(problem)", at: n.location))
-                } else if let first = host[n.value] {
-                    out.append(.error("interface-name", "host interface name '\(n.value)' is used twice",
-                                      at: n.location, notes: [.init("first used here", at: first)]))
-                } else {
-                    host[n.value] = n.location
-                }
-            }
-        }
-        return out
+        // Inside names share the sandbox's namespace (where 'lo' already exists); host names the host's.
+        return checkInterfaceNames(veths.compactMap(\.name), side: "inside the sandbox", reserved: ["lo"])
+            + checkInterfaceNames(veths.compactMap(\.host?.name), side: "on the host", reserved: [])
     },
     Rule("gateway-outside-subnet", "the gateway and route 'via' lie in a subnet of the interface") { spec, _ in
         var out: [Diagnostic] = []
@@ -71,6 +46,24 @@ let networkRules: [Rule] = [
         }
     },
 ]
+
+func checkInterfaceNames(_ names: [Located<String>], side: String, reserved: Set<String>) -> [Diagnostic] {
+    var out: [Diagnostic] = []
+    var seen: [String: SourceLocation] = [:]
+    for n in names {
+        if let problem = interfaceNameProblem(n.value) {
+            out.append(.error("interface-name", "interface name '\(n.value)' \(problem)", at: n.location))
+        } else if reserved.contains(n.value) {
+            out.append(.error("interface-name", "'\(n.value)' already exists \(side); choose another name", at: n.location))
+        } else if let first = seen[n.value] {
+            out.append(.error("interface-name", "interface name '\(n.value)' is used twice \(side)",
+                              at: n.location, notes: [.init("first used here", at: first)]))
+        } else {
+            seen[n.value] = n.location
+        }
+    }
+    return out
+}
 
 /// The kernel's `dev_valid_name`: 1–15 bytes, not "." or "..", no '/', ':' or whitespace.
 func interfaceNameProblem(_ name: String) -> String? {
