@@ -234,3 +234,41 @@ import Testing
         #expect(hint("hostname: yes") == "YAML 1.1 reads 'yes' as a boolean and YAML 1.2 as a string; quote it if you mean the text")
     }
 }
+
+/// An id is read as exactly the number written, in the one accepted spelling, and every other
+/// spelling is refused — never silently 0 (crun's CVE-2026-30892 read `-u 1` as uid 0).
+@Suite struct IDPropertyTests {
+    func decodeUID(_ text: String) -> (UInt32?, [String]) {
+        let loaded = load("version: 1\nprocess: {args: [a], uid: \(text)}\n")
+        return (loaded.spec?.process?.uid?.value, loaded.diagnostics.map(\.rule))
+    }
+
+    @Test func plainDecimalIdsRoundTrip() {
+        var values: [UInt32] = [0, 1, 9, 10, 65534, 65535, 1 << 31 - 1, 1 << 31, 4_294_967_294]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<300 {  // a fixed-seed xorshift, so failures reproduce
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            values.append(UInt32(truncatingIfNeeded: state) % 4_294_967_295)
+        }
+        for v in values {
+            let (uid, rules) = decodeUID(String(v))
+            #expect(uid == v && rules.isEmpty, "\(v): \(rules)")
+        }
+    }
+
+    @Test func everyOtherSpellingIsRefused() {
+        for v: UInt32 in [0, 1, 1000, 65534] {
+            for spelling in ["0\(v)", "+\(v)", "\(v).0", "0x\(String(v, radix: 16))", "0o\(String(v, radix: 8))",
+                             "\"\(v)\"", "'\(v)'", "\(v)e0", "-\(v)", "[\(v)]"] {
+                let (uid, rules) = decodeUID(spelling)
+                #expect(uid == nil && !rules.isEmpty, "\(spelling) was accepted as \(String(describing: uid))")
+            }
+        }
+        for text in ["4294967295", "4294967296", "18446744073709551616", "", "~", "true", "yes", "one"] {
+            let (uid, rules) = decodeUID(text)
+            #expect(uid == nil && !rules.isEmpty, "\(text) was accepted as \(String(describing: uid))")
+        }
+    }
+}
