@@ -15,9 +15,9 @@ public enum SpecLoader {
         -> LoadedSpec
     {
         let read = YAMLReader.read(bytes, file: file, totalSize: totalSize, limits: limits)
-        // A file refused before parsing (too large, not UTF-8) is not kept for snippets.
-        let text = read.root == nil && read.diagnostics.contains { ["file-too-large", "invalid-utf8"].contains($0.rule) }
-            ? "" : String(decoding: bytes, as: UTF8.self)
+        // A file refused for its size is not kept for snippets; one with invalid UTF-8 is shown
+        // with U+FFFD where the bad bytes are.
+        let text = read.diagnostics.contains { $0.rule == "file-too-large" } ? "" : String(decoding: bytes, as: UTF8.self)
         var diagnostics = read.diagnostics
         var spec: Spec?
         if let root = read.root {

@@ -156,8 +156,7 @@ struct Decoder {
                 return nil
             }
             return Located(v, at: s.location)
-        case .ambiguousNumber(let why) where s.text.hasPrefix("-"):
-            _ = why
+        case .ambiguousNumber where s.text.hasPrefix("-"):
             diagnostics.append(.error("out-of-range", "'\(key)' must be \(expected), found \(s.text)", at: s.location))
         case .ambiguousNumber(let why):
             diagnostics.append(.error(
