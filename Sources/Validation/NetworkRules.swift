@@ -4,9 +4,9 @@ import SpecFormat
 let networkRules: [Rule] = [
     Rule("interface-name", "interface names follow the kernel's rule and are unique") { spec, _ in
         let veths = spec.network?.veth ?? []
-        // Inside names share the sandbox's namespace (where 'lo' already exists); host names the host's.
-        return checkInterfaceNames(veths.compactMap(\.name), side: "inside the sandbox", reserved: ["lo"])
-            + checkInterfaceNames(veths.compactMap(\.host?.name), side: "on the host", reserved: [])
+        // Names inside share the sandbox's namespace, host names the host's; 'lo' exists in both.
+        return checkInterfaceNames(veths.compactMap(\.name), side: "inside the sandbox")
+            + checkInterfaceNames(veths.compactMap(\.host?.name), side: "on the host")
     },
     Rule("gateway-outside-subnet", "the gateway and route 'via' lie in a subnet of the interface") { spec, _ in
         var out: [Diagnostic] = []
@@ -47,7 +47,7 @@ let networkRules: [Rule] = [
     },
 ]
 
-func checkInterfaceNames(_ names: [Located<String>], side: String, reserved: Set<String>) -> [Diagnostic] {
+func checkInterfaceNames(_ names: [Located<String>], side: String, reserved: Set<String> = ["lo"]) -> [Diagnostic] {
     var out: [Diagnostic] = []
     var seen: [String: SourceLocation] = [:]
     for n in names {

@@ -101,6 +101,8 @@ func found(_ d: [Diagnostic]) -> [Found] { d.map { Found($0.rule, $0.location.li
         ("namespaces: [net]\nnetwork: {veth: [{name: \"..\"}]}", [Found("interface-name", 4, 25)]),
         ("namespaces: [net]\nnetwork: {veth: [{name: lo}]}", [Found("interface-name", 4, 25)]),
         ("namespaces: [net]\nnetwork: {veth: [{name: abcdefghijklmno}]}", []),
+        ("namespaces: [net]\nnetwork: {veth: [{name: e, host: {name: lo}}]}", [Found("interface-name", 4, 41)]),
+        ("process: {args: [a], rlimits: {nofile: \"unlimited\", stack: 'unlimited'}}", []),
         ("namespaces: [net]\nnetwork: {veth: [{name: e}, {name: e}]}", [Found("interface-name", 4, 36)]),
         ("namespaces: [net]\nnetwork: {veth: [{name: e, host: {name: h}}, {name: f, host: {name: h}}]}", [Found("interface-name", 4, 69)]),
         ("namespaces: [net]\nnetwork: {veth: [{name: e, address: 10.0.0.2/30, gateway: 10.0.0.1}]}", []),

@@ -274,7 +274,7 @@ struct Decoder {
         let t = s.text
         if percent, t.hasSuffix("%") {
             let digits = t.dropLast()
-            if let p = UInt8(digits), (1...100).contains(p), !digits.hasPrefix("0") {
+            if digits.allSatisfy({ $0.isASCII && $0.isNumber }), let p = UInt8(digits), (1...100).contains(p), !digits.hasPrefix("0") {
                 return Located(.percent(p), at: s.location)
             }
             diagnostics.append(.error("invalid-size", "'\(t)' is not a percentage from 1% to 100%", at: s.location))
@@ -284,6 +284,10 @@ struct Decoder {
         let digits = t[..<digitsEnd]
         let suffix = String(t[digitsEnd...])
         let multiplier = suffix.isEmpty ? 1 : Self.sizeSuffixes.first { $0.0 == suffix }?.1
+        if multiplier != nil, !digits.isEmpty, !digits.hasPrefix("0"), UInt64(digits) == nil {
+            diagnostics.append(.error("out-of-range", "'\(t)' is too large", at: s.location))
+            return nil
+        }
         guard !digits.isEmpty, !(digits.count > 1 && digits.hasPrefix("0")), let multiplier, let n = UInt64(digits) else {
             var hint = "use a number with k, M, G, T (×1000) or Ki, Mi, Gi, Ti (×1024), e.g. 64Mi"
             if !digits.isEmpty, let letter = suffix.first?.uppercased(), "KMGT".contains(letter) {

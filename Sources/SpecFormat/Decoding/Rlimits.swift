@@ -39,7 +39,7 @@ extension Decoder {
 
     private mutating func rlimitValue(_ node: YAMLNode?, _ name: String, key: String) -> Located<Rlimit.Value>? {
         guard let node else { return nil }
-        if case .scalar(let s) = node, s.isPlain, s.text == "unlimited" {
+        if case .scalar(let s) = node, ScalarKind(s) == .string, s.text == "unlimited" {
             return Located(.unlimited, at: s.location)
         }
         if Rlimit.byteNames.contains(name) {

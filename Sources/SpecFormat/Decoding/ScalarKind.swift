@@ -26,14 +26,24 @@ enum ScalarKind: Equatable {
         case "false": self = .bool(false)
         case "True", "TRUE": self = .oddlyCasedBool(true)
         case "False", "FALSE": self = .oddlyCasedBool(false)
+        // YAML 1.1's other boolean spellings (its bool type lists exactly these).
+        case "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF":
+            self = .yaml11Bool
         default:
-            switch t.lowercased() {
-            case "yes", "no", "on", "off", "y", "n":
-                self = .yaml11Bool
-                return
-            default: break
-            }
             self = Self.number(t)
+        }
+    }
+
+    /// YAML 1.1's base-60 integers: `[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+` (`12:30` is 750).
+    static func isSexagesimal(_ t: String) -> Bool {
+        var parts = t.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 2 else { return false }
+        var head = parts.removeFirst()
+        if head.hasPrefix("+") || head.hasPrefix("-") { head = head.dropFirst() }
+        guard let first = head.first, ("1"..."9").contains(first),
+              head.allSatisfy({ ("0"..."9").contains($0) || $0 == "_" }) else { return false }
+        return parts.allSatisfy { p in
+            (1...2).contains(p.count) && p.allSatisfy { ("0"..."9").contains($0) } && (p.count == 1 || p.first! <= "5")
         }
     }
 

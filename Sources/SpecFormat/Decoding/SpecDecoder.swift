@@ -196,7 +196,11 @@ extension Decoder {
         }
         v.mtu = integer(o["mtu"], "mtu", range: 68...65535, expected: "an MTU from 68 to 65535")
             .map { Located(Int($0.value), at: $0.location) }
-        if let s = string(o["mac"], "mac") {
+        if case .scalar(let s) = o["mac"], s.isPlain, ScalarKind.isSexagesimal(s.text) {
+            diagnostics.append(.error(
+                "ambiguous-number", "unquoted MAC address \(s.text) is ambiguous: YAML 1.1 reads it as a base-60 number",
+                at: s.location, hint: "quote it: \"\(s.text)\""))
+        } else if let s = string(o["mac"], "mac") {
             switch MACAddress.parse(s.value) {
             case .success(let mac): v.mac = Located(mac, at: s.location)
             case .failure(let e): diagnostics.append(.error("invalid-mac", e.message, at: s.location))

@@ -61,7 +61,7 @@ public enum IPAddress: Sendable, Equatable, Hashable, CustomStringConvertible {
                     out += [UInt16(v >> 16), UInt16(v & 0xFFFF)]
                     continue
                 }
-                guard (1...4).contains(p.count), let g = UInt16(p, radix: 16) else { return nil }
+                guard (1...4).contains(p.count), p.allSatisfy(\.isHexDigit), let g = UInt16(p, radix: 16) else { return nil }
                 out.append(g)
             }
             return out
@@ -157,7 +157,7 @@ public struct MACAddress: Sendable, Equatable, CustomStringConvertible {
 
     public static func parse(_ text: String) -> Result<MACAddress, IPParseError> {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 6, parts.allSatisfy({ $0.count == 2 }),
+        guard parts.count == 6, parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isHexDigit) }),
               case let octets = parts.compactMap({ UInt8($0, radix: 16) }), octets.count == 6 else {
             return .failure(.init("'\(text)' is not a MAC address (expected six hex pairs like 02:00:0a:fa:00:02)"))
         }
