@@ -21,7 +21,7 @@ public enum SpecLoader {
         var diagnostics = read.diagnostics
         var spec: Spec?
         if let root = read.root {
-            let (decoded, more) = SpecDecoder.decode(root, file: file)
+            let (decoded, more) = SpecDecoder.decode(root)
             spec = decoded
             diagnostics += more
         }

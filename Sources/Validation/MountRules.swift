@@ -28,7 +28,7 @@ let mountRules: [Rule] = [
         var out: [Diagnostic] = []
         for (j, (later, lt)) in all.enumerated() {
             guard PathCheck.problem(lt.value) == nil, lt.value != "/" else { continue }
-            for (earlier, et) in all[..<j] where et.value == lt.value || et.value.hasPrefix(lt.value == "/" ? "/" : lt.value + "/") {
+            for (earlier, et) in all[..<j] where et.value == lt.value || et.value.hasPrefix(lt.value + "/") {
                 let what = et.value == lt.value ? "on the same target" : "on \(et.value), which lies under it"
                 out.append(.warning(
                     "mount-shadowed",

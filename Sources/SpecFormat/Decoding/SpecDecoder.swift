@@ -8,14 +8,14 @@ public enum SpecDecoder {
         "root", "readonlyRoot", "mounts", "network", "process",
     ]
 
-    public static func decode(_ root: YAMLNode, file: String) -> (Spec?, [Diagnostic]) {
+    public static func decode(_ root: YAMLNode) -> (Spec?, [Diagnostic]) {
         var d = Decoder()
         guard let top = d.object(root, "spec", allowed: topLevelKeys, what: "the spec") else {
             return (nil, [.error(
                 "wrong-type", "a spec must be a mapping of keys (version, namespaces, …), found \(root.found)",
                 at: root.location)])
         }
-        var spec = Spec(file: file, location: top.location)
+        var spec = Spec(location: top.location)
         if top["version"] == nil {
             d.diagnostics.append(.error(
                 "missing-field", "the spec needs 'version'", at: top.location, hint: "add `version: 1` at the top"))

@@ -4,9 +4,10 @@ import Diagnostics
 /// defaults are applied by the accessors named `effective…` so that rules can still tell
 /// "written" from "defaulted" (and point at the place a value was written).
 public struct Spec: Sendable {
-    public var file: String
     /// Where the top-level mapping starts.
     public var location: SourceLocation
+    /// The spec's file name as given (relative paths in the spec are relative to its directory).
+    public var file: String { location.file }
     public var version: Located<Int>?
     public var name: Located<String>?
     public var namespaces: [NamespaceEntry] = []
@@ -25,8 +26,7 @@ public struct Spec: Sendable {
     public var network: Network?
     public var process: Process?
 
-    public init(file: String, location: SourceLocation) {
-        self.file = file
+    public init(location: SourceLocation) {
         self.location = location
     }
 
