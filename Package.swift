@@ -17,21 +17,33 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        // libcap from the system (Debian: libcap-dev).
+        .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        // The gaps of Swift's Glibc module (_GNU_SOURCE names, variadic calls, macros).
+        .target(name: "CLinux"),
         // Source locations, diagnostics and their three renderings. No dependencies.
         .target(name: "Diagnostics"),
         // YAML events -> located nodes -> Spec. Every value keeps file:line:col.
         .target(name: "SpecFormat", dependencies: ["CYAML", "Diagnostics"]),
         // Semantic rules over a decoded Spec. Pure: reads no host state.
         .target(name: "Validation", dependencies: ["SpecFormat", "Diagnostics"]),
+        // Spec -> Plan: the ordered steps of a run. Pure.
+        .target(name: "Planning", dependencies: ["SpecFormat", "Diagnostics"]),
+        // The seam to the kernel: SystemCalls, its Linux implementation and a recording fake.
+        .target(name: "System", dependencies: ["CLinux", "CCap"]),
+        // Runs a Plan's steps through SystemCalls, one stage per file.
+        .target(name: "Executor", dependencies: ["Planning", "System", "SpecFormat", "Diagnostics"]),
         .executableTarget(
             name: "nsspec",
             dependencies: [
-                "SpecFormat", "Validation", "Diagnostics",
+                "SpecFormat", "Validation", "Diagnostics", "Planning", "System", "Executor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "SpecFormatTests", dependencies: ["SpecFormat", "Diagnostics"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "SpecFormat", "Diagnostics"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "SpecFormat", "Diagnostics"]),
+        .testTarget(name: "ExecutorTests", dependencies: ["Executor", "Planning", "System", "SpecFormat", "Diagnostics"]),
         .testTarget(name: "CLITests", dependencies: ["nsspec"]),
     ],
     swiftLanguageModes: [.v6]

@@ -11,6 +11,6 @@ struct NSSpec: ParsableCommand {
             file:line:col. Format reference: docs/spec-v1.md.
             """,
         version: "0.1.0",
-        subcommands: [Validate.self]
+        subcommands: [Validate.self, PlanCommand.self, RunCommand.self]
     )
 }

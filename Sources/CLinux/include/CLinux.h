@@ -1,0 +1,42 @@
+// The gaps of Swift's Glibc module: names that need _GNU_SOURCE, variadic functions and
+// function-like macros, each behind a plain C function. Only System/Linux*.swift calls these.
+#ifndef NSSPEC_CLINUX_H
+#define NSSPEC_CLINUX_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+extern const int nss_CLONE_NEWUSER, nss_CLONE_NEWNS, nss_CLONE_NEWUTS, nss_CLONE_NEWIPC,
+    nss_CLONE_NEWPID, nss_CLONE_NEWNET, nss_CLONE_NEWCGROUP, nss_CLONE_NEWTIME;
+
+int nss_unshare(int flags);
+int nss_setns(int fd, int nstype);
+int nss_pivot_root(const char *new_root, const char *put_old);
+int nss_sethostname(const char *name, size_t len);
+int nss_setdomainname(const char *name, size_t len);
+int nss_setresuid(uid_t r, uid_t e, uid_t s);
+int nss_setresgid(gid_t r, gid_t e, gid_t s);
+int nss_setgroups(size_t n, const gid_t *list);
+int nss_pipe2(int fds[2], int flags);
+int nss_set_no_new_privs(void);
+int nss_set_pdeathsig(int sig);
+int nss_set_child_subreaper(void);
+int nss_set_keepcaps(int on);
+int nss_capbset_drop(int cap);
+int nss_cap_last_cap(void);
+int nss_close_range_cloexec(unsigned first);
+/// openat2 with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: `path` is resolved as if `rootfd` were "/".
+int nss_openat_in_root(int rootfd, const char *path, int flags, unsigned mode);
+/// mount_setattr(2) on `path` (recursively when asked): set and clear MOUNT_ATTR_RDONLY (1),
+/// NOSUID (2), NODEV (4), NOEXEC (8); `propagation` is 0 or an MS_* propagation flag.
+int nss_mount_setattr(const char *path, int recursive, uint64_t set, uint64_t clear, uint64_t propagation);
+/// SIOCGIFFLAGS/SIOCSIFFLAGS: set IFF_UP on an interface through a datagram socket.
+int nss_interface_up(const char *name);
+/// The caller's environment (Glibc.environ needs _GNU_SOURCE-free access).
+char **nss_environ(void);
+int nss_wifexited(int status);
+int nss_wexitstatus(int status);
+int nss_wifsignaled(int status);
+int nss_wtermsig(int status);
+
+#endif

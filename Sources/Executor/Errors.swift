@@ -1,0 +1,73 @@
+import Glibc
+import Planning
+import SpecFormat
+import System
+
+enum Errno {
+    static let names: [Int32: String] = [
+        EPERM: "EPERM", ENOENT: "ENOENT", ESRCH: "ESRCH", EINTR: "EINTR", EIO: "EIO", E2BIG: "E2BIG",
+        ENOEXEC: "ENOEXEC", EBADF: "EBADF", ECHILD: "ECHILD", EAGAIN: "EAGAIN", ENOMEM: "ENOMEM",
+        EACCES: "EACCES", EFAULT: "EFAULT", EBUSY: "EBUSY", EEXIST: "EEXIST", EXDEV: "EXDEV",
+        ENODEV: "ENODEV", ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL", ENFILE: "ENFILE",
+        EMFILE: "EMFILE", ETXTBSY: "ETXTBSY", ENOSPC: "ENOSPC", EROFS: "EROFS", EPIPE: "EPIPE",
+        ENAMETOOLONG: "ENAMETOOLONG", ELOOP: "ELOOP", ENOSYS: "ENOSYS", EUSERS: "EUSERS",
+        EOPNOTSUPP: "EOPNOTSUPP", ENOTSUP: "ENOTSUP", ENXIO: "ENXIO",
+    ]
+
+    /// "No such file or directory (ENOENT)".
+    static func describe(_ errno: Int32) -> String {
+        let text = strerror(errno).map { String(cString: $0) } ?? "error \(errno)"
+        return "\(text) (\(names[errno] ?? "errno \(errno)"))"
+    }
+}
+
+/// Hints for the errors where the kernel's errno says little about the cause.
+enum Hints {
+    static func hint(for error: SystemError, in step: Step) -> String? {
+        switch (step.action, error.errno) {
+        case (.writeMap(let kind, _, false), EPERM):
+            return "unprivileged users may map only their own \(kind), once; install new\(kind)map "
+                + "(apt install uidmap) and give the user a range in /etc/sub\(kind), or map `self`"
+        case (.writeMap(let kind, _, true), _):
+            return "new\(kind)map refused the map; check the caller's range in /etc/sub\(kind)"
+        case (.writeSetgroups, _):
+            return "setgroups must be written before gid_map, by a process outside the namespace"
+        case (.unshare(.user), EINVAL):
+            return "unshare(CLONE_NEWUSER) fails with EINVAL in a multithreaded process (or under chroot)"
+        case (.unshare(.user), EPERM), (.unshare(.user), EACCES):
+            return "user namespaces are restricted on this host: check sysctl kernel.unprivileged_userns_clone, "
+                + "kernel.apparmor_restrict_unprivileged_userns, or a seccomp filter of the caller (a container?)"
+        case (.unshare, ENOSPC), (.unshare(.user), EUSERS):
+            return "the limit on namespaces is reached: sysctl user.max_\(nsName(step))_namespaces"
+        case (.unshare, EPERM):
+            return "creating a namespace needs CAP_SYS_ADMIN: run as root, or add `user` to namespaces"
+        case (.join, EPERM):
+            return "joining a namespace needs CAP_SYS_ADMIN over it; a new user namespace does not own the host's namespaces"
+        case (.join, EINVAL):
+            return "the path is not a namespace of this type"
+        case (.sysfs, EPERM):
+            return "in a user namespace the kernel mounts sysfs only with a new net namespace"
+        case (.proc, EPERM):
+            return "in a user namespace the kernel mounts proc only with a new pid namespace, and only while a full proc is visible"
+        case (.bind, EPERM), (.readonlyPaths, EPERM), (.remountRootReadonly, EPERM), (.bindRoot, EPERM):
+            return "in a user namespace the kernel refuses to clear flags the host locked on a mount (ro, nosuid, nodev, noexec)"
+        case (.tmpfs, EINVAL), (.mountRootTmpfs, EINVAL):
+            return "the kernel rejected the tmpfs options (size, mode)"
+        case (.loopbackUp, EPERM):
+            return "bringing lo up needs CAP_NET_ADMIN in the sandbox's net namespace"
+        case (.setRlimit, EPERM):
+            return "raising a hard limit above the caller's needs CAP_SYS_RESOURCE in the host's user namespace"
+        case (.setGroups, EPERM):
+            return "setgroups is denied in this user namespace; `setgroups: allow` needs a gid map written by newgidmap or root"
+        case (.setUid, EINVAL), (.setGid, EINVAL):
+            return "the id is not mapped in the user namespace; add it to uidMap/gidMap"
+        default:
+            return nil
+        }
+    }
+
+    private static func nsName(_ step: Step) -> String {
+        if case .unshare(let kind) = step.action { return kind == .mount ? "mnt" : kind.rawValue }
+        return "user"
+    }
+}

@@ -1,0 +1,229 @@
+import Diagnostics
+import Planning
+import SpecFormat
+import System
+
+/// Runs a plan. Every process of the run (parent, child, init, worker) walks the same step
+/// list, which it inherited through fork, and performs the steps of its own actor; handoff
+/// steps are where two of them meet over a pipe. In a simulated run (tests, with
+/// `RecordingSystemCalls`) one process performs every step in plan order, so the trace is the
+/// plan's logical order.
+public final class Executor {
+    public struct Options: Sendable {
+        public var verbose = false
+        public var simulated = false
+        public init(verbose: Bool = false, simulated: Bool = false) {
+            self.verbose = verbose
+            self.simulated = simulated
+        }
+    }
+
+    let plan: Plan
+    let sys: SystemCalls
+    let caller: Caller
+    let options: Options
+
+    /// Which process this is. Changes in the branch that fork returns 0 to.
+    var me: Actor = .parent
+    var pids: [Actor: Int32] = [:]
+    var parentPid: Int32 = 0
+    /// Sandbox -> parent: handoffs, the init pid, failures. Close-on-exec, so that the parent
+    /// reads end of file once the process has exec'd.
+    var report: (read: Int32, write: Int32)?
+    /// Parent -> child: "maps written".
+    var go: (read: Int32, write: Int32)?
+    /// What preflight learned about the host, for the steps that follow.
+    var host = HostFacts()
+    var mounts = MountState()
+    var exitCode: Int32 = 0
+    private var stageTimer: (stage: Stage, start: UInt64)?
+
+    public init(plan: Plan, system: SystemCalls, caller: Caller, options: Options = Options()) {
+        self.plan = plan
+        self.sys = system
+        self.caller = caller
+        self.options = options
+    }
+
+    /// Runs the plan; returns nsspec's exit status (in the parent; the other processes end in
+    /// exec or exit).
+    public func run() -> Int32 {
+        parentPid = sys.getpid()
+        for (index, step) in plan.steps.enumerated() where options.simulated || takesPart(in: step) {
+            timeStage(step.stage)
+            do {
+                try perform(step)
+            } catch let failure as RunFailure {
+                return fail(failure, at: index)
+            } catch let error as SystemError {
+                return fail(RunFailure(error, during: step), at: index)
+            } catch let reported as ReportedFailure {
+                return failed(text: reported.text, code: reported.exitCode)
+            } catch {
+                return fail(RunFailure("\(error)"), at: index)
+            }
+        }
+        timeStage(nil)
+        return exitCode
+    }
+
+    func takesPart(in step: Step) -> Bool {
+        if step.actor == me { return true }
+        guard case .handoff(let handoff) = step.action else { return false }
+        return receiver(of: handoff) == me
+    }
+
+    func receiver(of handoff: Handoff) -> Actor { handoff == .mapsWritten ? .child : .parent }
+
+    func perform(_ step: Step) throws {
+        switch step.action {
+        case .checkUserNamespaces, .checkMapHelper, .checkSubordinateRange, .checkSource:
+            try preflight(step.action)
+        case .fork(let actor): try fork(actor)
+        case .handoff(let handoff): try handoffStep(handoff)
+        case .dieWithParent: try dieWithParent()
+        case .unshare, .join: try namespace(step.action)
+        case .writeSetgroups, .writeMap: try idMap(step.action)
+        case .setHostname, .setDomainname: try uts(step.action)
+        case .makeRootPrivate, .enterStaging, .mountRootTmpfs, .bindRoot, .bind, .tmpfs, .proc, .sysfs, .dev,
+             .devpts, .mqueue, .directory, .file, .symlink, .maskPaths, .readonlyPaths, .pivotRoot, .remountRootReadonly:
+            try mount(step.action)
+        case .loopbackUp: try loopback()
+        case .setRlimit, .setGroups, .setGid, .setUid, .capabilities, .noNewPrivileges, .newSession, .exec:
+            try process(step.action)
+        case .reapAndForward: try reapAndForward()
+        case .relayStatus: try relayStatus()
+        case .supervise: try supervise()
+        }
+    }
+
+    // MARK: - Processes and pipes
+
+    func fork(_ actor: Actor) throws {
+        if actor == .child {
+            report = try sys.pipe()
+            if plan.steps.contains(where: { $0.action == .handoff(.mapsWritten) }) { go = try sys.pipe() }
+        }
+        let pid = try sys.fork()
+        if pid == 0 && !options.simulated {
+            me = actor
+            if actor == .child {
+                if let report { sys.close(report.read) }
+                if let go { sys.close(go.write) }
+            }
+            return
+        }
+        pids[actor] = pid
+        if actor == .child {
+            // The parent keeps only the ends it uses, so that it sees end of file when every
+            // process of the sandbox has exec'd or exited.
+            if let report { sys.close(report.write) }
+            if let go { sys.close(go.read) }
+        }
+    }
+
+    func handoffStep(_ handoff: Handoff) throws {
+        if options.simulated || me != receiver(of: handoff) {
+            switch handoff {
+            case .userNamespaceReady: try sys.send(.handoff(handoff.rawValue), to: report!.write)
+            case .mapsWritten: try sys.send(.handoff(handoff.rawValue), to: go!.write)
+            case .initPid: try sys.send(.pid(pids[.`init`] ?? 0), to: report!.write)
+            }
+            if handoff == .mapsWritten, let go { sys.close(go.write) }
+            return
+        }
+        let fd = handoff == .mapsWritten ? go!.read : report!.read
+        switch try sys.receive(from: fd) {
+        case nil:
+            if me != .parent { sys.exit(125) }  // the parent is gone; it has reported why
+            throw RunFailure("the child exited before '\(handoff.rawValue)'")
+        case .failure(let code, let text)?:
+            throw ReportedFailure(exitCode: code, text: text)
+        case .pid(let pid)?:
+            pids[.`init`] = pid
+        case .handoff?:
+            break
+        }
+        if handoff == .mapsWritten { sys.close(go!.read) }
+    }
+
+    func dieWithParent() throws {
+        try sys.setParentDeathSignal(9)
+        // The parent may have died before the signal was armed.
+        if me == .child && !options.simulated && sys.getppid() != parentPid { sys.exit(125) }
+    }
+
+    // MARK: - Failure
+
+    /// A failure in this process: the parent reports it and cleans up; any other process sends
+    /// it to the parent and exits.
+    func fail(_ failure: RunFailure, at index: Int) -> Int32 {
+        let text = failure.render(plan.steps[index])
+        if me != .parent && !options.simulated {
+            if let report { try? sys.send(.failure(exitCode: failure.exitCode, text: text), to: report.write) }
+            sys.exit(failure.exitCode)
+        }
+        return failed(text: text, code: failure.exitCode)
+    }
+
+    /// In the parent: print the failure, then leave nothing behind: every process of the
+    /// sandbox is killed (its mounts and namespaces go with it) and reaped.
+    func failed(text: String, code: Int32) -> Int32 {
+        sys.log(text)
+        for actor in [Actor.worker, .`init`, .child] { if let pid = pids[actor] { sys.kill(pid, 9) } }
+        if let child = pids[.child] { _ = try? sys.waitpid(child) }
+        return code
+    }
+
+    // MARK: - --verbose
+
+    func timeStage(_ stage: Stage?) {
+        guard options.verbose else { return }
+        if let current = stageTimer, current.stage == stage { return }
+        let now = sys.now()
+        if let current = stageTimer {
+            let micros = (now - current.start) / 1000
+            let ms = "\(micros / 1000).\(String(micros % 1000 + 1000).dropFirst())"
+            sys.log("nsspec: \(current.stage.rawValue) (\(me.rawValue)): \(ms) ms\n")
+        }
+        stageTimer = stage.map { ($0, now) }
+    }
+
+    /// Before a step that does not return (exec, exit) or blocks for the sandbox's lifetime.
+    func endTiming() { timeStage(nil) }
+}
+
+/// A failure of one step, before the step's stage and spec line are added.
+struct RunFailure: Error {
+    var message: String
+    var errno: Int32?
+    var hint: String?
+    var exitCode: Int32 = 125
+
+    init(_ message: String, errno: Int32? = nil, hint: String? = nil, exitCode: Int32 = 125) {
+        self.message = message
+        self.errno = errno
+        self.hint = hint
+        self.exitCode = exitCode
+    }
+
+    init(_ error: SystemError, during step: Step) {
+        let call = error.object.isEmpty ? error.op : "\(error.op) \(error.object)"
+        self.init("\(step.action.summary): \(call)", errno: error.errno, hint: Hints.hint(for: error, in: step))
+    }
+
+    /// `file:line:col: error: stage: what: cause (ENAME)` and a hint, like a compiler.
+    func render(_ step: Step) -> String {
+        var text = "\(step.location): error: \(step.stage.rawValue): \(message)"
+        if let errno { text += ": \(Errno.describe(errno))" }
+        text += "\n"
+        if let hint { text += "hint: \(hint)\n" }
+        return text
+    }
+}
+
+/// A failure another process of the sandbox has already rendered and sent.
+struct ReportedFailure: Error {
+    var exitCode: Int32
+    var text: String
+}

@@ -1,0 +1,53 @@
+import Planning
+import SpecFormat
+
+extension Executor {
+    /// In the parent, for the child's user namespace: setgroups first (the kernel allows it only
+    /// before gid_map), then the maps, each written whole in one write(2).
+    func idMap(_ action: Action) throws {
+        let pid = pids[.child] ?? 0
+        switch action {
+        case .writeSetgroups(let policy):
+            try sys.writeFile("/proc/\(pid)/setgroups", policy.rawValue)
+        case .writeMap(let kind, let lines, let helper):
+            let resolved = try resolve(kind, lines)
+            if helper {
+                let path = host.helpers[kind] ?? "/usr/bin/new\(kind)map"
+                let args = [String(pid)] + resolved.flatMap { [String($0.inside), String($0.outside), String($0.count)] }
+                let status = try sys.runHelper(path, args)
+                if status != .exited(0) {
+                    throw RunFailure("\(path) \(args.joined(separator: " ")) failed (exit status \(status.code))",
+                                     hint: "its message is above; the caller's ranges are in /etc/sub\(kind)")
+                }
+            } else {
+                let text = resolved.map { "\($0.inside) \($0.outside) \($0.count)\n" }.joined()
+                try sys.writeFile("/proc/\(pid)/\(kind)_map", text)
+            }
+        default: break
+        }
+    }
+
+    /// `self` is the caller's id; `subordinate` lines take the caller's ranges in order.
+    private func resolve(_ kind: IDKind, _ lines: [MapLine]) throws -> [(inside: UInt32, outside: UInt32, count: UInt32)] {
+        var ranges = host.subordinate[kind] ?? []
+        var out: [(inside: UInt32, outside: UInt32, count: UInt32)] = []
+        for line in lines {
+            switch line.outside {
+            case .id(let id): out.append((line.inside, id, line.count))
+            case .caller: out.append((line.inside, kind == .uid ? caller.uid : caller.gid, line.count))
+            case .subordinate:
+                var inside = line.inside, needed = line.count
+                while needed > 0 {
+                    guard !ranges.isEmpty else { throw RunFailure("/etc/sub\(kind) has too few ids for the map") }
+                    let take = min(needed, ranges[0].count)
+                    out.append((inside, ranges[0].start, take))
+                    inside += take
+                    needed -= take
+                    ranges[0] = (ranges[0].start + take, ranges[0].count - take)
+                    if ranges[0].count == 0 { ranges.removeFirst() }
+                }
+            }
+        }
+        return out
+    }
+}

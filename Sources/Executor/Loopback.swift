@@ -1,0 +1,6 @@
+extension Executor {
+    /// A new net namespace has `lo`, down.
+    func loopback() throws {
+        try sys.interfaceUp("lo")
+    }
+}

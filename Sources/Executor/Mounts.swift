@@ -1,0 +1,280 @@
+import Planning
+import SpecFormat
+import System
+
+/// Where the mount stage is. With a root of its own (`tmpfs`, a directory) the sandbox's
+/// process first pivots into a scratch tmpfs: the host's tree is then at /oldroot (every bind
+/// source, and a full /proc, which rootless proc and sysfs mounts need), and the new root is
+/// built at /newroot. With `root: host` the table is mounted over the host's tree, in the
+/// private mount namespace.
+struct MountState {
+    /// Host paths are found under this prefix ("/oldroot" while building a new root).
+    var hostPrefix = ""
+    /// Where the new root is mounted while it is built ("/" for `root: host`).
+    var rootPath = "/"
+    /// An O_PATH fd of the sandbox's root: every target is resolved inside it (RESOLVE_IN_ROOT),
+    /// so that a symlink in the root cannot send a mount outside it.
+    var rootFd: Int32 = -1
+}
+
+enum MS {
+    static let rdonly: UInt = 1, nosuid: UInt = 2, nodev: UInt = 4, noexec: UInt = 8
+    static let bind: UInt = 4096, rec: UInt = 16384
+    static let unbindable: UInt = 1 << 17, `private`: UInt = 1 << 18, slave: UInt = 1 << 19, shared: UInt = 1 << 20
+}
+
+enum OpenFlag {
+    static let rdonly: Int32 = 0, wronly: Int32 = 1, creat: Int32 = 0o100, trunc: Int32 = 0o1000
+    static let directory: Int32 = 0o200000, nofollow: Int32 = 0o400000, path: Int32 = 0o10000000
+}
+
+extension Executor {
+    func mount(_ action: Action) throws {
+        switch action {
+        case .makeRootPrivate:
+            try sys.mount(source: nil, target: "/", type: nil, flags: MS.rec | MS.private, data: nil)
+            mounts.rootFd = try sys.open("/", flags: OpenFlag.path | OpenFlag.directory)
+        case .enterStaging:
+            try sys.mount(source: "tmpfs", target: "/tmp", type: "tmpfs", flags: MS.nosuid | MS.nodev, data: "mode=0755,size=64k")
+            try sys.mkdir("/tmp/newroot", mode: 0o755)
+            try sys.mkdir("/tmp/oldroot", mode: 0o755)
+            try sys.pivotRoot("/tmp", "/tmp/oldroot")
+            try sys.chdir("/")
+            mounts.hostPrefix = "/oldroot"
+            mounts.rootPath = "/newroot"
+        case .mountRootTmpfs:
+            try sys.mount(source: "tmpfs", target: "/newroot", type: "tmpfs", flags: MS.nosuid | MS.nodev, data: "mode=0755")
+            try openRoot()
+        case .bindRoot(let path, let readonly):
+            try sys.mount(source: mounts.hostPrefix + path, target: "/newroot", type: nil, flags: MS.bind | MS.rec, data: nil)
+            if readonly { try sys.mountSetattr("/newroot", recursive: true, set: 1, clear: 0, propagation: 0) }
+            try openRoot()
+        case .bind(let source, let target, let optional, let recursive, let flags, let propagation):
+            try bind(source: source, target: target, optional: optional, recursive: recursive, flags: flags, propagation: propagation)
+        case .tmpfs(let target, let size, let mode, let flags):
+            var data: [String] = []
+            switch size {
+            case .bytes(let n)?: data.append("size=\(n)")
+            case .percent(let p)?: data.append("size=\(p)%")
+            case nil: break
+            }
+            if let mode { data.append("mode=0" + String(mode, radix: 8)) }
+            try mountAt(target, source: "tmpfs", type: "tmpfs", flags: msFlags(flags), data: data.isEmpty ? nil : data.joined(separator: ","))
+        case .proc(let target):
+            try mountAt(target, source: "proc", type: "proc", flags: MS.nosuid | MS.nodev | MS.noexec, data: nil)
+        case .sysfs(let target, let readonly):
+            try mountAt(target, source: "sysfs", type: "sysfs", flags: MS.nosuid | MS.nodev | MS.noexec | (readonly ? MS.rdonly : 0), data: nil)
+        case .devpts(let target):
+            try mountAt(target, source: "devpts", type: "devpts", flags: MS.nosuid | MS.noexec, data: "newinstance,ptmxmode=0666,mode=620")
+        case .mqueue(let target):
+            try mountAt(target, source: "mqueue", type: "mqueue", flags: MS.nosuid | MS.nodev | MS.noexec, data: nil)
+        case .dev(let target):
+            try dev(target)
+        case .directory(let target, let mode):
+            let fd = try resolve(target, create: .directory, mode: mode ?? 0o755)
+            sys.close(fd)
+            if let mode { try chmod(target, mode) }
+        case .file(let target, let content, let mode):
+            try makeParent(of: target)
+            let fd = try inRoot(target, flags: OpenFlag.wronly | OpenFlag.creat | OpenFlag.trunc | OpenFlag.nofollow, mode: mode ?? 0o644)
+            defer { sys.close(fd) }
+            try sys.writeAll(fd, Array(content.utf8))
+            if let mode { try sys.fchmod(fd, mode) }
+        case .symlink(let target, let link):
+            let (parent, name) = try makeParent(of: target)
+            defer { sys.close(parent) }
+            try sys.symlinkAt(link, parent, name)
+        case .maskPaths(let paths):
+            for path in paths { try mask(path) }
+        case .readonlyPaths(let paths):
+            for path in paths {
+                guard let fd = try existing(path) else { continue }
+                try sys.mount(source: fdPath(fd), target: fdPath(fd), type: nil, flags: MS.bind | MS.rec, data: nil)
+                sys.close(fd)
+                try setAttributes(path, recursive: true, set: 1, propagation: 0)
+            }
+        case .pivotRoot:
+            try sys.umount("/oldroot", detach: true)
+            try sys.chdir("/newroot")
+            try sys.pivotRoot(".", ".")
+            try sys.umount(".", detach: true)
+            try sys.chdir("/")
+            mounts.hostPrefix = ""
+            mounts.rootPath = "/"
+        case .remountRootReadonly:
+            try sys.mountSetattr("/", recursive: false, set: 1, clear: 0, propagation: 0)
+        default: break
+        }
+    }
+
+    private func openRoot() throws {
+        sys.close(mounts.rootFd)
+        mounts.rootFd = try sys.open(mounts.rootPath, flags: OpenFlag.path | OpenFlag.directory)
+    }
+
+    /// The path through which mount(2) reaches an O_PATH fd (a /proc magic link).
+    private func fdPath(_ fd: Int32) -> String { "\(mounts.hostPrefix)/proc/self/fd/\(fd)" }
+
+    private func inRoot(_ path: String, flags: Int32, mode: UInt32 = 0) throws -> Int32 {
+        do {
+            return try sys.openInRoot(mounts.rootFd, path, flags: flags, mode: mode)
+        } catch var error as SystemError {
+            error.object = path
+            throw error
+        }
+    }
+
+    /// An O_PATH fd of `path` in the sandbox's root, or nil if it does not exist.
+    private func existing(_ path: String) throws -> Int32? {
+        do {
+            return try inRoot(path, flags: OpenFlag.path)
+        } catch let error as SystemError where error.errno == 2 {
+            return nil
+        }
+    }
+
+    /// An O_PATH fd of `path` in the root, created (with its parents) as a directory or an
+    /// empty file if missing.
+    private func resolve(_ path: String, create kind: FileKind, mode: UInt32 = 0o755) throws -> Int32 {
+        if let fd = try existing(path) { return fd }
+        let (parent, name) = try makeParent(of: path)
+        defer { sys.close(parent) }
+        if kind == .directory {
+            try sys.mkdirAt(parent, name, mode: mode)
+        } else {
+            sys.close(try sys.openInRoot(parent, name, flags: OpenFlag.wronly | OpenFlag.creat | OpenFlag.nofollow, mode: 0o644))
+        }
+        return try inRoot(path, flags: OpenFlag.path)
+    }
+
+    /// The parent directory of `path` (created if missing) as an fd, and the last component.
+    @discardableResult
+    private func makeParent(of path: String) throws -> (Int32, String) {
+        var parts = path.split(separator: "/").map(String.init)
+        let name = parts.popLast() ?? ""
+        let parent = "/" + parts.joined(separator: "/")
+        return (try resolve(parent, create: .directory), name)
+    }
+
+    private func chmod(_ path: String, _ mode: UInt32) throws {
+        let fd = try inRoot(path, flags: OpenFlag.rdonly | OpenFlag.directory)
+        defer { sys.close(fd) }
+        try sys.fchmod(fd, mode)
+    }
+
+    private func msFlags(_ f: MountFlags) -> UInt {
+        (f.readonly ? MS.rdonly : 0) | (f.nosuid ? MS.nosuid : 0) | (f.nodev ? MS.nodev : 0) | (f.noexec ? MS.noexec : 0)
+    }
+
+    /// Mount a filesystem at `target` inside the root (a directory, created if missing).
+    private func mountAt(_ target: String, source: String, type: String, flags: UInt, data: String?) throws {
+        let fd = try resolve(target, create: .directory)
+        defer { sys.close(fd) }
+        do {
+            try sys.mount(source: source, target: fdPath(fd), type: type, flags: flags, data: data)
+        } catch var error as SystemError {
+            error.object = "\(type) at \(target)"
+            throw error
+        }
+    }
+
+    /// mount_setattr on what is now mounted at `path` (resolved again: an fd opened before a
+    /// mount refers to the mount underneath).
+    private func setAttributes(_ path: String, recursive: Bool, set: UInt64, propagation: UInt64) throws {
+        let fd = try inRoot(path, flags: OpenFlag.path)
+        defer { sys.close(fd) }
+        do {
+            try sys.mountSetattr(fdPath(fd), recursive: recursive, set: set, clear: 0, propagation: propagation)
+        } catch var error as SystemError {
+            error.object = path
+            throw error
+        }
+    }
+
+    private func bind(source: String, target: String, optional: Bool, recursive: Bool, flags: MountFlags, propagation: Propagation) throws {
+        if host.skippedSources.contains(source) { return }
+        let hostSource = mounts.hostPrefix + source
+        let kind: FileKind
+        do {
+            kind = try sys.fileKind(hostSource)
+        } catch let error as SystemError where error.errno == 2 && optional {
+            return
+        } catch var error as SystemError {
+            error.object = source
+            throw error
+        }
+        let fd = try resolve(target, create: kind == .directory ? .directory : .regular)
+        do {
+            try sys.mount(source: hostSource, target: fdPath(fd), type: nil, flags: MS.bind | (recursive ? MS.rec : 0), data: nil)
+        } catch var error as SystemError {
+            sys.close(fd)
+            error.object = "\(source) on \(target)"
+            throw error
+        }
+        sys.close(fd)
+        let set = UInt64(msFlags(flags))
+        let (recursivePropagation, msPropagation) = Self.propagation(propagation)
+        if set != 0 || propagation != .rprivate {
+            try setAttributes(target, recursive: recursive || recursivePropagation, set: set,
+                              propagation: propagation == .rprivate ? 0 : UInt64(msPropagation))
+        }
+    }
+
+    static func propagation(_ p: Propagation) -> (recursive: Bool, flag: UInt) {
+        switch p {
+        case .private: (false, MS.private)
+        case .rprivate: (true, MS.private)
+        case .slave: (false, MS.slave)
+        case .rslave: (true, MS.slave)
+        case .shared: (false, MS.shared)
+        case .rshared: (true, MS.shared)
+        case .unbindable: (false, MS.unbindable)
+        case .runbindable: (true, MS.unbindable)
+        }
+    }
+
+    /// Directories get an empty read-only tmpfs over them, files the host's /dev/null.
+    private func mask(_ path: String) throws {
+        guard let fd = try existing(path) else { return }
+        defer { sys.close(fd) }
+        let isDirectory: Bool
+        do {
+            sys.close(try inRoot(path, flags: OpenFlag.path | OpenFlag.directory))
+            isDirectory = true
+        } catch let error as SystemError where error.errno == 20 {
+            isDirectory = false
+        }
+        do {
+            if isDirectory {
+                try sys.mount(source: "tmpfs", target: fdPath(fd), type: "tmpfs", flags: MS.rdonly, data: "size=0k,nr_inodes=1")
+            } else {
+                try sys.mount(source: mounts.hostPrefix + "/dev/null", target: fdPath(fd), type: nil, flags: MS.bind, data: nil)
+            }
+        } catch var error as SystemError {
+            error.object = path
+            throw error
+        }
+    }
+
+    static let deviceNodes = ["null", "zero", "full", "random", "urandom", "tty"]
+
+    /// A minimal /dev: a tmpfs with the host's harmless device nodes bound in (a user namespace
+    /// may not mknod), a private devpts, /dev/shm and the usual links.
+    private func dev(_ target: String) throws {
+        let base = target == "/" ? "" : target
+        try mountAt(target, source: "tmpfs", type: "tmpfs", flags: MS.nosuid | MS.noexec, data: "mode=0755,size=64k")
+        for node in Self.deviceNodes {
+            try bind(source: "/dev/" + node, target: "\(base)/\(node)", optional: false, recursive: false,
+                     flags: MountFlags(), propagation: .rprivate)
+        }
+        try mountAt("\(base)/pts", source: "devpts", type: "devpts", flags: MS.nosuid | MS.noexec, data: "newinstance,ptmxmode=0666,mode=620")
+        try mountAt("\(base)/shm", source: "tmpfs", type: "tmpfs", flags: MS.nosuid | MS.nodev, data: "mode=1777")
+        let links = [("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                     ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")]
+        for (name, link) in links {
+            let (parent, leaf) = try makeParent(of: "\(base)/\(name)")
+            defer { sys.close(parent) }
+            try sys.symlinkAt(link, parent, leaf)
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Planning
+import System
+
+/// What preflight learns about the host, for the steps that follow.
+struct HostFacts {
+    /// The caller's subordinate ranges (start, count), from /etc/subuid and /etc/subgid.
+    var subordinate: [IDKind: [(start: UInt32, count: UInt32)]] = [:]
+    var helpers: [IDKind: String] = [:]
+    /// Optional bind sources that do not exist: their mounts are skipped.
+    var skippedSources: Set<String> = []
+}
+
+extension Executor {
+    static let helperDirectories = ["/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"]
+
+    func preflight(_ action: Action) throws {
+        switch action {
+        case .checkUserNamespaces: try checkUserNamespaces()
+        case .checkMapHelper(let kind):
+            let name = "new\(kind)map"
+            guard let path = Self.helperDirectories.map({ "\($0)/\(name)" }).first(where: sys.isExecutable) else {
+                throw RunFailure("\(name) is not installed, and the map needs ids the caller may not map itself",
+                                 hint: "apt install uidmap (or map only `self`)")
+            }
+            host.helpers[kind] = path
+        case .checkSubordinateRange(let kind, let count):
+            let ranges = try subordinateRanges(kind)
+            let total = ranges.reduce(UInt64(0)) { $0 + UInt64($1.count) }
+            guard total >= count else {
+                let who = callerName().map { "\($0) (uid \(caller.uid))" } ?? "uid \(caller.uid)"
+                throw RunFailure("/etc/sub\(kind) gives \(who) \(total) subordinate \(kind)s; the map needs \(count)",
+                                 hint: "as root: usermod --add-sub\(kind)s 100000-\(100000 + count - 1) \(callerName() ?? String(caller.uid))")
+            }
+            host.subordinate[kind] = ranges
+        case .checkSource(let path, let optional):
+            do {
+                _ = try sys.fileKind(path)
+            } catch let error as SystemError where error.errno == 2 {
+                if optional { host.skippedSources.insert(path); return }
+                throw RunFailure("\(path) does not exist", errno: error.errno,
+                                 hint: "create it, fix the path (relative paths are relative to the spec file), or add `optional: true`")
+            }
+        default: break
+        }
+    }
+
+    private func checkUserNamespaces() throws {
+        func sysctl(_ name: String) -> String? {
+            let path = "/proc/sys/" + name.replacingOccurrences(".", with: "/")
+            guard let bytes = try? sys.readFile(path, limit: 64) else { return nil }
+            return String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
+        }
+        if sysctl("user.max_user_namespaces") == "0" {
+            throw RunFailure("user namespaces are disabled on this host (user.max_user_namespaces = 0)",
+                             hint: "as root: sysctl -w user.max_user_namespaces=15000")
+        }
+        guard !caller.privileged else { return }
+        if sysctl("kernel.unprivileged_userns_clone") == "0" {
+            throw RunFailure("unprivileged user namespaces are disabled on this host (kernel.unprivileged_userns_clone = 0)",
+                             hint: "as root: sysctl -w kernel.unprivileged_userns_clone=1, or run nsspec as root")
+        }
+        if sysctl("kernel.apparmor_restrict_unprivileged_userns") == "1" {
+            throw RunFailure("AppArmor restricts unprivileged user namespaces on this host (kernel.apparmor_restrict_unprivileged_userns = 1)",
+                             hint: "as root: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or give nsspec an AppArmor profile with `userns,`")
+        }
+    }
+
+    /// The caller's lines of /etc/subuid or /etc/subgid: `name:start:count` or `uid:start:count`.
+    private func subordinateRanges(_ kind: IDKind) throws -> [(start: UInt32, count: UInt32)] {
+        let path = "/etc/sub\(kind)"
+        let text: String
+        do {
+            text = String(decoding: try sys.readFile(path, limit: 1 << 20), as: UTF8.self)
+        } catch let error as SystemError where error.errno == 2 {
+            return []
+        }
+        let me = kind == .uid ? caller.uid : caller.gid
+        // Both files name the user (by name or uid), also /etc/subgid.
+        let names = Set([String(me), String(caller.uid)] + [callerName()].compactMap { $0 })
+        return text.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: ":", omittingEmptySubsequences: false)
+            guard f.count == 3, names.contains(String(f[0])), let start = UInt32(f[1]), let count = UInt32(f[2]), count > 0
+            else { return nil }
+            return (start, count)
+        }
+    }
+
+    /// The caller's user name from /etc/passwd (read directly: a static binary has no NSS).
+    func callerName() -> String? {
+        guard let bytes = try? sys.readFile("/etc/passwd", limit: 4 << 20) else { return nil }
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            let f = line.split(separator: ":", omittingEmptySubsequences: false)
+            if f.count > 2, UInt32(f[2]) == caller.uid { return String(f[0]) }
+        }
+        return nil
+    }
+}
+
+extension String {
+    func replacingOccurrences(_ old: Character, with new: Character) -> String {
+        String(map { $0 == old ? new : $0 })
+    }
+
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars.drop { $0 == " " || $0 == "\n" || $0 == "\t" }
+        var s = String(String.UnicodeScalarView(scalars))
+        while let last = s.last, last == " " || last == "\n" || last == "\t" { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,94 @@
+import Glibc
+import Planning
+import SpecFormat
+import System
+
+extension Executor {
+    /// The signals nsspec passes on to the sandbox (DESIGN §3.10).
+    static let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH]
+
+    static let rlimitResources: [String: Int32] = [
+        "as": Int32(RLIMIT_AS.rawValue), "core": Int32(RLIMIT_CORE.rawValue), "cpu": Int32(RLIMIT_CPU.rawValue),
+        "data": Int32(RLIMIT_DATA.rawValue), "fsize": Int32(RLIMIT_FSIZE.rawValue), "locks": Int32(__RLIMIT_LOCKS.rawValue),
+        "memlock": Int32(__RLIMIT_MEMLOCK.rawValue), "msgqueue": Int32(__RLIMIT_MSGQUEUE.rawValue),
+        "nice": Int32(__RLIMIT_NICE.rawValue), "nofile": Int32(RLIMIT_NOFILE.rawValue), "nproc": Int32(__RLIMIT_NPROC.rawValue),
+        "rss": Int32(__RLIMIT_RSS.rawValue), "rtprio": Int32(__RLIMIT_RTPRIO.rawValue), "rttime": Int32(__RLIMIT_RTTIME.rawValue),
+        "sigpending": Int32(__RLIMIT_SIGPENDING.rawValue), "stack": Int32(RLIMIT_STACK.rawValue),
+    ]
+
+    func process(_ action: Action) throws {
+        switch action {
+        case .setRlimit(let name, let soft, let hard):
+            func value(_ v: Rlimit.Value) -> UInt64 {
+                if case .limit(let n) = v { return n }
+                return UInt64.max  // RLIM_INFINITY
+            }
+            try sys.setrlimit(Self.rlimitResources[name] ?? -1, soft: value(soft), hard: value(hard))
+        case .setGroups(let groups): try sys.setgroups(groups)
+        case .setGid(let gid): try sys.setresgid(gid)
+        case .setUid(let uid): try sys.setresuid(uid)
+        case .capabilities(let keep):
+            try sys.setCapabilities(keep: keep.compactMap { Capabilities.names.firstIndex(of: $0).map(Int32.init) })
+        case .noNewPrivileges: try sys.setNoNewPrivileges()
+        case .newSession: try sys.setsid()
+        case .exec(let args, let cwd, let env): try exec(args, cwd: cwd, env: env)
+        default: break
+        }
+    }
+
+    /// The process's environment: the spec's `env`, then `passEnv` from the caller's; nothing else.
+    func environment(_ entries: [EnvEntry]) -> [String] {
+        var caller: [Substring: String]?
+        var out: [String] = []
+        for entry in entries {
+            switch entry {
+            case .set(let name, let value): out.append("\(name)=\(value)")
+            case .pass(let name):
+                if caller == nil {
+                    caller = [:]
+                    for e in sys.environment() {
+                        if let eq = e.firstIndex(of: "=") { caller![e[..<eq]] = e }
+                    }
+                }
+                if let e = caller![Substring(name)] { out.append(e) }
+            }
+        }
+        return out
+    }
+
+    /// The executable for args[0]: a path as given, or the first match in the process's PATH.
+    func executable(_ name: String, env: [String]) -> String? {
+        if name.contains("/") { return name }
+        let path = env.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(name)"
+            if sys.isExecutable(candidate) { return candidate }
+        }
+        return nil
+    }
+
+    private func exec(_ args: [String], cwd: String?, env entries: [EnvEntry]) throws {
+        guard let first = args.first else { throw RunFailure("no command: the spec has no process.args and none was given after --") }
+        sys.resetSignals()
+        if let dir = cwd {
+            do {
+                try sys.chdir(dir)
+            } catch let error as SystemError {
+                throw RunFailure("cwd \(dir)", errno: error.errno, hint: "the directory must exist inside the sandbox (add a dir or bind mount)")
+            }
+        }
+        let env = environment(entries)
+        guard let path = executable(first, env: env) else {
+            let searched = env.first { $0.hasPrefix("PATH=") } ?? "PATH (default /usr/local/bin:/usr/bin:/bin)"
+            throw RunFailure("\(first): command not found in \(searched)", exitCode: 127)
+        }
+        try sys.closeOnExec(from: 3)
+        endTiming()
+        let errno = sys.execve(path, args, env)
+        if options.simulated && errno == 0 { return }
+        let notFound = errno == ENOENT || errno == ENOTDIR
+        throw RunFailure("exec \(path)", errno: errno,
+                         hint: notFound ? "the path must exist inside the sandbox (after the mount table)" : nil,
+                         exitCode: notFound ? 127 : 126)
+    }
+}

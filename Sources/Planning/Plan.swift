@@ -1,0 +1,140 @@
+import Diagnostics
+import SpecFormat
+
+/// Who performs a step. `parent` is nsspec itself, on the host, from start to end. `child` is
+/// forked by the parent and enters the new namespaces. `init` is the sandbox's PID 1, forked by
+/// the child when there is a new pid namespace. `worker` is forked by a tiny init (`init: true`)
+/// and becomes the process.
+public enum Actor: String, Sendable, CaseIterable {
+    case parent, child, `init`, worker
+}
+
+/// The stages of DESIGN §3, in the order they run. Every step belongs to one.
+public enum Stage: String, Sendable, CaseIterable {
+    case preflight, namespaces, idmaps = "id maps", uts, mounts, loopback, process, supervise
+}
+
+public enum IDKind: String, Sendable { case uid, gid }
+
+/// One line of an id map. `subordinate` lines are resolved at run time from /etc/subuid or
+/// /etc/subgid, since that is host state.
+public struct MapLine: Sendable, Equatable {
+    public var inside: UInt32
+    public var outside: IDMapEntry.Outside
+    public var count: UInt32
+}
+
+/// A message on the pipes between the parent and the child, in the direction given.
+public enum Handoff: String, Sendable {
+    /// child -> parent: the user namespace exists; write its maps.
+    case userNamespaceReady = "user namespace ready"
+    /// parent -> child: the maps are written; go on.
+    case mapsWritten = "maps written"
+    /// child -> parent: the pid (in the host's pid namespace) of the sandbox's PID 1.
+    case initPid = "init pid"
+}
+
+/// How a bind-like mount is flagged.
+public struct MountFlags: Sendable, Equatable {
+    public var readonly = false
+    public var nosuid = false
+    public var nodev = false
+    public var noexec = false
+    public init(readonly: Bool = false, nosuid: Bool = false, nodev: Bool = false, noexec: Bool = false) {
+        self.readonly = readonly
+        self.nosuid = nosuid
+        self.nodev = nodev
+        self.noexec = noexec
+    }
+}
+
+/// An environment variable of the process: a value from the spec, or passed from the caller.
+public enum EnvEntry: Sendable, Equatable {
+    case set(String, String)
+    case pass(String)
+}
+
+/// What a step does. Paths inside the sandbox are absolute; host paths are as the spec resolves
+/// them (relative to the spec's directory).
+public enum Action: Sendable, Equatable {
+    // preflight
+    case checkUserNamespaces
+    case checkMapHelper(IDKind)
+    case checkSubordinateRange(IDKind, count: UInt64)
+    case checkSource(path: String, optional: Bool)
+    // processes and the pipes between them
+    case fork(Actor)
+    case dieWithParent
+    case handoff(Handoff)
+    // namespaces
+    case unshare(NamespaceKind)
+    case join(NamespaceKind, path: String)
+    // id maps
+    case writeSetgroups(SetgroupsPolicy)
+    /// `helper`: through newuidmap/newgidmap, for ids the caller may not map itself.
+    case writeMap(IDKind, [MapLine], helper: Bool)
+    // uts
+    case setHostname(String)
+    case setDomainname(String)
+    // mounts
+    case makeRootPrivate
+    case enterStaging
+    case mountRootTmpfs
+    case bindRoot(path: String, readonly: Bool)
+    case bind(source: String, target: String, optional: Bool, recursive: Bool, flags: MountFlags, propagation: Propagation)
+    case tmpfs(target: String, size: Size?, mode: UInt32?, flags: MountFlags)
+    case proc(target: String)
+    case sysfs(target: String, readonly: Bool)
+    case dev(target: String)
+    case devpts(target: String)
+    case mqueue(target: String)
+    case directory(target: String, mode: UInt32?)
+    case file(target: String, content: String, mode: UInt32?)
+    case symlink(target: String, link: String)
+    case maskPaths([String])
+    case readonlyPaths([String])
+    case pivotRoot
+    case remountRootReadonly
+    // loopback
+    case loopbackUp
+    // process
+    case setRlimit(name: String, soft: Rlimit.Value, hard: Rlimit.Value)
+    case setGroups([UInt32])
+    case setGid(UInt32)
+    case setUid(UInt32)
+    case capabilities(keep: [String])
+    case noNewPrivileges
+    case newSession
+    case exec(args: [String], cwd: String?, env: [EnvEntry])
+    case reapAndForward
+    case relayStatus
+    // supervise
+    case supervise
+}
+
+public struct Step: Sendable {
+    public var stage: Stage
+    public var actor: Actor
+    public var action: Action
+    /// The spec text this step comes from (the whole file, line 0, for steps no key asked for).
+    public var location: SourceLocation
+
+    public init(_ stage: Stage, _ actor: Actor, _ action: Action, at location: SourceLocation) {
+        self.stage = stage
+        self.actor = actor
+        self.action = action
+        self.location = location
+    }
+}
+
+/// Everything `nsspec run` does, in order. A value: printing it is `nsspec plan`, executing it
+/// is `nsspec run`, and both come from the same `Planner.plan`.
+public struct Plan: Sendable {
+    public var file: String
+    public var name: String?
+    public var steps: [Step]
+    /// Where each actor is forked (the parent exists from the start).
+    public func forkIndex(of actor: Actor) -> Int? {
+        steps.firstIndex { $0.action == .fork(actor) }
+    }
+}

@@ -1,0 +1,206 @@
+import Diagnostics
+import SpecFormat
+
+extension Action {
+    /// A stable name for the operation (the `op` field of `plan --format json`).
+    public var op: String {
+        switch self {
+        case .checkUserNamespaces: "check-user-namespaces"
+        case .checkMapHelper: "check-map-helper"
+        case .checkSubordinateRange: "check-subordinate-range"
+        case .checkSource: "check-source"
+        case .fork: "fork"
+        case .dieWithParent: "die-with-parent"
+        case .handoff: "handoff"
+        case .unshare: "unshare"
+        case .join: "setns"
+        case .writeSetgroups: "write-setgroups"
+        case .writeMap(let kind, _, _): "write-\(kind)-map"
+        case .setHostname: "sethostname"
+        case .setDomainname: "setdomainname"
+        case .makeRootPrivate: "make-root-private"
+        case .enterStaging: "enter-staging"
+        case .mountRootTmpfs: "mount-root-tmpfs"
+        case .bindRoot: "bind-root"
+        case .bind: "bind"
+        case .tmpfs: "tmpfs"
+        case .proc: "proc"
+        case .sysfs: "sysfs"
+        case .dev: "dev"
+        case .devpts: "devpts"
+        case .mqueue: "mqueue"
+        case .directory: "dir"
+        case .file: "file"
+        case .symlink: "symlink"
+        case .maskPaths: "mask-paths"
+        case .readonlyPaths: "readonly-paths"
+        case .pivotRoot: "pivot-root"
+        case .remountRootReadonly: "remount-root-readonly"
+        case .loopbackUp: "loopback-up"
+        case .setRlimit: "setrlimit"
+        case .setGroups: "setgroups"
+        case .setGid: "setgid"
+        case .setUid: "setuid"
+        case .capabilities: "capabilities"
+        case .noNewPrivileges: "no-new-privs"
+        case .newSession: "setsid"
+        case .exec: "exec"
+        case .reapAndForward: "reap-and-forward"
+        case .relayStatus: "relay-status"
+        case .supervise: "supervise"
+        }
+    }
+
+    /// What the step does, in words a reviewer can check against the spec.
+    public var summary: String {
+        switch self {
+        case .checkUserNamespaces: return "user namespaces are allowed on this host"
+        case .checkMapHelper(let kind): return "new\(kind)map is installed (the map needs ids the caller may not map itself)"
+        case .checkSubordinateRange(let kind, let count): return "/etc/sub\(kind) gives the caller at least \(count) ids"
+        case .checkSource(let path, let optional): return "\(path) exists" + (optional ? " (optional: skipped if not)" : "")
+        case .fork(let actor): return "fork the \(actor.rawValue)"
+        case .dieWithParent: return "SIGKILL when the parent dies (PR_SET_PDEATHSIG)"
+        case .handoff(let h): return h == .mapsWritten ? "parent -> child: \(h.rawValue)" : "child -> parent: \(h.rawValue)"
+        case .unshare(let kind): return "unshare(\(Self.cloneFlag(kind)))"
+        case .join(let kind, let path): return "setns(\(path), \(Self.cloneFlag(kind)))"
+        case .writeSetgroups(let policy): return "write \"\(policy.rawValue)\" to /proc/<child>/setgroups"
+        case .writeMap(let kind, let lines, let helper):
+            let text = lines.map(Self.describe).joined(separator: ", ")
+            return helper ? "new\(kind)map <child> \(text)" : "write /proc/<child>/\(kind)_map: \(text)"
+        case .setHostname(let name): return "sethostname \"\(name)\""
+        case .setDomainname(let name): return "setdomainname \"\(name)\""
+        case .makeRootPrivate: return "make / rprivate (nothing propagates back to the host)"
+        case .enterStaging: return "tmpfs at /tmp, pivot_root into it: old root at /oldroot, new root built at /newroot"
+        case .mountRootTmpfs: return "tmpfs as the new root (mode 0755)"
+        case .bindRoot(let path, let readonly): return "bind \(path) as the new root" + (readonly ? " (read-only)" : "")
+        case .bind(let source, let target, let optional, let recursive, let flags, let propagation):
+            var opts = [recursive ? "rbind" : "bind"] + Self.words(flags)
+            if propagation != .rprivate { opts.append(propagation.rawValue) }
+            if optional { opts.append("optional") }
+            return "bind \(source) -> \(target) (\(opts.joined(separator: ",")))"
+        case .tmpfs(let target, let size, let mode, let flags):
+            var opts = Self.words(flags)
+            if let size { opts.append("size=\(Self.describe(size))") }
+            if let mode { opts.append("mode=0" + String(mode, radix: 8)) }
+            return "tmpfs at \(target)" + (opts.isEmpty ? "" : " (\(opts.joined(separator: ",")))")
+        case .proc(let target): return "proc at \(target) (nosuid,nodev,noexec)"
+        case .sysfs(let target, let readonly): return "sysfs at \(target) (nosuid,nodev,noexec\(readonly ? ",ro" : ""))"
+        case .dev(let target): return "minimal dev at \(target): tmpfs; null zero full random urandom tty bound from the host; pts, shm, ptmx, fd links"
+        case .devpts(let target): return "devpts at \(target) (newinstance,ptmxmode=0666)"
+        case .mqueue(let target): return "mqueue at \(target)"
+        case .directory(let target, let mode): return "mkdir \(target)" + (mode.map { " (mode 0\(String($0, radix: 8)))" } ?? "")
+        case .file(let target, let content, let mode):
+            return "file \(target), \(content.utf8.count) bytes" + (mode.map { " (mode 0\(String($0, radix: 8)))" } ?? "")
+        case .symlink(let target, let link): return "symlink \(target) -> \(link)"
+        case .maskPaths(let paths): return "mask \(paths.joined(separator: " "))"
+        case .readonlyPaths(let paths): return "read-only \(paths.joined(separator: " "))"
+        case .pivotRoot: return "pivot_root into /newroot, detach the old root"
+        case .remountRootReadonly: return "remount / read-only"
+        case .loopbackUp: return "set lo up"
+        case .setRlimit(let name, let soft, let hard): return "rlimit \(name) soft=\(Self.describe(soft)) hard=\(Self.describe(hard))"
+        case .setGroups(let groups): return groups.isEmpty ? "setgroups [] (drop supplementary groups)" : "setgroups \(groups)"
+        case .setGid(let gid): return "setresgid \(gid)"
+        case .setUid(let uid): return "setresuid \(uid)"
+        case .capabilities(let keep):
+            return keep.isEmpty ? "drop every capability from all five sets"
+                : "keep \(keep.joined(separator: ", ")) in all five sets; drop every other"
+        case .noNewPrivileges: return "PR_SET_NO_NEW_PRIVS"
+        case .newSession: return "setsid (no controlling terminal)"
+        case .exec(let args, let cwd, let env):
+            let envText = env.map { e -> String in
+                switch e {
+                case .set(let name, _): return name
+                case .pass(let name): return "\(name) (from caller)"
+                }
+            }
+            return "exec \(args.map(Self.quote).joined(separator: " ")) in \(cwd ?? "(unchanged)"); close fds >= 3; env: "
+                + (envText.isEmpty ? "(empty)" : envText.joined(separator: " "))
+        case .reapAndForward: return "as PID 1: forward signals to the process, reap orphans, exit with the process's status"
+        case .relayStatus: return "wait for PID 1, exit with its status"
+        case .supervise: return "forward INT TERM HUP QUIT USR1 USR2 WINCH; wait; exit with the sandbox's status"
+        }
+    }
+
+    public static func cloneFlag(_ kind: NamespaceKind) -> String {
+        switch kind {
+        case .mount: "CLONE_NEWNS"
+        case .cgroup: "CLONE_NEWCGROUP"
+        default: "CLONE_NEW" + kind.rawValue.uppercased()
+        }
+    }
+
+    static func describe(_ line: MapLine) -> String {
+        let outside: String
+        switch line.outside {
+        case .id(let id): outside = String(id)
+        case .caller: outside = "self"
+        case .subordinate: outside = "subordinate"
+        }
+        return "\(line.inside) \(outside) \(line.count)"
+    }
+
+    static func describe(_ size: Size) -> String {
+        switch size {
+        case .bytes(let n): String(n)
+        case .percent(let p): "\(p)%"
+        }
+    }
+
+    static func describe(_ value: Rlimit.Value) -> String {
+        switch value {
+        case .limit(let n): String(n)
+        case .unlimited: "unlimited"
+        }
+    }
+
+    static func words(_ f: MountFlags) -> [String] {
+        [f.readonly ? "ro" : nil, f.nosuid ? "nosuid" : nil, f.nodev ? "nodev" : nil, f.noexec ? "noexec" : nil].compactMap { $0 }
+    }
+
+    static func quote(_ s: String) -> String {
+        let plain = !s.isEmpty && s.unicodeScalars.allSatisfy { c in
+            c.properties.isAlphabetic || c.properties.numericType != nil || "/._-=:,+@%".unicodeScalars.contains(c)
+        }
+        return plain ? s : "'" + s.replacingAll("'", with: "'\\''") + "'"
+    }
+}
+
+extension String {
+    func replacingAll(_ old: Character, with new: String) -> String {
+        var out = ""
+        for c in self { if c == old { out += new } else { out.append(c) } }
+        return out
+    }
+}
+
+/// `nsspec plan`'s two formats.
+public enum PlanRenderer {
+    public static func text(_ plan: Plan) -> String {
+        var out = "plan for \(plan.file)" + (plan.name.map { " (\($0))" } ?? "") + ": \(plan.steps.count) steps\n"
+        var stage: Stage?
+        let width = String(plan.steps.count).count
+        for (i, step) in plan.steps.enumerated() {
+            if step.stage != stage {
+                out += "\n\(step.stage.rawValue)\n"
+                stage = step.stage
+            }
+            let n = String(i + 1)
+            let index = String(repeating: " ", count: width - n.count) + n
+            let actor = step.actor.rawValue + String(repeating: " ", count: 6 - step.actor.rawValue.count)
+            out += "  \(index)  \(actor)  \(step.action.summary)  [\(step.location)]\n"
+        }
+        return out
+    }
+
+    public static func json(_ plan: Plan) -> String {
+        var out = "{\"file\":\(DiagnosticRenderer.jsonString(plan.file)),\"name\":\(plan.name.map { DiagnosticRenderer.jsonString($0) } ?? "null"),\"steps\":["
+        for (i, step) in plan.steps.enumerated() {
+            if i > 0 { out += "," }
+            let loc = step.location
+            out += "\n{\"index\":\(i + 1),\"stage\":\(DiagnosticRenderer.jsonString(step.stage.rawValue)),\"actor\":\(DiagnosticRenderer.jsonString(step.actor.rawValue))"
+                + ",\"op\":\(DiagnosticRenderer.jsonString(step.action.op)),\"summary\":\(DiagnosticRenderer.jsonString(step.action.summary))"
+                + ",\"location\":{\"file\":\(DiagnosticRenderer.jsonString(loc.file)),\"line\":\(loc.line),\"column\":\(loc.column)}}"
+        }
+        return out + "\n]}\n"
+    }
+}

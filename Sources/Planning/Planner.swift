@@ -1,0 +1,319 @@
+import Diagnostics
+import SpecFormat
+
+/// What the planner needs to know about whoever runs the spec. Values only: the CLI reads
+/// them, so that planning stays pure.
+public struct Caller: Sendable {
+    public var uid: UInt32
+    public var gid: UInt32
+    /// Root in the host's user namespace: may write any id map directly, needs no helper.
+    public var privileged: Bool
+    /// The working directory, to make relative host paths absolute (they must survive the
+    /// move of the old root to /oldroot while the new root is built).
+    public var cwd: String
+
+    public init(uid: UInt32, gid: UInt32, privileged: Bool, cwd: String) {
+        self.uid = uid
+        self.gid = gid
+        self.privileged = privileged
+        self.cwd = cwd
+    }
+}
+
+/// Spec -> Plan. The order of everything `run` does is the table `Planner.order`, never the
+/// order in which the spec lists things (except the mount table, which is applied as listed).
+public struct Planner: Sendable {
+    public let spec: Spec
+    public let caller: Caller
+    /// `nsspec run spec -- CMD…` replaces `process.args`.
+    public let argsOverride: [String]?
+
+    public init(spec: Spec, caller: Caller, argsOverride: [String]? = nil) {
+        self.spec = spec
+        self.caller = caller
+        self.argsOverride = argsOverride
+    }
+
+    /// The order table: each row is one part of the run, in the order it runs, with the code
+    /// that turns the spec into that part's steps. Rows that do not apply produce no steps.
+    static let order: [(name: String, build: @Sendable (Planner) -> [Step])] = [
+        ("host checks", { $0.preflight() }),
+        ("fork the child", { $0.forkChild() }),
+        ("user namespace, alone", { $0.userNamespace() }),
+        ("id maps, by the parent", { $0.idMaps() }),
+        ("the other namespaces", { $0.otherNamespaces() }),
+        ("pid namespace through a fork", { $0.forkInit() }),
+        ("uts", { $0.uts() }),
+        ("mounts, proc before pivot_root", { $0.mounts() }),
+        ("loopback", { $0.loopback() }),
+        ("process, last", { $0.process() }),
+        ("supervise", { $0.supervise() }),
+    ]
+
+    public func plan() -> Plan {
+        Plan(file: spec.file, name: spec.name?.value, steps: Self.order.flatMap { $0.build(self) })
+    }
+
+    // MARK: - Who does what
+
+    var newPid: Bool { spec.creates(.pid) }
+    var newUser: Bool { spec.creates(.user) }
+    var tinyInit: Bool { newPid && (spec.process?.initProcess?.value ?? true) }
+    var dieWithParent: Bool { spec.process?.dieWithParent?.value ?? true }
+    /// The process that builds the sandbox: PID 1 of a new pid namespace, or the child.
+    var sandbox: Actor { newPid ? .`init` : .child }
+    var fileLocation: SourceLocation { SourceLocation(file: spec.file, line: 0, column: 0) }
+
+    func key(_ name: String) -> SourceLocation { spec.keys[name] ?? fileLocation }
+    func namespaceLocation(_ kind: NamespaceKind) -> SourceLocation {
+        spec.namespace(kind)?.location ?? key("namespaces")
+    }
+    var processLocation: SourceLocation { spec.process?.location ?? key("process") }
+
+    // MARK: - Preflight
+
+    func preflight() -> [Step] {
+        var steps: [Step] = []
+        func add(_ action: Action, _ at: SourceLocation) { steps.append(Step(.preflight, .parent, action, at: at)) }
+        if newUser { add(.checkUserNamespaces, namespaceLocation(.user)) }
+        for kind in [IDKind.uid, .gid] where newUser {
+            let map = self.map(kind)
+            if needsHelper(kind, map.value) { add(.checkMapHelper(kind), map.location) }
+            let subordinate = map.value.filter { $0.outside == .subordinate }.reduce(UInt64(0)) { $0 + UInt64($1.count) }
+            if subordinate > 0 { add(.checkSubordinateRange(kind, count: subordinate), map.location) }
+        }
+        if case .directory(let path, _)? = spec.root?.value {
+            add(.checkSource(path: hostPath(path.value), optional: false), path.location)
+        }
+        for mount in spec.mounts?.value ?? [] where mount.type == .bind {
+            guard let source = mount.source else { continue }
+            add(.checkSource(path: hostPath(source.value), optional: mount.optional?.value ?? false), mount.location)
+        }
+        return steps
+    }
+
+    // MARK: - Namespaces and id maps
+
+    func forkChild() -> [Step] {
+        var steps = [Step(.namespaces, .parent, .fork(.child), at: key("namespaces"))]
+        if dieWithParent { steps.append(Step(.namespaces, .child, .dieWithParent, at: dieWithParentLocation)) }
+        return steps
+    }
+
+    func userNamespace() -> [Step] {
+        guard let user = spec.namespace(.user) else { return [] }
+        if let path = user.path { return [Step(.namespaces, .child, .join(.user, path: path.value), at: path.location)] }
+        return [
+            Step(.namespaces, .child, .unshare(.user), at: user.location),
+            Step(.namespaces, .child, .handoff(.userNamespaceReady), at: user.location),
+        ]
+    }
+
+    /// The map as written, or the default: the caller's own id -> 0.
+    func map(_ kind: IDKind) -> Located<[MapLine]> {
+        let written = kind == .uid ? spec.uidMap : spec.gidMap
+        if let written {
+            return Located(written.value.map { MapLine(inside: $0.inside.value, outside: $0.outside.value, count: $0.count.value) },
+                           at: written.location)
+        }
+        return Located([MapLine(inside: 0, outside: .caller, count: 1)], at: namespaceLocation(.user))
+    }
+
+    /// An unprivileged caller may write only "its own id, once" itself; the rest goes through
+    /// newuidmap/newgidmap (setuid helpers that check /etc/subuid and /etc/subgid).
+    public func needsHelper(_ kind: IDKind, _ lines: [MapLine]) -> Bool {
+        if caller.privileged { return false }
+        let own = kind == .uid ? caller.uid : caller.gid
+        return !(lines.count == 1 && lines[0].count == 1
+                 && (lines[0].outside == .caller || lines[0].outside == .id(own)))
+    }
+
+    func idMaps() -> [Step] {
+        guard newUser else { return [] }
+        var steps: [Step] = []
+        let policy = spec.setgroups?.value ?? .deny
+        if policy == .deny {
+            steps.append(Step(.idmaps, .parent, .writeSetgroups(.deny), at: spec.setgroups?.location ?? map(.gid).location))
+        }
+        for kind in [IDKind.uid, .gid] {
+            let map = self.map(kind)
+            steps.append(Step(.idmaps, .parent, .writeMap(kind, map.value, helper: needsHelper(kind, map.value)), at: map.location))
+        }
+        steps.append(Step(.idmaps, .parent, .handoff(.mapsWritten), at: map(.gid).location))
+        return steps
+    }
+
+    /// After the user namespace, so that each is owned by it (DESIGN §3.4); `pid` last, since
+    /// only the next fork enters it.
+    static let otherNamespaceOrder: [NamespaceKind] = [.ipc, .uts, .net, .cgroup, .time, .mount, .pid]
+
+    func otherNamespaces() -> [Step] {
+        Self.otherNamespaceOrder.compactMap { kind in
+            guard let entry = spec.namespace(kind) else { return nil }
+            if let path = entry.path { return Step(.namespaces, .child, .join(kind, path: path.value), at: path.location) }
+            return Step(.namespaces, .child, .unshare(kind), at: entry.location)
+        }
+    }
+
+    func forkInit() -> [Step] {
+        guard newPid else { return [] }
+        let at = namespaceLocation(.pid)
+        var steps = [Step(.namespaces, .child, .fork(.`init`), at: at)]
+        if dieWithParent { steps.append(Step(.namespaces, .`init`, .dieWithParent, at: dieWithParentLocation)) }
+        steps.append(Step(.namespaces, .child, .handoff(.initPid), at: at))
+        return steps
+    }
+
+    // MARK: - UTS, mounts, loopback
+
+    func uts() -> [Step] {
+        var steps: [Step] = []
+        if let name = spec.hostname { steps.append(Step(.uts, sandbox, .setHostname(name.value), at: name.location)) }
+        if let name = spec.domainname { steps.append(Step(.uts, sandbox, .setDomainname(name.value), at: name.location)) }
+        return steps
+    }
+
+    /// True when the sandbox gets a root of its own, built beside the old one and entered by
+    /// pivot_root; false for `root: host`, where the table is mounted over the host's tree.
+    var buildsRoot: Bool {
+        switch spec.root?.value {
+        case .tmpfs?, .directory?: true
+        case .host?, nil: false
+        }
+    }
+
+    func mounts() -> [Step] {
+        guard spec.creates(.mount) else { return [] }
+        var steps: [Step] = []
+        func add(_ action: Action, _ at: SourceLocation) { steps.append(Step(.mounts, sandbox, action, at: at)) }
+        add(.makeRootPrivate, namespaceLocation(.mount))
+        if let root = spec.root {
+            switch root.value {
+            case .host: break
+            case .tmpfs:
+                add(.enterStaging, root.location)
+                add(.mountRootTmpfs, root.location)
+            case .directory(let path, let readonly):
+                add(.enterStaging, root.location)
+                add(.bindRoot(path: hostPath(path.value), readonly: readonly?.value ?? false), path.location)
+            }
+        }
+        for mount in spec.mounts?.value ?? [] {
+            add(action(for: mount), mount.location)
+            if mount.type == .proc, let target = mount.effectiveTarget?.value {
+                // The OCI runtime spec's defaults, under wherever proc went.
+                let under = { (paths: [String]) in paths.map { target + $0.dropFirst("/proc".count) } }
+                add(.maskPaths(under(Self.maskedProcPaths)), mount.location)
+                add(.readonlyPaths(under(Self.readonlyProcPaths)), mount.location)
+            }
+        }
+        if buildsRoot { add(.pivotRoot, spec.root?.location ?? fileLocation) }
+        if let ro = spec.readonlyRoot, ro.value { add(.remountRootReadonly, ro.location) }
+        return steps
+    }
+
+    /// maskedPaths and readonlyPaths of the OCI runtime spec's default config, /proc part.
+    public static let maskedProcPaths = [
+        "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+    ]
+    public static let readonlyProcPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+
+    func action(for m: Mount) -> Action {
+        let target = m.effectiveTarget?.value ?? "/"
+        func flag(_ value: Located<Bool>?, _ def: Bool) -> Bool { value?.value ?? def }
+        switch m.type {
+        case .bind:
+            return .bind(source: hostPath(m.source?.value ?? ""), target: target, optional: flag(m.optional, false),
+                         recursive: flag(m.recursive, true),
+                         flags: MountFlags(readonly: flag(m.readonly, false), nosuid: flag(m.nosuid, false),
+                                           nodev: flag(m.nodev, false), noexec: flag(m.noexec, false)),
+                         propagation: m.propagation?.value ?? .rprivate)
+        case .tmpfs:
+            return .tmpfs(target: target, size: m.size?.value, mode: m.mode?.value,
+                          flags: MountFlags(readonly: flag(m.readonly, false), nosuid: flag(m.nosuid, true),
+                                            nodev: flag(m.nodev, true), noexec: flag(m.noexec, false)))
+        case .proc: return .proc(target: target)
+        case .sysfs: return .sysfs(target: target, readonly: flag(m.readonly, true))
+        case .dev: return .dev(target: target)
+        case .devpts: return .devpts(target: target)
+        case .mqueue: return .mqueue(target: target)
+        case .dir: return .directory(target: target, mode: m.mode?.value)
+        case .file: return .file(target: target, content: m.content?.value ?? "", mode: m.mode?.value)
+        case .symlink: return .symlink(target: target, link: m.link?.value ?? "")
+        }
+    }
+
+    /// A host path from the spec: relative ones are relative to the spec file's directory,
+    /// and made absolute with the caller's working directory.
+    func hostPath(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        var base = caller.cwd
+        if spec.file != "-", let slash = spec.file.lastIndex(of: "/") {
+            let dir = String(spec.file[..<slash])
+            base = dir.hasPrefix("/") ? dir : join(base, dir)
+            if dir.isEmpty { base = "/" }
+        }
+        return join(base, path)
+    }
+
+    private func join(_ a: String, _ b: String) -> String {
+        var parts = a.split(separator: "/", omittingEmptySubsequences: true)
+        for part in b.split(separator: "/", omittingEmptySubsequences: true) where part != "." { parts.append(part) }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    func loopback() -> [Step] {
+        guard spec.creates(.net), spec.network?.loopback?.value ?? true else { return [] }
+        return [Step(.loopback, sandbox, .loopbackUp, at: spec.network?.loopback?.location ?? namespaceLocation(.net))]
+    }
+
+    // MARK: - Process and supervision
+
+    var dieWithParentLocation: SourceLocation { spec.process?.dieWithParent?.location ?? processLocation }
+
+    func process() -> [Step] {
+        let p = spec.process
+        var steps: [Step] = []
+        func add(_ action: Action, _ at: SourceLocation?, by actor: Actor? = nil) {
+            steps.append(Step(.process, actor ?? sandbox, action, at: at ?? processLocation))
+        }
+        for limit in p?.rlimits ?? [] {
+            add(.setRlimit(name: limit.name.value, soft: limit.soft.value, hard: limit.hard.value), limit.name.location)
+        }
+        // With setgroups denied the kernel refuses setgroups(2) in the namespace; the caller's
+        // supplementary groups then show as the overflow gid and cannot be dropped.
+        let groupsAllowed = !newUser || spec.setgroups?.value == .allow
+        if groupsAllowed {
+            add(.setGroups(p?.groups.map(\.value) ?? []), p?.groups.first?.location ?? spec.setgroups?.location)
+        }
+        if let gid = p?.gid { add(.setGid(gid.value), gid.location) }
+        if let uid = p?.uid { add(.setUid(uid.value), uid.location) }
+        add(.capabilities(keep: p?.capabilities.map(\.value) ?? []), p?.capabilities.first?.location)
+        if p?.noNewPrivileges?.value ?? true { add(.noNewPrivileges, p?.noNewPrivileges?.location) }
+        // After the uid change, which clears the parent-death signal.
+        if dieWithParent { add(.dieWithParent, dieWithParentLocation) }
+        add(.newSession, nil)
+        let args = argsOverride ?? p?.args?.value.map(\.value) ?? []
+        let env = (p?.env.map { EnvEntry.set($0.name.value, $0.value.value) } ?? [])
+            + (p?.passEnv.map { EnvEntry.pass($0.value) } ?? [])
+        // A new root starts the process at its top; `root: host` keeps the caller's directory.
+        let exec = Action.exec(args: args, cwd: p?.cwd?.value ?? (buildsRoot && spec.creates(.mount) ? "/" : nil), env: env)
+        let execLocation = argsOverride == nil ? p?.args?.location : nil
+        if tinyInit {
+            add(.fork(.worker), p?.initProcess?.location)
+            add(exec, execLocation, by: .worker)
+            add(.reapAndForward, p?.initProcess?.location)
+        } else {
+            add(exec, execLocation)
+        }
+        return steps
+    }
+
+    func supervise() -> [Step] {
+        var steps: [Step] = []
+        if newPid { steps.append(Step(.supervise, .child, .relayStatus, at: namespaceLocation(.pid))) }
+        steps.append(Step(.supervise, .parent, .supervise, at: processLocation))
+        return steps
+    }
+}

@@ -1,0 +1,386 @@
+import CCap
+import CLinux
+import Glibc
+
+/// The real thing: the only code in nsspec that calls libc, libcap and the C shim.
+public final class LinuxSystemCalls: SystemCalls {
+    public init() {}
+
+    private func check(_ rc: Int32, _ op: String, _ object: String) throws {
+        if rc < 0 { throw SystemError(op, object, errno: Glibc.errno) }
+    }
+
+    // MARK: Identity and host state
+
+    public func getpid() -> Int32 { Glibc.getpid() }
+    public func getppid() -> Int32 { Glibc.getppid() }
+
+    public func readFile(_ path: String, limit: Int) throws -> [UInt8] {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        try check(fd, "open", path)
+        defer { Glibc.close(fd) }
+        var bytes = [UInt8](repeating: 0, count: limit)
+        var count = 0
+        while count < limit {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, limit - count) }
+            if n < 0 {
+                if Glibc.errno == EINTR { continue }
+                throw SystemError("read", path, errno: Glibc.errno)
+            }
+            if n == 0 { break }
+            count += n
+        }
+        return Array(bytes[..<count])
+    }
+
+    public func fileKind(_ path: String) throws -> FileKind {
+        var st = stat()
+        try check(stat(path, &st), "stat", path)
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: return .directory
+        case S_IFREG: return .regular
+        case S_IFLNK: return .symlink
+        default: return .other
+        }
+    }
+
+    public func isExecutable(_ path: String) -> Bool {
+        (try? fileKind(path)) == .regular && access(path, X_OK) == 0
+    }
+
+    public func environment() -> [String] {
+        var out: [String] = []
+        guard var p = nss_environ() else { return out }
+        while let entry = p.pointee {
+            out.append(String(cString: entry))
+            p += 1
+        }
+        return out
+    }
+
+    public func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    public func log(_ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 && Glibc.errno == EINTR { continue }
+            if n <= 0 { return }
+            offset += n
+        }
+        bytes.removeAll()
+    }
+
+    // MARK: Processes and pipes
+
+    public func fork() throws -> Int32 {
+        fflush(nil)
+        let pid = Glibc.fork()
+        try check(pid, "fork", "")
+        return pid
+    }
+
+    public func pipe() throws -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        try check(nss_pipe2(&fds, O_CLOEXEC), "pipe2", "")
+        return (fds[0], fds[1])
+    }
+
+    public func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+    /// Wire format: kind (Int32), value (Int32), text length (Int32), text. One write of at
+    /// most PIPE_BUF bytes, so messages from several processes never interleave.
+    public func send(_ message: Message, to fd: Int32) throws {
+        var kind: Int32 = 0, value: Int32 = 0, text: [UInt8] = []
+        switch message {
+        case .handoff(let name): kind = 1; text = Array(name.utf8)
+        case .pid(let pid): kind = 2; value = pid
+        case .failure(let code, let t): kind = 3; value = code; text = Array(t.utf8.prefix(Int(PIPE_BUF) - 12))
+        }
+        var bytes: [UInt8] = []
+        for v in [kind, value, Int32(text.count)] { withUnsafeBytes(of: v) { bytes += $0 } }
+        bytes += text
+        while true {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && Glibc.errno == EINTR { continue }
+            if n != bytes.count { throw SystemError("write", "pipe to the \(kind == 1 ? "other process" : "parent")", errno: n < 0 ? Glibc.errno : EPIPE) }
+            return
+        }
+    }
+
+    private func readExactly(_ fd: Int32, _ count: Int) throws -> [UInt8]? {
+        var buf = [UInt8](repeating: 0, count: count)
+        var got = 0
+        while got < count {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + got, count - got) }
+            if n < 0 {
+                if Glibc.errno == EINTR { continue }
+                throw SystemError("read", "pipe", errno: Glibc.errno)
+            }
+            if n == 0 { return got == 0 ? nil : nil }
+            got += n
+        }
+        return buf
+    }
+
+    public func receive(from fd: Int32) throws -> Message? {
+        guard let header = try readExactly(fd, 12) else { return nil }
+        let ints = header.withUnsafeBytes { raw in (0..<3).map { raw.load(fromByteOffset: $0 * 4, as: Int32.self) } }
+        let text = ints[2] > 0 ? (try readExactly(fd, Int(ints[2])) ?? []) : []
+        switch ints[0] {
+        case 1: return .handoff(String(decoding: text, as: UTF8.self))
+        case 2: return .pid(ints[1])
+        default: return .failure(exitCode: ints[1], text: String(decoding: text, as: UTF8.self))
+        }
+    }
+
+    private func decode(_ status: Int32) -> ExitStatus {
+        nss_wifsignaled(status) != 0 ? .signaled(nss_wtermsig(status)) : .exited(nss_wexitstatus(status))
+    }
+
+    public func waitpid(_ pid: Int32) throws -> ExitStatus {
+        var status: Int32 = 0
+        while Glibc.waitpid(pid, &status, 0) < 0 {
+            if Glibc.errno != EINTR { throw SystemError("waitpid", String(pid), errno: Glibc.errno) }
+        }
+        return decode(status)
+    }
+
+    public func waitAny() throws -> (pid: Int32, status: ExitStatus)? {
+        var status: Int32 = 0
+        while true {
+            let pid = Glibc.waitpid(-1, &status, 0)
+            if pid > 0 { return (pid, decode(status)) }
+            if Glibc.errno == EINTR { continue }
+            if Glibc.errno == ECHILD { return nil }
+            throw SystemError("waitpid", "-1", errno: Glibc.errno)
+        }
+    }
+
+    public func kill(_ pid: Int32, _ signal: Int32) { _ = Glibc.kill(pid, signal) }
+
+    public func exit(_ code: Int32) -> Never { _exit(code) }
+
+    public func runHelper(_ path: String, _ args: [String]) throws -> ExitStatus {
+        var pid: pid_t = 0
+        let argv = ([path] + args).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let env: [UnsafeMutablePointer<CChar>?] = [nil]
+        let rc = env.withUnsafeBufferPointer { envp in
+            posix_spawn(&pid, path, nil, nil, argv, UnsafeMutablePointer(mutating: envp.baseAddress))
+        }
+        if rc != 0 { throw SystemError("posix_spawn", path, errno: rc) }
+        return try waitpid(pid)
+    }
+
+    public func forwardSignals(_ signals: [Int32], to pid: Int32) {
+        forwardTarget = pid
+        for s in signals {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { signal in _ = Glibc.kill(forwardTarget, signal) }
+            action.sa_flags = SA_RESTART
+            sigemptyset(&action.sa_mask)
+            sigaction(s, &action, nil)
+        }
+    }
+
+    public func ignoreSignals(_ signals: [Int32]) {
+        for s in signals { Glibc.signal(s, SIG_IGN) }
+    }
+
+    public func resetSignals() {
+        for s in 1..<Int32(65) where s != SIGKILL && s != SIGSTOP { Glibc.signal(s, SIG_DFL) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        sigprocmask(SIG_SETMASK, &empty, nil)
+    }
+
+    // MARK: Namespaces and identity maps
+
+    public func unshare(_ flags: Int32) throws {
+        try check(nss_unshare(flags), "unshare", "")
+    }
+
+    public func setns(path: String, flags: Int32) throws {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        try check(fd, "open", path)
+        defer { Glibc.close(fd) }
+        try check(nss_setns(fd, flags), "setns", path)
+    }
+
+    public func writeFile(_ path: String, _ contents: String) throws {
+        let fd = Glibc.open(path, O_WRONLY | O_CLOEXEC)
+        try check(fd, "open", path)
+        defer { Glibc.close(fd) }
+        let bytes = Array(contents.utf8)
+        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        if n != bytes.count { throw SystemError("write", path, errno: n < 0 ? Glibc.errno : EIO) }
+    }
+
+    public func sethostname(_ name: String) throws {
+        try check(nss_sethostname(name, name.utf8.count), "sethostname", name)
+    }
+
+    public func setdomainname(_ name: String) throws {
+        try check(nss_setdomainname(name, name.utf8.count), "setdomainname", name)
+    }
+
+    // MARK: Mounts
+
+    public func mount(source: String?, target: String, type: String?, flags: UInt, data: String?) throws {
+        try check(Glibc.mount(source, target, type, flags, data), "mount", target)
+    }
+
+    public func mountSetattr(_ path: String, recursive: Bool, set: UInt64, clear: UInt64, propagation: UInt64) throws {
+        try check(nss_mount_setattr(path, recursive ? 1 : 0, set, clear, propagation), "mount_setattr", path)
+    }
+
+    public func umount(_ target: String, detach: Bool) throws {
+        try check(umount2(target, detach ? Int32(MNT_DETACH) : 0), "umount2", target)
+    }
+
+    public func mkdir(_ path: String, mode: UInt32) throws {
+        try check(Glibc.mkdir(path, mode_t(mode)), "mkdir", path)
+    }
+
+    public func pivotRoot(_ newRoot: String, _ putOld: String) throws {
+        try check(nss_pivot_root(newRoot, putOld), "pivot_root", newRoot)
+    }
+
+    public func chdir(_ path: String) throws {
+        try check(Glibc.chdir(path), "chdir", path)
+    }
+
+    public func open(_ path: String, flags: Int32) throws -> Int32 {
+        let fd = Glibc.open(path, flags | O_CLOEXEC)
+        try check(fd, "open", path)
+        return fd
+    }
+
+    public func openInRoot(_ root: Int32, _ path: String, flags: Int32, mode: UInt32) throws -> Int32 {
+        let fd = nss_openat_in_root(root, path, flags | O_CLOEXEC, mode)
+        try check(fd, "open", path)
+        return fd
+    }
+
+    public func mkdirAt(_ dir: Int32, _ name: String, mode: UInt32) throws {
+        try check(mkdirat(dir, name, mode_t(mode)), "mkdir", name)
+    }
+
+    public func symlinkAt(_ link: String, _ dir: Int32, _ name: String) throws {
+        try check(symlinkat(link, dir, name), "symlink", name)
+    }
+
+    public func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if Glibc.errno == EINTR { continue }
+                throw SystemError("write", "fd \(fd)", errno: Glibc.errno)
+            }
+            offset += n
+        }
+    }
+
+    public func fchmod(_ fd: Int32, _ mode: UInt32) throws {
+        try check(Glibc.fchmod(fd, mode_t(mode)), "fchmod", "fd \(fd)")
+    }
+
+    // MARK: Network
+
+    public func interfaceUp(_ name: String) throws {
+        try check(nss_interface_up(name), "ioctl(SIOCSIFFLAGS)", name)
+    }
+
+    // MARK: Credentials and the process
+
+    public func setrlimit(_ resource: Int32, soft: UInt64, hard: UInt64) throws {
+        var limit = rlimit(rlim_cur: rlim_t(soft), rlim_max: rlim_t(hard))
+        try check(Glibc.setrlimit(__rlimit_resource_t(UInt32(resource)), &limit), "setrlimit", String(resource))
+    }
+
+    public func setgroups(_ groups: [UInt32]) throws {
+        try check(groups.withUnsafeBufferPointer { nss_setgroups($0.count, $0.baseAddress) }, "setgroups", "\(groups)")
+    }
+
+    public func setresgid(_ gid: UInt32) throws {
+        try check(nss_setresgid(gid, gid, gid), "setresgid", String(gid))
+    }
+
+    public func setresuid(_ uid: UInt32) throws {
+        try check(nss_set_keepcaps(1), "prctl(PR_SET_KEEPCAPS)", "")
+        try check(nss_setresuid(uid, uid, uid), "setresuid", String(uid))
+    }
+
+    public func setCapabilities(keep: [Int32]) throws {
+        let last = nss_cap_last_cap()
+        // CAP_SETPCAP must be effective to drop from the bounding set: raise effective to permitted.
+        guard let current = cap_get_proc() else { throw SystemError("cap_get_proc", "", errno: Glibc.errno) }
+        defer { cap_free(UnsafeMutableRawPointer(current)) }
+        for cap in 0...last {
+            var value = CAP_CLEAR
+            if cap_get_flag(current, cap_value_t(cap), CAP_PERMITTED, &value) == 0, value == CAP_SET {
+                var c = [cap_value_t(cap)]
+                cap_set_flag(current, CAP_EFFECTIVE, 1, &c, CAP_SET)
+            }
+        }
+        _ = cap_set_proc(current)
+        for cap in 0...last where !keep.contains(cap) {
+            if nss_capbset_drop(cap) < 0 && Glibc.errno != EINVAL {
+                throw SystemError("prctl(PR_CAPBSET_DROP)", capabilityName(cap), errno: Glibc.errno)
+            }
+        }
+        guard let wanted = cap_init() else { throw SystemError("cap_init", "", errno: Glibc.errno) }
+        defer { cap_free(UnsafeMutableRawPointer(wanted)) }
+        var values = keep.map { cap_value_t($0) }
+        if !values.isEmpty {
+            for flag in [CAP_PERMITTED, CAP_EFFECTIVE, CAP_INHERITABLE] {
+                cap_set_flag(wanted, flag, Int32(values.count), &values, CAP_SET)
+            }
+        }
+        try check(cap_set_proc(wanted), "capset", keep.isEmpty ? "(none)" : keep.map(capabilityName).joined(separator: ","))
+        try check(cap_reset_ambient(), "prctl(PR_CAP_AMBIENT_CLEAR_ALL)", "")
+        for cap in keep {
+            try check(cap_set_ambient(cap_value_t(cap), CAP_SET), "prctl(PR_CAP_AMBIENT_RAISE)", capabilityName(cap))
+        }
+    }
+
+    private func capabilityName(_ cap: Int32) -> String {
+        guard let p = cap_to_name(cap_value_t(cap)) else { return String(cap) }
+        defer { cap_free(p) }
+        return String(cString: p).uppercased()
+    }
+
+    public func setNoNewPrivileges() throws {
+        try check(nss_set_no_new_privs(), "prctl(PR_SET_NO_NEW_PRIVS)", "")
+    }
+
+    public func setParentDeathSignal(_ signal: Int32) throws {
+        try check(nss_set_pdeathsig(signal), "prctl(PR_SET_PDEATHSIG)", "")
+    }
+
+    public func setsid() throws {
+        try check(Glibc.setsid(), "setsid", "")
+    }
+
+    public func closeOnExec(from first: Int32) throws {
+        try check(nss_close_range_cloexec(UInt32(first)), "close_range", "\(first)..")
+    }
+
+    public func execve(_ path: String, _ args: [String], _ env: [String]) -> Int32 {
+        let argv = args.map { strdup($0) } + [nil]
+        let envp = env.map { strdup($0) } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        Glibc.execve(path, argv, envp)
+        return Glibc.errno
+    }
+}
+
+/// The pid that forwarded signals go to; read by the signal handler.
+nonisolated(unsafe) private var forwardTarget: Int32 = 0

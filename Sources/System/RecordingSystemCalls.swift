@@ -1,0 +1,162 @@
+/// A fake kernel for tests: every call is appended to one ordered `trace`, and call number
+/// `failAt` (0-based, counting every call) fails with `failErrno`. It answers like a
+/// cooperative host: files exist, forks succeed, the caller is uid 1000.
+public final class RecordingSystemCalls: SystemCalls {
+    public private(set) var trace: [String] = []
+    public var failAt: Int?
+    public var failErrno: Int32
+    public var files: [String: String]
+    public var missing: Set<String> = []
+    public var uid: UInt32 = 1000
+    private var nextPid: Int32 = 100
+    private var nextFd: Int32 = 10
+
+    public init(failAt: Int? = nil, errno: Int32 = 1) {
+        self.failAt = failAt
+        self.failErrno = errno
+        files = [
+            "/proc/sys/user/max_user_namespaces": "63000\n",
+            "/etc/subuid": "tester:100000:65536\n",
+            "/etc/subgid": "tester:100000:65536\n",
+        ]
+    }
+
+    /// Record the call; throw if it is the one chosen to fail.
+    private func call(_ text: String, _ op: String, _ object: String) throws {
+        let failing = trace.count == failAt
+        trace.append(failing ? text + " = -1 " + String(failErrno) : text)
+        if failing { throw SystemError(op, object, errno: failErrno) }
+    }
+
+    private func note(_ text: String) { trace.append(text) }
+
+    public func getpid() -> Int32 { 42 }
+    public func getppid() -> Int32 { 42 }
+
+    public func readFile(_ path: String, limit: Int) throws -> [UInt8] {
+        try call("read \(path)", "open", path)
+        guard let text = files[path] else { throw SystemError("open", path, errno: 2) }
+        return Array(text.utf8.prefix(limit))
+    }
+
+    public func fileKind(_ path: String) throws -> FileKind {
+        try call("stat \(path)", "stat", path)
+        if missing.contains(path) { throw SystemError("stat", path, errno: 2) }
+        return path.hasSuffix("/null") || path.hasSuffix("/zero") || path.hasSuffix("/full") || path.hasSuffix("random")
+            || path.hasSuffix("/tty") ? .other : .directory
+    }
+
+    public func isExecutable(_ path: String) -> Bool {
+        note("access \(path) X_OK")
+        return !missing.contains(path)
+    }
+
+    public func environment() -> [String] { ["PATH=/usr/bin:/bin", "TERM=xterm", "SECRET=host"] }
+    public func now() -> UInt64 { 0 }
+    public func log(_ text: String) {}
+
+    public func fork() throws -> Int32 {
+        try call("fork = \(nextPid)", "fork", "")
+        nextPid += 1
+        return nextPid - 1
+    }
+
+    public func pipe() throws -> (read: Int32, write: Int32) {
+        try call("pipe2 = [\(nextFd), \(nextFd + 1)]", "pipe2", "")
+        nextFd += 2
+        return (nextFd - 2, nextFd - 1)
+    }
+
+    public func close(_ fd: Int32) { note("close \(fd)") }
+    public func send(_ message: Message, to fd: Int32) throws { try call("send \(message) to \(fd)", "write", "pipe") }
+    public func receive(from fd: Int32) throws -> Message? {
+        try call("receive from \(fd)", "read", "pipe")
+        return nil
+    }
+
+    public func waitpid(_ pid: Int32) throws -> ExitStatus {
+        try call("waitpid \(pid)", "waitpid", String(pid))
+        return .exited(0)
+    }
+
+    public func waitAny() throws -> (pid: Int32, status: ExitStatus)? {
+        try call("waitpid -1", "waitpid", "-1")
+        return nil
+    }
+
+    public func kill(_ pid: Int32, _ signal: Int32) { note("kill \(pid) \(signal)") }
+
+    public struct Exited: Error { public var code: Int32 }
+    /// The fake cannot end the test process: it records the exit and the executor's simulated
+    /// run stops there.
+    public func exit(_ code: Int32) -> Never {
+        note("exit \(code)")
+        fatalError("RecordingSystemCalls.exit is not reachable in a simulated run")
+    }
+
+    public func runHelper(_ path: String, _ args: [String]) throws -> ExitStatus {
+        try call("spawn \(([path] + args).joined(separator: " "))", "posix_spawn", path)
+        return .exited(0)
+    }
+
+    public func forwardSignals(_ signals: [Int32], to pid: Int32) { note("forward signals \(signals) to \(pid)") }
+    public func ignoreSignals(_ signals: [Int32]) { note("ignore signals \(signals)") }
+    public func resetSignals() { note("reset signals") }
+
+    public func unshare(_ flags: Int32) throws { try call("unshare \(String(flags, radix: 16))", "unshare", "") }
+    public func setns(path: String, flags: Int32) throws { try call("setns \(path) \(String(flags, radix: 16))", "setns", path) }
+    public func writeFile(_ path: String, _ contents: String) throws {
+        try call("write \(path) \(contents.debugDescription)", "write", path)
+    }
+    public func sethostname(_ name: String) throws { try call("sethostname \(name)", "sethostname", name) }
+    public func setdomainname(_ name: String) throws { try call("setdomainname \(name)", "setdomainname", name) }
+
+    public func mount(source: String?, target: String, type: String?, flags: UInt, data: String?) throws {
+        try call("mount \(source ?? "-") \(target) \(type ?? "-") 0x\(String(flags, radix: 16)) \(data ?? "-")", "mount", target)
+    }
+    public func mountSetattr(_ path: String, recursive: Bool, set: UInt64, clear: UInt64, propagation: UInt64) throws {
+        try call("mount_setattr \(path)\(recursive ? " recursive" : "") set=\(set) clear=\(clear) propagation=0x\(String(propagation, radix: 16))",
+                 "mount_setattr", path)
+    }
+    public func umount(_ target: String, detach: Bool) throws { try call("umount \(target)\(detach ? " detach" : "")", "umount2", target) }
+    public func mkdir(_ path: String, mode: UInt32) throws { try call("mkdir \(path) 0\(String(mode, radix: 8))", "mkdir", path) }
+    public func pivotRoot(_ newRoot: String, _ putOld: String) throws { try call("pivot_root \(newRoot) \(putOld)", "pivot_root", newRoot) }
+    public func chdir(_ path: String) throws { try call("chdir \(path)", "chdir", path) }
+
+    public func open(_ path: String, flags: Int32) throws -> Int32 {
+        try call("open \(path) = \(nextFd)", "open", path)
+        nextFd += 1
+        return nextFd - 1
+    }
+
+    public func openInRoot(_ root: Int32, _ path: String, flags: Int32, mode: UInt32) throws -> Int32 {
+        try call("openat2 \(root) \(path) in-root = \(nextFd)", "open", path)
+        if missing.contains(path) { throw SystemError("open", path, errno: 2) }
+        nextFd += 1
+        return nextFd - 1
+    }
+
+    public func mkdirAt(_ dir: Int32, _ name: String, mode: UInt32) throws { try call("mkdirat \(dir) \(name)", "mkdir", name) }
+    public func symlinkAt(_ link: String, _ dir: Int32, _ name: String) throws { try call("symlinkat \(link) \(dir) \(name)", "symlink", name) }
+    public func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws { try call("write \(fd) \(bytes.count) bytes", "write", "fd \(fd)") }
+    public func fchmod(_ fd: Int32, _ mode: UInt32) throws { try call("fchmod \(fd) 0\(String(mode, radix: 8))", "fchmod", "fd \(fd)") }
+
+    public func interfaceUp(_ name: String) throws { try call("up \(name)", "ioctl(SIOCSIFFLAGS)", name) }
+
+    public func setrlimit(_ resource: Int32, soft: UInt64, hard: UInt64) throws {
+        try call("setrlimit \(resource) \(soft) \(hard)", "setrlimit", String(resource))
+    }
+    public func setgroups(_ groups: [UInt32]) throws { try call("setgroups \(groups)", "setgroups", "\(groups)") }
+    public func setresgid(_ gid: UInt32) throws { try call("setresgid \(gid)", "setresgid", String(gid)) }
+    public func setresuid(_ uid: UInt32) throws { try call("setresuid \(uid)", "setresuid", String(uid)) }
+    public func setCapabilities(keep: [Int32]) throws { try call("capabilities keep \(keep)", "capset", "\(keep)") }
+    public func setNoNewPrivileges() throws { try call("no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS)", "") }
+    public func setParentDeathSignal(_ signal: Int32) throws { try call("pdeathsig \(signal)", "prctl(PR_SET_PDEATHSIG)", "") }
+    public func setsid() throws { try call("setsid", "setsid", "") }
+    public func closeOnExec(from first: Int32) throws { try call("close_range \(first).. cloexec", "close_range", "") }
+    public func execve(_ path: String, _ args: [String], _ env: [String]) -> Int32 {
+        let failing = trace.count == failAt
+        trace.append("execve \(path) \(args) \(env)" + (failing ? " = -1 \(failErrno)" : ""))
+        return failing ? failErrno : 0
+    }
+}
