@@ -27,9 +27,10 @@ extension Executor {
             let ranges = try subordinateRanges(kind)
             let total = ranges.reduce(UInt64(0)) { $0 + UInt64($1.count) }
             guard total >= count else {
-                let who = callerName().map { "\($0) (uid \(caller.uid))" } ?? "uid \(caller.uid)"
+                let name = try callerName()
+                let who = name.map { "\($0) (uid \(caller.uid))" } ?? "uid \(caller.uid)"
                 throw RunFailure("/etc/sub\(kind) gives \(who) \(total) subordinate \(kind)s; the map needs \(count)",
-                                 hint: "as root: usermod --add-sub\(kind)s 100000-\(100000 + count - 1) \(callerName() ?? String(caller.uid))")
+                                 hint: "as root: usermod --add-sub\(kind)s 100000-\(100000 + count - 1) \(name ?? String(caller.uid))")
             }
             host.subordinate[kind] = ranges
         case .checkSource(let path, let optional):
@@ -45,38 +46,43 @@ extension Executor {
     }
 
     private func checkUserNamespaces() throws {
-        func sysctl(_ name: String) -> String? {
+        func sysctl(_ name: String) throws -> String? {
             let path = "/proc/sys/" + name.replacingOccurrences(".", with: "/")
-            guard let bytes = try? sys.readFile(path, limit: 64) else { return nil }
+            guard let bytes = try readIfPresent(path) else { return nil }
             return String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
         }
-        if sysctl("user.max_user_namespaces") == "0" {
+        if try sysctl("user.max_user_namespaces") == "0" {
             throw RunFailure("user namespaces are disabled on this host (user.max_user_namespaces = 0)",
                              hint: "as root: sysctl -w user.max_user_namespaces=15000")
         }
         guard !caller.privileged else { return }
-        if sysctl("kernel.unprivileged_userns_clone") == "0" {
+        if try sysctl("kernel.unprivileged_userns_clone") == "0" {
             throw RunFailure("unprivileged user namespaces are disabled on this host (kernel.unprivileged_userns_clone = 0)",
                              hint: "as root: sysctl -w kernel.unprivileged_userns_clone=1, or run nsspec as root")
         }
-        if sysctl("kernel.apparmor_restrict_unprivileged_userns") == "1" {
+        if try sysctl("kernel.apparmor_restrict_unprivileged_userns") == "1" {
             throw RunFailure("AppArmor restricts unprivileged user namespaces on this host (kernel.apparmor_restrict_unprivileged_userns = 1)",
                              hint: "as root: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or give nsspec an AppArmor profile with `userns,`")
+        }
+    }
+
+    /// A host file's bytes, or nil if it does not exist (any other error is a failure).
+    private func readIfPresent(_ path: String) throws -> [UInt8]? {
+        do {
+            return try sys.readFile(path, limit: 4 << 20)
+        } catch let error as SystemError where error.errno == 2 {
+            return nil
         }
     }
 
     /// The caller's lines of /etc/subuid or /etc/subgid: `name:start:count` or `uid:start:count`.
     private func subordinateRanges(_ kind: IDKind) throws -> [(start: UInt32, count: UInt32)] {
         let path = "/etc/sub\(kind)"
-        let text: String
-        do {
-            text = String(decoding: try sys.readFile(path, limit: 1 << 20), as: UTF8.self)
-        } catch let error as SystemError where error.errno == 2 {
-            return []
-        }
+        guard let bytes = try readIfPresent(path) else { return [] }
+        let text = String(decoding: bytes, as: UTF8.self)
         let me = kind == .uid ? caller.uid : caller.gid
         // Both files name the user (by name or uid), also /etc/subgid.
-        let names = Set([String(me), String(caller.uid)] + [callerName()].compactMap { $0 })
+        let names = Set([String(me), String(caller.uid)] + [try callerName()].compactMap { $0 })
         return text.split(separator: "\n").compactMap { line in
             let f = line.split(separator: ":", omittingEmptySubsequences: false)
             guard f.count == 3, names.contains(String(f[0])), let start = UInt32(f[1]), let count = UInt32(f[2]), count > 0
@@ -86,8 +92,8 @@ extension Executor {
     }
 
     /// The caller's user name from /etc/passwd (read directly: a static binary has no NSS).
-    func callerName() -> String? {
-        guard let bytes = try? sys.readFile("/etc/passwd", limit: 4 << 20) else { return nil }
+    func callerName() throws -> String? {
+        guard let bytes = try readIfPresent("/etc/passwd") else { return nil }
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             let f = line.split(separator: ":", omittingEmptySubsequences: false)
             if f.count > 2, UInt32(f[2]) == caller.uid { return String(f[0]) }

@@ -1,5 +1,5 @@
 /// A fake kernel for tests: every call is appended to one ordered `trace`, and call number
-/// `failAt` (0-based, counting every call) fails with `failErrno`. It answers like a
+/// `failAt` (0-based, counting calls but not notes such as close or kill) fails with `failErrno`. It answers like a
 /// cooperative host: files exist, forks succeed, the caller is uid 1000.
 public final class RecordingSystemCalls: SystemCalls {
     public private(set) var trace: [String] = []
@@ -16,14 +16,19 @@ public final class RecordingSystemCalls: SystemCalls {
         self.failErrno = errno
         files = [
             "/proc/sys/user/max_user_namespaces": "63000\n",
-            "/etc/subuid": "tester:100000:65536\n",
-            "/etc/subgid": "tester:100000:65536\n",
+            "/etc/subuid": "tester:100000:65536\nroot:200000:65536\n",
+            "/etc/subgid": "tester:100000:65536\nroot:200000:65536\n",
+            "/etc/passwd": "root:x:0:0:root:/root:/bin/sh\ntester:x:1000:1000::/home/tester:/bin/sh\n",
         ]
     }
 
+    /// How many calls (not notes) have been made.
+    public private(set) var calls = 0
+
     /// Record the call; throw if it is the one chosen to fail.
     private func call(_ text: String, _ op: String, _ object: String) throws {
-        let failing = trace.count == failAt
+        let failing = calls == failAt
+        calls += 1
         trace.append(failing ? text + " = -1 " + String(failErrno) : text)
         if failing { throw SystemError(op, object, errno: failErrno) }
     }
@@ -53,7 +58,9 @@ public final class RecordingSystemCalls: SystemCalls {
 
     public func environment() -> [String] { ["PATH=/usr/bin:/bin", "TERM=xterm", "SECRET=host"] }
     public func now() -> UInt64 { 0 }
-    public func log(_ text: String) {}
+    /// What nsspec printed on standard error.
+    public private(set) var logged = ""
+    public func log(_ text: String) { logged += text }
 
     public func fork() throws -> Int32 {
         try call("fork = \(nextPid)", "fork", "")
@@ -103,8 +110,13 @@ public final class RecordingSystemCalls: SystemCalls {
     public func ignoreSignals(_ signals: [Int32]) { note("ignore signals \(signals)") }
     public func resetSignals() { note("reset signals") }
 
-    public func unshare(_ flags: Int32) throws { try call("unshare \(String(flags, radix: 16))", "unshare", "") }
-    public func setns(path: String, flags: Int32) throws { try call("setns \(path) \(String(flags, radix: 16))", "setns", path) }
+    static let cloneFlags: [Int32: String] = [
+        0x10000000: "CLONE_NEWUSER", 0x20000: "CLONE_NEWNS", 0x4000000: "CLONE_NEWUTS", 0x8000000: "CLONE_NEWIPC",
+        0x20000000: "CLONE_NEWPID", 0x40000000: "CLONE_NEWNET", 0x2000000: "CLONE_NEWCGROUP", 0x80: "CLONE_NEWTIME",
+    ]
+    private func flagName(_ flags: Int32) -> String { Self.cloneFlags[flags] ?? "0x" + String(flags, radix: 16) }
+    public func unshare(_ flags: Int32) throws { try call("unshare \(flagName(flags))", "unshare", "") }
+    public func setns(path: String, flags: Int32) throws { try call("setns \(path) \(flagName(flags))", "setns", path) }
     public func writeFile(_ path: String, _ contents: String) throws {
         try call("write \(path) \(contents.debugDescription)", "write", path)
     }
@@ -155,7 +167,8 @@ public final class RecordingSystemCalls: SystemCalls {
     public func setsid() throws { try call("setsid", "setsid", "") }
     public func closeOnExec(from first: Int32) throws { try call("close_range \(first).. cloexec", "close_range", "") }
     public func execve(_ path: String, _ args: [String], _ env: [String]) -> Int32 {
-        let failing = trace.count == failAt
+        let failing = calls == failAt
+        calls += 1
         trace.append("execve \(path) \(args) \(env)" + (failing ? " = -1 \(failErrno)" : ""))
         return failing ? failErrno : 0
     }

@@ -1,0 +1,85 @@
+import Executor
+import Planning
+import System
+import Testing
+
+/// The executor against the recording fake: whole traces (golden, in order, never sorted), and
+/// a failure injected at every call.
+@Suite struct ExecutorTests {
+    static let cases = exampleSpecs.flatMap { name in Who.allCases.map { (name, $0) } }
+
+    func simulate(_ name: String, _ who: Who, failAt: Int? = nil, errno: Int32 = 1) throws -> (code: Int32, sys: RecordingSystemCalls, plan: Plan) {
+        let plan = Planner(spec: try loadSpec(name), caller: who.caller).plan()
+        let sys = RecordingSystemCalls(failAt: failAt, errno: errno)
+        let code = Executor(plan: plan, system: sys, caller: who.caller, options: .init(simulated: true)).run()
+        return (code, sys, plan)
+    }
+
+    @Test(arguments: cases)
+    func traceMatchesGolden(_ name: String, _ who: Who) throws {
+        let (code, sys, _) = try simulate(name, who)
+        #expect(code == 0, "\(sys.logged)")
+        try expectGolden(sys.trace.joined(separator: "\n") + "\n", "traces/\(name).\(who.rawValue).trace")
+    }
+
+    /// Failing call N (for every N) stops the run there with a message naming a stage and a
+    /// spec line, and leaves nothing behind: every process forked so far is killed and the
+    /// child reaped; nothing else is called after the failure.
+    @Test(arguments: cases)
+    func everyCallCanFail(_ name: String, _ who: Who) throws {
+        let calls = try simulate(name, who).sys.calls
+        for n in 0..<calls {
+            let (code, sys, plan) = try simulate(name, who, failAt: n)
+            let failed = try #require(sys.trace.firstIndex { $0.hasSuffix(" = -1 1") }, "call \(n) did not fail")
+            #expect([125, 126, 127].contains(code), "call \(n): exit \(code)")
+            let stages = Stage.allCases.map { "error: \($0.rawValue): " }
+            #expect(stages.contains { sys.logged.contains($0) }, "call \(n): no stage named in \(sys.logged)")
+            #expect(sys.logged.hasPrefix("specs/\(name).yaml:"), "call \(n): no spec location in \(sys.logged)")
+            #expect(sys.logged.contains("(EPERM)"), "call \(n): errno not named in \(sys.logged)")
+            // Closing the failing process's own fds is part of unwinding, not of the cleanup.
+            let after = sys.trace[(failed + 1)...].filter { !$0.hasPrefix("close ") }
+            let forks = sys.trace[..<failed].compactMap { $0.hasPrefix("fork = ") ? String($0.dropFirst(7)) : nil }
+            let cleanup = (forks.reversed().map { "kill \($0) 9" }) + (forks.first.map { ["waitpid \($0)"] } ?? [])
+            #expect(after == cleanup, "call \(n) (\(sys.trace[failed])): after it came \(after), expected \(cleanup)")
+            _ = plan
+        }
+    }
+
+
+    @Test func missingSourceNamesTheMountLine() throws {
+        let spec = """
+            version: 1
+            namespaces: [user, mount]
+            mounts:
+              - {type: bind, source: /nonexistent, target: /x}
+            process: {args: [/bin/true]}
+            """
+        let plan = Planner(spec: try loadSpec(text: spec), caller: Who.rootless.caller).plan()
+        let sys = RecordingSystemCalls()
+        sys.missing = ["/nonexistent"]
+        let code = Executor(plan: plan, system: sys, caller: Who.rootless.caller, options: .init(simulated: true)).run()
+        #expect(code == 125)
+        #expect(sys.logged == """
+            t.yaml:4:5: error: preflight: /nonexistent does not exist: No such file or directory (ENOENT)
+            hint: create it, fix the path (relative paths are relative to the spec file), or add `optional: true`
+
+            """)
+        #expect(!sys.trace.contains { $0.hasPrefix("fork") }, "nothing may be created after a preflight failure")
+    }
+
+    @Test func mapWriteEPERMExplainsItself() throws {
+        let plan = Planner(spec: try loadSpec("hello"), caller: Who.rootless.caller).plan()
+        var n = 0
+        while true {
+            let sys = RecordingSystemCalls(failAt: n)
+            _ = Executor(plan: plan, system: sys, caller: Who.rootless.caller, options: .init(simulated: true)).run()
+            if sys.trace.last(where: { $0.hasSuffix(" = -1 1") })?.contains("uid_map") == true { break }
+            n += 1
+            try #require(n < 100)
+        }
+        let sys = RecordingSystemCalls(failAt: n)
+        _ = Executor(plan: plan, system: sys, caller: Who.rootless.caller, options: .init(simulated: true)).run()
+        #expect(sys.logged.contains("error: id maps: write /proc/<child>/uid_map: 0 self 1: write /proc/100/uid_map: Operation not permitted (EPERM)"))
+        #expect(sys.logged.contains("hint: unprivileged users may map only their own uid, once; install newuidmap"))
+    }
+}

@@ -1,0 +1,70 @@
+import Diagnostics
+import Executor
+import Foundation
+import Planning
+import SpecFormat
+import System
+import Testing
+import Validation
+
+/// The package root: this file is `Tests/ExecutorTests/Support.swift`.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The example specs, by name (specs/NAME.yaml).
+let exampleSpecs = ((try? FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("specs").path)) ?? [])
+    .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+
+/// Two callers: root, and an unprivileged user whose maps need newuidmap for ranges.
+enum Who: String, CaseIterable, Sendable {
+    case root, rootless
+    var caller: Caller {
+        self == .root ? Caller(uid: 0, gid: 0, privileged: true, cwd: "/src/repo")
+            : Caller(uid: 1000, gid: 1000, privileged: false, cwd: "/src/repo")
+    }
+}
+
+/// Loads `specs/NAME.yaml` (or YAML text) as `nsspec run` does: it must be valid.
+func loadSpec(_ name: String) throws -> Spec {
+    let url = packageRoot.appendingPathComponent("specs/\(name).yaml")
+    return try loadSpec(text: String(decoding: try Data(contentsOf: url), as: UTF8.self), file: "specs/\(name).yaml")
+}
+
+func loadSpec(text: String, file: String = "t.yaml") throws -> Spec {
+    let loaded = SpecLoader.load(Array(text.utf8), file: file)
+    let diagnostics = loaded.diagnostics + (loaded.spec.map { Validator.validate($0) } ?? [])
+    guard let spec = loaded.spec, !diagnostics.hasErrors else {
+        throw TestFailure("\(file) is not valid: \(diagnostics.map { DiagnosticRenderer.text($0, source: loaded.source) }.joined())")
+    }
+    return spec
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// Compares `actual` with the file `Tests/ExecutorTests/Golden/NAME`; NSSPEC_UPDATE_GOLDEN=1
+/// rewrites it (read every changed file before committing it).
+func expectGolden(_ actual: String, _ name: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+    let url = packageRoot.appendingPathComponent("Tests/ExecutorTests/Golden/\(name)")
+    if ProcessInfo.processInfo.environment["NSSPEC_UPDATE_GOLDEN"] == "1" {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(actual.utf8).write(to: url)
+        return
+    }
+    guard let data = FileManager.default.contents(atPath: url.path) else {
+        Issue.record("Golden/\(name) is missing; run with NSSPEC_UPDATE_GOLDEN=1 to create it", sourceLocation: sourceLocation)
+        return
+    }
+    let expected = String(decoding: data, as: UTF8.self)
+    if expected != actual {
+        let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+        let first = (0..<min(e.count, a.count)).first { e[$0] != a[$0] } ?? min(e.count, a.count)
+        Issue.record("""
+            output differs from Golden/\(name) at line \(first + 1) (NSSPEC_UPDATE_GOLDEN=1 rewrites it):
+            - \(first < e.count ? e[first] : "<end>")
+            + \(first < a.count ? a[first] : "<end>")
+            """, sourceLocation: sourceLocation)
+    }
+}
