@@ -6,7 +6,7 @@ APT_PACKAGES := libyaml-dev libcap-dev pkg-config uidmap iproute2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NSSPEC := .build/debug/nsspec
 
-.PHONY: deps build demo test test-swift test-schema clean
+.PHONY: deps build demo test test-swift test-schema test-integration clean
 
 # Debian packages (libyaml, libcap, newuidmap) and the Python JSON Schema validator for the
 # schema agreement test; each installed only when missing.
@@ -22,15 +22,18 @@ deps:
 build: deps
 	swift build
 
-# The main job on the examples: validate every spec in specs/, then show what a spec with
-# mistakes gets back.
+# The main job on an example: a real sandbox that says who and where it is (specs/hello.yaml),
+# after the plan it follows; then what a spec with mistakes gets back.
 demo: build
 	$(NSSPEC) validate specs/*.yaml
+	@echo
+	$(NSSPEC) plan specs/hello.yaml
+	$(NSSPEC) run specs/hello.yaml
 	@echo
 	@echo '--- a spec with seven mistakes (exit status 1 is expected):'
 	@$(NSSPEC) validate Tests/Fixtures/invalid/seven-mistakes.yaml; test $$? -eq 1
 
-test: test-swift test-schema
+test: test-swift test-schema test-integration
 
 test-swift: deps
 	swift build --build-tests
@@ -41,6 +44,12 @@ test-swift: deps
 test-schema: build
 	python3 Tests/schema/check_schema.py
 	python3 Tests/schema/differential.py --n 1500
+
+# Real sandboxes, as root and as the unprivileged user nsspec-test (created, with a subordinate
+# id range, by setup.sh). Needs root to set up; skips with a reason what this host cannot do.
+test-integration: build
+	$(SUDO) Tests/integration/setup.sh
+	$(SUDO) env NSSPEC=$(abspath $(NSSPEC)) Tests/integration/run.sh
 
 clean:
 	rm -rf .build

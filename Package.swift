@@ -42,7 +42,6 @@ let package = Package(
         ),
         .testTarget(name: "SpecFormatTests", dependencies: ["SpecFormat", "Diagnostics"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "SpecFormat", "Diagnostics"]),
-        .testTarget(name: "PlanningTests", dependencies: ["Planning", "SpecFormat", "Diagnostics"]),
         .testTarget(name: "ExecutorTests", dependencies: ["Executor", "Planning", "System", "SpecFormat", "Diagnostics"]),
         .testTarget(name: "CLITests", dependencies: ["nsspec"]),
     ],

@@ -133,6 +133,8 @@ public struct Plan: Sendable {
     public var file: String
     public var name: String?
     public var steps: [Step]
+    /// Where the spec asks for a veth pair, which the executor does not build yet.
+    public var unsupportedVeth: SourceLocation?
     /// Where each actor is forked (the parent exists from the start).
     public func forkIndex(of actor: Actor) -> Int? {
         steps.firstIndex { $0.action == .fork(actor) }

@@ -189,6 +189,9 @@ public enum PlanRenderer {
             let actor = step.actor.rawValue + String(repeating: " ", count: 6 - step.actor.rawValue.count)
             out += "  \(index)  \(actor)  \(step.action.summary)  [\(step.location)]\n"
         }
+        if let veth = plan.unsupportedVeth {
+            out += "\nnot planned: the veth pair at \(veth) (not built by this version; `run` refuses the spec)\n"
+        }
         return out
     }
 

@@ -51,7 +51,8 @@ public struct Planner: Sendable {
     ]
 
     public func plan() -> Plan {
-        Plan(file: spec.file, name: spec.name?.value, steps: Self.order.flatMap { $0.build(self) })
+        Plan(file: spec.file, name: spec.name?.value, steps: Self.order.flatMap { $0.build(self) },
+             unsupportedVeth: spec.network?.veth.first?.location)
     }
 
     // MARK: - Who does what

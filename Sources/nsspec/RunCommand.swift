@@ -24,6 +24,11 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         guard let plan = preparePlan(file, argsOverride: command.isEmpty ? nil : command) else { throw ExitCode(125) }
+        if let veth = plan.unsupportedVeth {
+            Output.error("\(veth): error: network: veth pairs are not built by this version of nsspec yet; "
+                         + "remove network.veth to run the sandbox with loopback only\n")
+            throw ExitCode(125)
+        }
         let executor = Executor(plan: plan, system: LinuxSystemCalls(), caller: currentCaller(),
                                 options: Executor.Options(verbose: verbose))
         let code = executor.run()
