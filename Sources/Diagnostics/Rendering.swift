@@ -1,20 +1,26 @@
 /// The text of one spec file, kept so that diagnostics can quote the offending line.
 public struct SourceText: Sendable {
     public let name: String
-    public let lines: [Substring]
+    /// The text; split into lines only when a snippet is shown (a valid spec never needs it).
+    public let text: String
 
     public init(name: String, text: String) {
         self.name = name
-        // Lines end where YAML (and libyaml's line count) says they do: LF, CRLF, CR, NEL, LS, PS.
-        // A byte order mark is not part of the first line.
+        self.text = text
+    }
+
+    /// Lines end where YAML (and libyaml's line count) says they do: LF, CRLF, CR, NEL, LS, PS.
+    /// A byte order mark is not part of the first line.
+    public var lines: [Substring] {
         let body = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : text[...]
-        self.lines = body.isEmpty ? [] : body.split(omittingEmptySubsequences: false) {
+        return body.isEmpty ? [] : body.split(omittingEmptySubsequences: false) {
             $0 == "\n" || $0 == "\r\n" || $0 == "\r" || $0 == "\u{85}" || $0 == "\u{2028}" || $0 == "\u{2029}"
         }
     }
 
     /// Line `n` (1-based) without its line terminator, or nil when out of range.
     public func line(_ n: Int) -> Substring? {
+        let lines = self.lines
         guard n >= 1, n <= lines.count else { return nil }
         return lines[n - 1]
     }

@@ -26,10 +26,10 @@ enum Hints {
     static func hint(for error: SystemError, in step: Step) -> String? {
         switch (step.action, error.errno) {
         case (.writeMap(let kind, _, false), EPERM):
-            return "unprivileged users may map only their own \(kind), once; install new\(kind)map "
-                + "(apt install uidmap) and give the user a range in /etc/sub\(kind), or map `self`"
+            return "unprivileged users may map only their own \(kind.rawValue), once; install new\(kind.rawValue)map "
+                + "(apt install uidmap) and give the user a range in /etc/sub\(kind.rawValue), or map `self`"
         case (.writeMap(let kind, _, true), _):
-            return "new\(kind)map refused the map; check the caller's range in /etc/sub\(kind)"
+            return "new\(kind.rawValue)map refused the map; check the caller's range in /etc/sub\(kind.rawValue)"
         case (.writeSetgroups, _):
             return "setgroups must be written before gid_map, by a process outside the namespace"
         case (.unshare(.user), EINVAL):

@@ -25,7 +25,7 @@ public final class Executor {
 
     /// Which process this is. Changes in the branch that fork returns 0 to.
     var me: Actor = .parent
-    var pids: [Actor: Int32] = [:]
+    var pids = ProcessIDs()
     var parentPid: Int32 = 0
     /// Sandbox -> parent: handoffs, the init pid, failures. Close-on-exec, so that the parent
     /// reads end of file once the process has exec'd.
@@ -191,6 +191,33 @@ public final class Executor {
 
     /// Before a step that does not return (exec, exit) or blocks for the sandbox's lifetime.
     func endTiming() { timeStage(nil) }
+}
+
+/// The pids of the processes this one forked (in its own pid namespace). A struct, not a
+/// dictionary keyed by Actor: see HostFacts.
+struct ProcessIDs {
+    var child: Int32?
+    var initProcess: Int32?
+    var worker: Int32?
+
+    subscript(actor: Actor) -> Int32? {
+        get {
+            switch actor {
+            case .parent: nil
+            case .child: child
+            case .`init`: initProcess
+            case .worker: worker
+            }
+        }
+        set {
+            switch actor {
+            case .parent: break
+            case .child: child = newValue
+            case .`init`: initProcess = newValue
+            case .worker: worker = newValue
+            }
+        }
+    }
 }
 
 /// A failure of one step, before the step's stage and spec line are added.

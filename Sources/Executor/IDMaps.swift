@@ -12,42 +12,49 @@ extension Executor {
         case .writeMap(let kind, let lines, let helper):
             let resolved = try resolve(kind, lines)
             if helper {
-                let path = host.helpers[kind] ?? "/usr/bin/new\(kind)map"
+                let path = host.helper(kind)
                 let args = [String(pid)] + resolved.flatMap { [String($0.inside), String($0.outside), String($0.count)] }
                 let status = try sys.runHelper(path, args)
                 if status != .exited(0) {
                     throw RunFailure("\(path) \(args.joined(separator: " ")) failed (exit status \(status.code))",
-                                     hint: "its message is above; the caller's ranges are in /etc/sub\(kind)")
+                                     hint: "its message is above; the caller's ranges are in /etc/sub\(kind.rawValue)")
                 }
             } else {
                 let text = resolved.map { "\($0.inside) \($0.outside) \($0.count)\n" }.joined()
-                try sys.writeFile("/proc/\(pid)/\(kind)_map", text)
+                try sys.writeFile("/proc/\(pid)/\(kind.rawValue)_map", text)
             }
         default: break
         }
     }
 
     /// `self` is the caller's id; `subordinate` lines take the caller's ranges in order.
-    private func resolve(_ kind: IDKind, _ lines: [MapLine]) throws -> [(inside: UInt32, outside: UInt32, count: UInt32)] {
-        var ranges = host.subordinate[kind] ?? []
-        var out: [(inside: UInt32, outside: UInt32, count: UInt32)] = []
+    private func resolve(_ kind: IDKind, _ lines: [MapLine]) throws -> [IDRange] {
+        var ranges = host.subordinate(kind)
+        var out: [IDRange] = []
         for line in lines {
             switch line.outside {
-            case .id(let id): out.append((line.inside, id, line.count))
-            case .caller: out.append((line.inside, kind == .uid ? caller.uid : caller.gid, line.count))
+            case .id(let id): out.append(IDRange(inside: line.inside, outside: id, count: line.count))
+            case .caller: out.append(IDRange(inside: line.inside, outside: kind == .uid ? caller.uid : caller.gid, count: line.count))
             case .subordinate:
                 var inside = line.inside, needed = line.count
                 while needed > 0 {
-                    guard !ranges.isEmpty else { throw RunFailure("/etc/sub\(kind) has too few ids for the map") }
+                    guard !ranges.isEmpty else { throw RunFailure("/etc/sub\(kind.rawValue) has too few ids for the map") }
                     let take = min(needed, ranges[0].count)
-                    out.append((inside, ranges[0].start, take))
+                    out.append(IDRange(inside: inside, outside: ranges[0].start, count: take))
                     inside += take
                     needed -= take
-                    ranges[0] = (ranges[0].start + take, ranges[0].count - take)
+                    ranges[0] = SubordinateRange(start: ranges[0].start + take, count: ranges[0].count - take)
                     if ranges[0].count == 0 { ranges.removeFirst() }
                 }
             }
         }
         return out
     }
+}
+
+/// One resolved line of an id map.
+struct IDRange {
+    var inside: UInt32
+    var outside: UInt32
+    var count: UInt32
 }

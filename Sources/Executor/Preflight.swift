@@ -2,12 +2,24 @@ import Planning
 import System
 
 /// What preflight learns about the host, for the steps that follow.
+/// Plain fields rather than dictionaries keyed by enums: each generic instantiation costs a
+/// runtime conformance lookup at first use, which a static binary pays on every run.
 struct HostFacts {
-    /// The caller's subordinate ranges (start, count), from /etc/subuid and /etc/subgid.
-    var subordinate: [IDKind: [(start: UInt32, count: UInt32)]] = [:]
-    var helpers: [IDKind: String] = [:]
+    /// The caller's subordinate ranges, from /etc/subuid and /etc/subgid.
+    var subordinateUIDs: [SubordinateRange] = []
+    var subordinateGIDs: [SubordinateRange] = []
+    var newuidmap = "/usr/bin/newuidmap"
+    var newgidmap = "/usr/bin/newgidmap"
     /// Optional bind sources that do not exist: their mounts are skipped.
-    var skippedSources: Set<String> = []
+    var skippedSources: [String] = []
+
+    func subordinate(_ kind: IDKind) -> [SubordinateRange] { kind == .uid ? subordinateUIDs : subordinateGIDs }
+    func helper(_ kind: IDKind) -> String { kind == .uid ? newuidmap : newgidmap }
+}
+
+struct SubordinateRange {
+    var start: UInt32
+    var count: UInt32
 }
 
 extension Executor {
@@ -17,27 +29,27 @@ extension Executor {
         switch action {
         case .checkUserNamespaces: try checkUserNamespaces()
         case .checkMapHelper(let kind):
-            let name = "new\(kind)map"
+            let name = "new\(kind.rawValue)map"
             guard let path = Self.helperDirectories.map({ "\($0)/\(name)" }).first(where: sys.isExecutable) else {
                 throw RunFailure("\(name) is not installed, and the map needs ids the caller may not map itself",
                                  hint: "apt install uidmap (or map only `self`)")
             }
-            host.helpers[kind] = path
+            if kind == .uid { host.newuidmap = path } else { host.newgidmap = path }
         case .checkSubordinateRange(let kind, let count):
             let ranges = try subordinateRanges(kind)
             let total = ranges.reduce(UInt64(0)) { $0 + UInt64($1.count) }
             guard total >= count else {
                 let name = try callerName()
                 let who = name.map { "\($0) (uid \(caller.uid))" } ?? "uid \(caller.uid)"
-                throw RunFailure("/etc/sub\(kind) gives \(who) \(total) subordinate \(kind)s; the map needs \(count)",
-                                 hint: "as root: usermod --add-sub\(kind)s 100000-\(100000 + count - 1) \(name ?? String(caller.uid))")
+                throw RunFailure("/etc/sub\(kind.rawValue) gives \(who) \(total) subordinate \(kind.rawValue)s; the map needs \(count)",
+                                 hint: "as root: usermod --add-sub\(kind.rawValue)s 100000-\(100000 + count - 1) \(name ?? String(caller.uid))")
             }
-            host.subordinate[kind] = ranges
+            if kind == .uid { host.subordinateUIDs = ranges } else { host.subordinateGIDs = ranges }
         case .checkSource(let path, let optional):
             do {
                 _ = try sys.fileKind(path)
             } catch let error as SystemError where error.errno == 2 {
-                if optional { host.skippedSources.insert(path); return }
+                if optional { host.skippedSources.append(path); return }
                 throw RunFailure("\(path) does not exist", errno: error.errno,
                                  hint: "create it, fix the path (relative paths are relative to the spec file), or add `optional: true`")
             }
@@ -76,18 +88,18 @@ extension Executor {
     }
 
     /// The caller's lines of /etc/subuid or /etc/subgid: `name:start:count` or `uid:start:count`.
-    private func subordinateRanges(_ kind: IDKind) throws -> [(start: UInt32, count: UInt32)] {
-        let path = "/etc/sub\(kind)"
+    private func subordinateRanges(_ kind: IDKind) throws -> [SubordinateRange] {
+        let path = "/etc/sub\(kind.rawValue)"
         guard let bytes = try readIfPresent(path) else { return [] }
         let text = String(decoding: bytes, as: UTF8.self)
         let me = kind == .uid ? caller.uid : caller.gid
         // Both files name the user (by name or uid), also /etc/subgid.
-        let names = Set([String(me), String(caller.uid)] + [try callerName()].compactMap { $0 })
+        let names = [String(me), String(caller.uid)] + [try callerName()].compactMap { $0 }
         return text.split(separator: "\n").compactMap { line in
             let f = line.split(separator: ":", omittingEmptySubsequences: false)
             guard f.count == 3, names.contains(String(f[0])), let start = UInt32(f[1]), let count = UInt32(f[2]), count > 0
             else { return nil }
-            return (start, count)
+            return SubordinateRange(start: start, count: count)
         }
     }
 

@@ -15,7 +15,7 @@ extension Action {
         case .unshare: "unshare"
         case .join: "setns"
         case .writeSetgroups: "write-setgroups"
-        case .writeMap(let kind, _, _): "write-\(kind)-map"
+        case .writeMap(let kind, _, _): "write-\(kind.rawValue)-map"
         case .setHostname: "sethostname"
         case .setDomainname: "setdomainname"
         case .makeRootPrivate: "make-root-private"
@@ -55,8 +55,8 @@ extension Action {
     public var summary: String {
         switch self {
         case .checkUserNamespaces: return "user namespaces are allowed on this host"
-        case .checkMapHelper(let kind): return "new\(kind)map is installed (the map needs ids the caller may not map itself)"
-        case .checkSubordinateRange(let kind, let count): return "/etc/sub\(kind) gives the caller at least \(count) ids"
+        case .checkMapHelper(let kind): return "new\(kind.rawValue)map is installed (the map needs ids the caller may not map itself)"
+        case .checkSubordinateRange(let kind, let count): return "/etc/sub\(kind.rawValue) gives the caller at least \(count) ids"
         case .checkSource(let path, let optional): return "\(path) exists" + (optional ? " (optional: skipped if not)" : "")
         case .fork(let actor): return "fork the \(actor.rawValue)"
         case .dieWithParent: return "SIGKILL when the parent dies (PR_SET_PDEATHSIG)"
@@ -66,7 +66,7 @@ extension Action {
         case .writeSetgroups(let policy): return "write \"\(policy.rawValue)\" to /proc/<child>/setgroups"
         case .writeMap(let kind, let lines, let helper):
             let text = lines.map(Self.describe).joined(separator: ", ")
-            return helper ? "new\(kind)map <child> \(text)" : "write /proc/<child>/\(kind)_map: \(text)"
+            return helper ? "new\(kind.rawValue)map <child> \(text)" : "write /proc/<child>/\(kind.rawValue)_map: \(text)"
         case .setHostname(let name): return "sethostname \"\(name)\""
         case .setDomainname(let name): return "setdomainname \"\(name)\""
         case .makeRootPrivate: return "make / rprivate (nothing propagates back to the host)"

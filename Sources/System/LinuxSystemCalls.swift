@@ -19,18 +19,19 @@ public final class LinuxSystemCalls: SystemCalls {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         try check(fd, "open", path)
         defer { Glibc.close(fd) }
-        var bytes = [UInt8](repeating: 0, count: limit)
-        var count = 0
-        while count < limit {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, limit - count) }
+        // In pieces: procfs allocates a kernel buffer the size of the read.
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < limit {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, min($0.count, limit - bytes.count)) }
             if n < 0 {
                 if Glibc.errno == EINTR { continue }
                 throw SystemError("read", path, errno: Glibc.errno)
             }
             if n == 0 { break }
-            count += n
+            bytes += chunk[..<n]
         }
-        return Array(bytes[..<count])
+        return bytes
     }
 
     public func fileKind(_ path: String) throws -> FileKind {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 
 @main
 struct NSSpec: ParsableCommand {
@@ -13,4 +14,13 @@ struct NSSpec: ParsableCommand {
         version: "0.1.0",
         subcommands: [Validate.self, PlanCommand.self, RunCommand.self]
     )
+
+    /// `nsspec run` in its plain form skips the argument parser (see `RunRequest`).
+    static func main() {
+        let args = Array(CommandLine.arguments.dropFirst())
+        if args.first == "run", let request = RunRequest.parse(Array(args.dropFirst())) {
+            Glibc.exit(request.run())
+        }
+        main(nil)
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Executor
+import Glibc
 import System
 
 struct RunCommand: ParsableCommand {
@@ -23,15 +24,48 @@ struct RunCommand: ParsableCommand {
     var command: [String] = []
 
     func run() throws {
-        guard let plan = preparePlan(file, argsOverride: command.isEmpty ? nil : command) else { throw ExitCode(125) }
+        let code = RunRequest(file: file, verbose: verbose, command: command).run()
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// `nsspec run`'s arguments. The usual command lines are parsed here directly, so that the run
+/// path skips swift-argument-parser's reflection (about 8 million instructions, measured with
+/// callgrind); anything unusual (--help, a typo) goes through `RunCommand` for its messages.
+struct RunRequest {
+    var file = "nsspec.yaml"
+    var verbose = false
+    var command: [String] = []
+
+    /// nil when the arguments are not the plain form `[-v|--verbose] [FILE] [-- CMD…]`.
+    static func parse(_ args: [String]) -> RunRequest? {
+        var request = RunRequest()
+        var sawFile = false
+        for (i, arg) in args.enumerated() {
+            switch arg {
+            case "--":
+                request.command = Array(args[(i + 1)...])
+                return request
+            case "-v", "--verbose":
+                request.verbose = true
+            default:
+                if sawFile || (arg.hasPrefix("-") && arg != "-") { return nil }
+                request.file = arg
+                sawFile = true
+            }
+        }
+        return request
+    }
+
+    func run() -> Int32 {
+        guard let plan = preparePlan(file, argsOverride: command.isEmpty ? nil : command) else { return 125 }
         if let veth = plan.unsupportedVeth {
             Output.error("\(veth): error: network: veth pairs are not built by this version of nsspec yet; "
                          + "remove network.veth to run the sandbox with loopback only\n")
-            throw ExitCode(125)
+            return 125
         }
         let executor = Executor(plan: plan, system: LinuxSystemCalls(), caller: currentCaller(),
                                 options: Executor.Options(verbose: verbose))
-        let code = executor.run()
-        if code != 0 { throw ExitCode(code) }
+        return executor.run()
     }
 }
