@@ -1,0 +1,708 @@
+#!/usr/bin/env bash
+# Real-sandbox integration tests for `nsspec run` and `nsspec plan`.
+#
+#   sudo Tests/integration/setup.sh      # once: creates the user nsspec-test and id ranges
+#   sudo Tests/integration/run.sh        # the suite; NSSPEC=/path/to/nsspec to test another binary
+#
+# Every case runs twice, as root and as the unprivileged user nsspec-test ("rootless"), and is
+# checked from inside the sandbox with ordinary tools and from outside. Each case prints
+# PASS/FAIL/SKIP with its mode; a failure shows the command, exit code, stdout and stderr.
+# The suite never touches the machine's network and leaves nothing behind (one temp dir, removed).
+# The binary is copied into that temp dir (0755) first: the test user must be able to execute it,
+# and a rebuild while the suite runs must not swap it under the cases.
+#
+# Environment: NSSPEC (binary, default .build/debug/nsspec), ONLY=t_maps,t_env (run only these
+# groups; names in CASES at the bottom), KEEP_TMP=1 (keep the temp dir with the specs written).
+set -u
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TEST_USER=nsspec-test
+TIMEOUT=20            # seconds; any single nsspec invocation taking longer is a failure
+
+if [ "$(id -u)" -ne 0 ]; then echo "run.sh: must run as root (it also runs each case as $TEST_USER)" >&2; exit 2; fi
+
+NSSPEC_BIN=${NSSPEC:-.build/debug/nsspec}
+case $NSSPEC_BIN in /*) ;; *) NSSPEC_BIN=$REPO/$NSSPEC_BIN ;; esac
+if [ ! -x "$NSSPEC_BIN" ]; then echo "run.sh: no executable nsspec at $NSSPEC_BIN (set NSSPEC)" >&2; exit 2; fi
+
+T=$(mktemp -d /tmp/nsspec-integ.XXXXXX)
+chmod 755 "$T"
+cleanup() {
+    # Kill any marker process a failed orphan case left behind (by pid), then remove the dir.
+    for p in $(pgrep -f "^/bin/sleep 30\.$$" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+    if [ -n "${KEEP_TMP:-}" ]; then echo "kept $T"; else rm -rf --one-file-system "$T"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -m 755 "$T/bin" "$T/cap"
+cp "$NSSPEC_BIN" "$T/bin/nsspec" && chmod 755 "$T/bin/nsspec"
+NSSPEC=$T/bin/nsspec
+cd "$T" || exit 2
+
+passed=0 failed=0 skipped=0
+PY=$(command -v /usr/bin/python3 python3 | head -1)
+[ -n "$PY" ] || { echo "run.sh: python3 is needed" >&2; exit 2; }
+HAVE_USER=0
+id -u "$TEST_USER" >/dev/null 2>&1 && HAVE_USER=1
+
+# ---------------------------------------------------------------------------------------------
+# Modes: set_mode root|rootless sets PREFIX (how to run a command as the caller), CUID, CGID and
+# D, the mode's own directory (owned by the caller, world-readable) for specs and data.
+set_mode() {
+    MODE=$1
+    if [ "$MODE" = root ]; then
+        PREFIX=() CUID=0 CGID=0 CUSER=root
+    else
+        PREFIX=(env HOME="/home/$TEST_USER" USER="$TEST_USER" LOGNAME="$TEST_USER"
+                setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --init-groups --)
+        CUID=$(id -u "$TEST_USER") CGID=$(id -g "$TEST_USER") CUSER=$TEST_USER
+    fi
+    D=$T/$MODE
+    [ -d "$D" ] || { mkdir -m 755 "$D"; chown "$CUID:$CGID" "$D"; }
+}
+
+# subordinate range start of a user in FILE (first line), empty if none
+sub_start() { awk -F: -v u="$2" '$1 == u { print $2; exit }' "$1" 2>/dev/null; }
+
+# ---------------------------------------------------------------------------------------------
+# Running things. run_cmd CMD... runs CMD as the current mode's caller, stdin /dev/null, and sets
+# RC, OUT, ERR and CMD_TEXT. run_as SPEC [-- CMD...] is run_cmd nsspec run SPEC [-- CMD...].
+RUN_ID=0
+run_cmd() {
+    RUN_ID=$((RUN_ID + 1))
+    CMD_TEXT="[$MODE]"; local a; for a in "$@"; do CMD_TEXT+=" $(shquote "$a")"; done
+    # (the outer 2>/dev/null silences bash's own "Illegal instruction"-style job reports)
+    { timeout -k 3 "$TIMEOUT" "${PREFIX[@]}" "$@" </dev/null >"$T/cap/out" 2>"$T/cap/err"; } 2>/dev/null
+    RC=$?
+    OUT=$(cat "$T/cap/out") ERR=$(cat "$T/cap/err")
+    [ "$RC" -eq 124 ] && ERR+=$'\n'"[run.sh: timed out after ${TIMEOUT}s]"
+}
+# quote an argument for display, sh style
+shquote() {
+    if [[ $1 =~ ^[A-Za-z0-9_./=:,+@%-]+$ ]]; then printf '%s' "$1"
+    else local q="'\\''"; printf "'%s'" "${1//\'/$q}"; fi
+}
+run_as() { local spec=$1; shift; run_cmd "$NSSPEC" run "$spec" "$@"; }
+
+# spec NAME < yaml  -- writes $D/NAME.yaml (0644) and prints its path
+spec() { local f=$D/$1.yaml; cat >"$f"; chmod 644 "$f"; echo "$f"; }
+
+# line of the first line in FILE containing STRING
+line_of() { grep -nF -- "$2" "$1" | head -1 | cut -d: -f1; }
+
+# The usual tmpfs root: read-only /usr and /etc, and the Debian 12 symlinks. Specs append mounts.
+STD_ROOT='root: tmpfs
+mounts:
+  - {type: bind, source: /usr, target: /usr, readonly: true}
+  - {type: bind, source: /etc, target: /etc, readonly: true}
+  - {type: symlink, target: /bin, link: usr/bin}
+  - {type: symlink, target: /lib, link: usr/lib}
+  - {type: symlink, target: /lib64, link: usr/lib64}
+  - {type: symlink, target: /sbin, link: usr/sbin}'
+
+# ---------------------------------------------------------------------------------------------
+# Cases. begin NAME; checks (want_*); end_case. A failed check records the run it looked at.
+begin() { CASE=$1; PROBLEMS=""; SHOWN_RUN=-1; }
+problem() {
+    PROBLEMS+="    - $1"$'\n'
+    if [ "$SHOWN_RUN" -ne "$RUN_ID" ] && [ "$RUN_ID" -gt 0 ]; then
+        SHOWN_RUN=$RUN_ID
+        PROBLEMS+="      command:   $CMD_TEXT"$'\n'"      exit code: $RC"$'\n'
+        PROBLEMS+="      stdout:$(indent "$OUT")"$'\n'"      stderr:$(indent "$ERR")"$'\n'
+    fi
+}
+# indent TEXT: quoted output for a failure report, at most 20 lines (a crash backtrace is long)
+indent() {
+    if [ -z "$1" ]; then printf ' (empty)'; return; fi
+    local n; n=$(printf '%s\n' "$1" | wc -l)
+    printf '\n'; printf '%s\n' "$1" | head -20 | sed 's/^/        | /'
+    [ "$n" -le 20 ] || printf '        | ... (%d more lines)\n' $((n - 20))
+}
+end_case() {
+    if [ -z "$PROBLEMS" ]; then
+        echo "PASS $CASE ($MODE)"; passed=$((passed + 1))
+    else
+        echo "FAIL $CASE ($MODE)"; printf '%s' "$PROBLEMS"; failed=$((failed + 1))
+    fi
+}
+skip() { echo "SKIP $1 ($MODE): $2"; skipped=$((skipped + 1)); }
+
+want_rc()       { [ "$RC" -eq "$1" ] || problem "expected exit code $1, got $RC"; }
+want_out()      { [ "$OUT" = "$1" ] || problem "expected stdout exactly: $(printf %q "$1")"; }
+want_out_has()  { grep -qF -- "$1" <<<"$OUT" || problem "expected stdout to contain: $1"; }
+want_out_lacks(){ ! grep -qF -- "$1" <<<"$OUT" || problem "expected stdout not to contain: $1"; }
+want_err_has()  { grep -qF -- "$1" <<<"$ERR" || problem "expected stderr to contain: $1"; }
+# want DESCRIPTION COMMAND...: the command must succeed
+want() { local d=$1; shift; "$@" || problem "$d"; }
+
+# squeeze whitespace of each line (the kernel pads /proc/self/uid_map)
+squeeze() { awk '{ $1 = $1; print }'; }
+
+# ---------------------------------------------------------------------------------------------
+t_namespaces() {
+    local s n host inside line
+    s=$(spec ns5 <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'for n in user mnt uts ipc pid net cgroup time; do echo "\$n \$(readlink /proc/self/ns/\$n)"; done']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "namespaces: user mount uts ipc pid new; net cgroup time shared"
+    run_as "$s"; want_rc 0
+    [ -n "$OUT" ] && for n in user mnt uts ipc pid net cgroup time; do
+        host=$(run_cmd_quiet readlink "/proc/self/ns/$n")
+        inside=$(awk -v n="$n" '$1 == n { print $2 }' <<<"$OUT")
+        case $n in
+            net|cgroup|time) [ -n "$inside" ] && [ "$inside" = "$host" ] || problem "$n: inside '$inside', expected the host's '$host'" ;;
+            *)               [ -n "$inside" ] && [ "$inside" != "$host" ] || problem "$n: inside '$inside', expected a new one (host '$host')" ;;
+        esac
+    done
+    end_case
+
+    s=$(spec ns8 <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid, net, cgroup, time]
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'for n in user mnt uts ipc pid net cgroup time; do echo "\$n \$(readlink /proc/self/ns/\$n)"; done']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "namespaces: all eight new"
+    run_as "$s"; want_rc 0
+    [ -n "$OUT" ] && for n in user mnt uts ipc pid net cgroup time; do
+        host=$(run_cmd_quiet readlink "/proc/self/ns/$n")
+        inside=$(awk -v n="$n" '$1 == n { print $2 }' <<<"$OUT")
+        [ -n "$inside" ] && [ "$inside" != "$host" ] || problem "$n: inside '$inside', expected a new one (host '$host')"
+    done
+    end_case
+}
+# run a command as the caller and print its stdout (no bookkeeping)
+run_cmd_quiet() { "${PREFIX[@]}" "$@" 2>/dev/null </dev/null; }
+
+t_uts() {
+    local s
+    s=$(spec uts <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+hostname: box-$MODE
+domainname: example.test
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'hostname; domainname; cat /proc/sys/kernel/hostname /proc/sys/kernel/domainname']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "hostname and domainname"
+    run_as "$s"; want_rc 0
+    want_out "box-$MODE"$'\n'"example.test"$'\n'"box-$MODE"$'\n'"example.test"
+    end_case
+}
+
+t_maps() {
+    local s start
+    s=$(spec map-default <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'cat /proc/self/uid_map; echo --; cat /proc/self/gid_map; echo --; cat /proc/self/setgroups; id -u; id -g']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "maps: default is caller -> 0, setgroups deny"
+    run_as "$s"; want_rc 0
+    OUT=$(squeeze <<<"$OUT")
+    want_out "0 $CUID 1"$'\n'"--"$'\n'"0 $CGID 1"$'\n'"--"$'\n'"deny"$'\n'"0"$'\n'"0"
+    end_case
+
+    begin "maps: self + subordinate ranges, process uid/gid 1000"
+    if ! command -v newuidmap >/dev/null || ! command -v newgidmap >/dev/null; then
+        skip "$CASE" "newuidmap/newgidmap not installed (package uidmap)"; return
+    fi
+    start=$(sub_start /etc/subuid "$CUSER"); local gstart; gstart=$(sub_start /etc/subgid "$CUSER")
+    if [ -z "$start" ] || [ -z "$gstart" ]; then
+        skip "$CASE" "$CUSER has no range in /etc/subuid or /etc/subgid (run Tests/integration/setup.sh)"; return
+    fi
+    s=$(spec map-multi <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+uidMap:
+  - {inside: 0, outside: self, count: 1}
+  - {inside: 1, outside: subordinate, count: 65536}
+gidMap:
+  - {inside: 0, outside: self, count: 1}
+  - {inside: 1, outside: subordinate, count: 65536}
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'cat /proc/self/uid_map; echo --; cat /proc/self/gid_map; echo --; id -u; id -g']
+  env: {PATH: /usr/bin:/bin}
+  uid: 1000
+  gid: 1000
+EOF
+)
+    run_as "$s"; want_rc 0
+    OUT=$(squeeze <<<"$OUT")
+    want_out "0 $CUID 1"$'\n'"1 $start 65536"$'\n'"--"$'\n'"0 $CGID 1"$'\n'"1 $gstart 65536"$'\n'"--"$'\n'"1000"$'\n'"1000"
+    end_case
+}
+
+t_readonly() {
+    local s data
+    data=$D/data; rm -rf "$data"; mkdir -m 755 "$data"; chown "$CUID:$CGID" "$data"
+    s=$(spec ro-bind <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: bind, source: $data, target: /data, readonly: true}
+process:
+  args: [/bin/touch, /data/x]
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "read-only bind refuses writes (EROFS)"
+    run_as "$s"; want_rc 1; want_err_has "Read-only file system"
+    want "/data/x appeared on the host" [ ! -e "$data/x" ]
+    end_case
+
+    s=$(spec rw-bind <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: bind, source: $data, target: /data}
+process:
+  args: [/bin/sh, -c, 'echo hello > /data/y']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "writable bind: the file appears on the host"
+    run_as "$s"; want_rc 0
+    want "$data/y is missing on the host or wrong" grep -qsx hello "$data/y"
+    end_case
+
+    s=$(spec ro-root <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+readonlyRoot: true
+$STD_ROOT
+  - {type: tmpfs, target: /tmp}
+process:
+  args: [/bin/sh, -c, 'touch /newfile; echo "root:\$?"; touch /tmp/ok && echo tmp-ok']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "readonlyRoot: / read-only, tmpfs /tmp writable"
+    run_as "$s"; want_rc 0
+    want_out "root:1"$'\n'"tmp-ok"; want_err_has "Read-only file system"
+    end_case
+}
+
+t_tmpfs() {
+    local s
+    s=$(spec tmpfs <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: tmpfs, target: /tmp, size: 16Mi, mode: "1777"}
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'stat -c %a /tmp; echo \$(( \$(stat -f -c "%b * %S" /tmp) / 1024 )); df -k /tmp | awk "NR == 2 { print \\\$2 }"']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "tmpfs size 16Mi and mode 1777"
+    run_as "$s"; want_rc 0
+    want_out "1777"$'\n'"16384"$'\n'"16384"
+    end_case
+}
+
+t_proc() {
+    local s pids
+    s=$(spec proc <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'echo "self \$\$"; ls /proc | grep -E "^[0-9]+\$"']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "proc of the new pid namespace"
+    run_as "$s"; want_rc 0
+    pids=$(grep -vx 'self [0-9]*' <<<"$OUT")
+    want "sh's pid is not small (≤ 5)" [ "$(awk '$1 == "self" { print ($2 <= 5) }' <<<"$OUT")" = 1 ]
+    want "pid 1 is not in /proc" grep -qx 1 <<<"$pids"
+    want "more than 5 pids in /proc: $(echo $pids)" [ "$(grep -c . <<<"$pids")" -le 5 ]
+    end_case
+}
+
+t_pivot_root() {
+    local s marker
+    marker=$D/marker-outside; echo x >"$marker"; chmod 644 "$marker"
+    s=$(spec pivot <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'for p in /root /var /home /work $T $marker; do [ -e "\$p" ] && echo "visible: \$p"; done; [ -x /usr/bin/env ] && echo usr-ok']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "pivot_root: host paths outside the mount table are gone"
+    run_as "$s"; want_rc 0
+    want_out "usr-ok"
+    end_case
+}
+
+t_capabilities() {
+    local s field
+    s=$(spec caps-one <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/grep, -E, '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):', /proc/self/status]
+  env: {PATH: /usr/bin:/bin}
+  uid: 0
+  capabilities: [CAP_NET_BIND_SERVICE]
+EOF
+)
+    begin "capabilities: [CAP_NET_BIND_SERVICE] in all five sets, no_new_privs"
+    run_as "$s"; want_rc 0
+    for field in CapInh CapPrm CapEff CapBnd CapAmb; do
+        want_out_has "$field:	0000000000000400"
+    done
+    want_out_has "NoNewPrivs:	1"
+    end_case
+
+    s=$(spec caps-none <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/grep, -E, '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):', /proc/self/status]
+  env: {PATH: /usr/bin:/bin}
+  capabilities: []
+  noNewPrivileges: false
+EOF
+)
+    begin "capabilities: [] empties all five sets; noNewPrivileges: false"
+    run_as "$s"; want_rc 0
+    for field in CapInh CapPrm CapEff CapBnd CapAmb; do
+        want_out_has "$field:	0000000000000000"
+    done
+    want_out_has "NoNewPrivs:	0"
+    end_case
+}
+
+t_fds() {
+    local s fdfile
+    fdfile=$D/fdfile; : >"$fdfile"; chown "$CUID:$CGID" "$fdfile"
+    s=$(spec fds <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'ls /proc/\$\$/fd | tr "\n" " "']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "only fds 0 1 2 reach the process"
+    # The caller holds fds 7 and 8 (and whatever the harness leaked) when it execs nsspec.
+    run_cmd /bin/sh -c 'exec 7</dev/null 8>"$1"; shift; ls /proc/$$/fd | tr "\n" " "; echo; exec "$@"' \
+        sh "$fdfile" "$NSSPEC" run "$s"
+    want_rc 0
+    want "the caller did not hold fds 7 and 8 (test bug)" grep -qE '(^| )7 8( |$)' <<<"$(head -1 <<<"$OUT")"
+    want "inside, fds other than 0 1 2 are open" [ "$(tail -n +2 <<<"$OUT")" = "0 1 2 " ]
+    end_case
+}
+
+t_env() {
+    local s
+    s=$(spec env <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+process:
+  args: [/usr/bin/env]
+  env: {PATH: /usr/bin:/bin, FOO: bar}
+  passEnv: [TERM]
+EOF
+)
+    begin "environment: exactly env + passEnv"
+    run_cmd env NSSPEC_SECRET=leak TERM=xterm "$NSSPEC" run "$s"
+    want_rc 0
+    OUT=$(sort <<<"$OUT"); want_out "$(printf '%s\n' FOO=bar PATH=/usr/bin:/bin TERM=xterm)"
+    want_out_lacks NSSPEC_SECRET
+    end_case
+}
+
+t_exit_codes() {
+    local s want cmd
+    s=$(spec exit <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: proc}
+  - {type: file, target: /not-executable, content: "echo hi\n", mode: "0644"}
+process:
+  args: [/bin/true]
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    # (/etc/hostname would do for 126 on most machines, but it is 0755 on some)
+    while IFS='|' read -r want cmd; do
+        begin "exit code $want: $cmd"
+        eval "run_as \"\$s\" -- $cmd"
+        want_rc "$want"
+        end_case
+    done <<'EOF'
+0|/bin/sh -c 'exit 0'
+7|/bin/sh -c 'exit 7'
+255|/bin/sh -c 'exit 255'
+126|/not-executable
+127|/nonexistent/cmd
+127|nosuchcommand
+137|/bin/sh -c 'kill -9 $$'
+EOF
+}
+
+t_sigterm() {
+    local s out err pid i a
+    s=$(spec sigterm <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/true]
+  env: {PATH: /usr/bin:/bin}
+  init: true
+EOF
+)
+    out=$T/cap/term.out err=$T/cap/term.err
+    # term_run EXPECTED_RC CMD...: start nsspec under a small python3 parent that records how it
+    # ended ("exited N" or "signaled N": bash's wait would say 143 for both), wait for "ready" on
+    # its stdout, SIGTERM nsspec itself, and expect nsspec to *exit* with EXPECTED_RC.
+    term_run() {
+        local want=$1 how; shift
+        RUN_ID=$((RUN_ID + 1)); : >"$out"; : >"$err"; rm -f "$T/cap/term.pid" "$T/cap/term.how"
+        CMD_TEXT="[$MODE] $(shquote "$NSSPEC") run $(shquote "$s") --"
+        for a in "$@"; do CMD_TEXT+=" $(shquote "$a")"; done; CMD_TEXT+="   (then kill -TERM)"
+        "$PY" -c 'import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[3], sys.argv[3:])
+open(sys.argv[1], "w").write(str(pid))
+_, st = os.waitpid(pid, 0)
+open(sys.argv[2], "w").write("signaled %d" % os.WTERMSIG(st) if os.WIFSIGNALED(st) else "exited %d" % os.WEXITSTATUS(st))' \
+            "$T/cap/term.pid" "$T/cap/term.how" "${PREFIX[@]}" "$NSSPEC" run "$s" -- "$@" </dev/null >"$out" 2>"$err" &
+        local parent=$!
+        for i in $(seq 100); do
+            grep -q '^ready' "$out" && break
+            kill -0 "$parent" 2>/dev/null || break
+            sleep 0.1
+        done
+        pid=$(cat "$T/cap/term.pid" 2>/dev/null)
+        [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+        for i in $(seq 100); do kill -0 "$parent" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$parent" 2>/dev/null; then
+            kill -KILL "$pid"; echo "[run.sh: nsspec still running 10s after SIGTERM; killed]" >>"$err"
+        fi
+        wait "$parent"
+        how=$(cat "$T/cap/term.how" 2>/dev/null)
+        RC=${how#exited }; [ "$RC" = "$how" ] && RC="none (${how:-no status})"
+        OUT=$(cat "$out") ERR=$(cat "$err")
+        grep -q '^ready' <<<"$OUT" || problem "the process never printed ready"
+        [ "$how" = "exited $want" ] || problem "expected nsspec to exit with $want, it ${how:-did not start}"
+    }
+    begin "SIGTERM is forwarded; the trap's status is returned"
+    term_run 3 /bin/sh -c 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done'
+    want_out_has ready; want_out_has got-term
+    end_case
+
+    begin "SIGTERM kills an untrapping process: 143"
+    term_run 143 /bin/sh -c 'echo ready; exec /bin/sleep 30'
+    end_case
+}
+
+t_orphans() {
+    local s marker
+    s=$(spec orphans <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'for i in \$(seq 50); do (sleep 0.2 &); done; sleep 1; grep -l "^State:.*Z" /proc/[0-9]*/status | wc -l']
+  env: {PATH: /usr/bin:/bin}
+  init: true
+EOF
+)
+    begin "orphans are reaped by init (no zombies)"
+    run_as "$s"; want_rc 0; want_out 0
+    end_case
+
+    # /bin/sleep 30.<run.sh pid><n> is unique to this run; the process exits at once, leaving it.
+    marker="30.$$${#MODE}"
+    begin "nothing of the sandbox outlives nsspec"
+    run_as "$s" -- /bin/sh -c "/bin/sleep $marker >/dev/null 2>&1 & echo started"
+    want_rc 0; want_out started
+    local left; left=$(pgrep -fx "/bin/sleep $marker")
+    if [ -n "$left" ]; then
+        sleep 1; problem "after nsspec exited, /bin/sleep $marker is still running: pid $left ($(pgrep -fx "/bin/sleep $marker" >/dev/null && echo 'still there 1s later' || echo 'gone 1s later'))"
+        for p in $(pgrep -fx "/bin/sleep $marker"); do kill -KILL "$p"; done
+    fi
+    end_case
+}
+
+t_missing_source() {
+    local s line
+    s=$(spec missing <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: bind, source: /nonexistent-nsspec-src, target: /src}
+process:
+  args: [/bin/true]
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    line=$(line_of "$s" /nonexistent-nsspec-src)
+    begin "missing bind source: 125 at its spec line"
+    run_as "$s"; want_rc 125
+    want_err_has "$s:$line:"; want_err_has /nonexistent-nsspec-src
+    end_case
+
+    sed 's|target: /src}|target: /src, optional: true}|' "$s" >"$D/missing-optional.yaml"; chmod 644 "$D/missing-optional.yaml"
+    begin "missing bind source with optional: true is skipped"
+    run_as "$D/missing-optional.yaml"; want_rc 0
+    end_case
+}
+
+# /tmp entries (minus this suite's dir and Swift test scratch dirs, which concurrent builds make)
+tmp_listing() { ls -A /tmp | grep -vx -e "$(basename "$T")" -e 'TemporaryDirectory\..*' | sort; }
+
+t_leftovers() {
+    local s line kind before_m after_m before_t after_t missing exec
+    missing=$(spec leftover-missing <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: bind, source: /nonexistent-nsspec-src, target: /src}
+process:
+  args: [/bin/true]
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    exec=$(spec leftover-exec <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/nonexistent/cmd]
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    s=$(spec mount-fails <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: proc}
+  - {type: file, target: /f, content: "not a directory\n"}
+  - {type: tmpfs, target: /f/sub}
+process:
+  args: [/bin/true]
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    line=$(line_of "$s" "target: /f/sub")
+    begin "a mount that fails inside the sandbox: 125 at its spec line"
+    run_as "$s"; want_rc 125; want_err_has "$s:$line:"
+    end_case
+
+    for kind in missing mount-fails exec-fails; do
+        begin "no leftovers after a failing run ($kind)"
+        before_m=$(run_cmd_quiet cat /proc/self/mountinfo | wc -l); before_t=$(tmp_listing)
+        case $kind in
+            missing)     run_as "$missing"; want_rc 125 ;;
+            mount-fails) run_as "$s"; want_rc 125 ;;
+            exec-fails)  run_as "$exec"; want_rc 127 ;;
+        esac
+        after_m=$(run_cmd_quiet cat /proc/self/mountinfo | wc -l); after_t=$(tmp_listing)
+        [ "$before_m" = "$after_m" ] || problem "the caller's mount table changed: $before_m -> $after_m lines"
+        [ "$before_t" = "$after_t" ] || problem "/tmp changed: $(diff <(echo "$before_t") <(echo "$after_t") | grep '^[<>]' | tr '\n' ' ')"
+        end_case
+    done
+}
+
+# The example specs of the repository, run from a copy (ci-build binds the repository, `..`).
+t_examples() {
+    local r=$T/repo
+    [ -d "$r" ] || { mkdir -p "$r"; cp -r "$REPO/specs" "$REPO/schema" "$r/"; chmod -R a+rX "$r"; }
+    begin "specs/hello.yaml"
+    run_as "$r/specs/hello.yaml"; want_rc 0; want_out_has "hostname: hello"
+    end_case
+    begin "specs/tmpfs-root.yaml"
+    run_as "$r/specs/tmpfs-root.yaml"; want_rc 0; want_out_has "hostname: minimal"; want_out_has "/ is read-only"
+    end_case
+    begin "specs/capabilities.yaml"
+    run_as "$r/specs/capabilities.yaml"; want_rc 0; want_out_has "CapEff:	0000000000000400"; want_out_has "nofile: 1024"
+    end_case
+    begin "specs/ci-build.yaml -- /bin/true"
+    run_as "$r/specs/ci-build.yaml" -- /bin/true; want_rc 0
+    end_case
+    begin "specs/rootless-multirange.yaml"
+    if [ -z "$(sub_start /etc/subuid "$CUSER")" ] || [ -z "$(sub_start /etc/subgid "$CUSER")" ]; then
+        skip "$CASE" "$CUSER has no range in /etc/subuid or /etc/subgid (run Tests/integration/setup.sh)"; return
+    fi
+    run_as "$r/specs/rootless-multirange.yaml"; want_rc 0; want_out_has "uid=1000"
+    end_case
+}
+
+t_plan() {
+    local r=$T/repo
+    [ -d "$r" ] || { mkdir -p "$r"; cp -r "$REPO/specs" "$REPO/schema" "$r/"; chmod -R a+rX "$r"; }
+    begin "plan --format json is JSON"
+    run_cmd "$NSSPEC" plan "$r/specs/hello.yaml" --format json; want_rc 0
+    "$PY" -m json.tool <<<"$OUT" >/dev/null 2>&1 || problem "stdout is not valid JSON"
+    end_case
+    begin "plan of every example spec"
+    run_cmd "$NSSPEC" plan "$r"/specs/*.yaml; want_rc 0
+    end_case
+}
+
+# ---------------------------------------------------------------------------------------------
+CASES=(t_namespaces t_uts t_maps t_readonly t_tmpfs t_proc t_pivot_root t_capabilities t_fds
+       t_env t_exit_codes t_sigterm t_orphans t_missing_source t_leftovers t_examples t_plan)
+ONLY=${ONLY:-}    # e.g. ONLY=t_maps,t_env to run some groups
+
+echo "nsspec: $NSSPEC_BIN (copied to $NSSPEC); kernel $(uname -r)"
+for mode in root rootless; do
+    MODE=$mode
+    if [ "$mode" = rootless ] && [ "$HAVE_USER" = 0 ]; then
+        skip "all cases" "user $TEST_USER does not exist (run Tests/integration/setup.sh)"; continue
+    fi
+    set_mode "$mode"
+    for c in "${CASES[@]}"; do
+        [ -z "$ONLY" ] || [[ ",$ONLY," == *",$c,"* ]] || continue
+        "$c"
+    done
+done
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
