@@ -105,15 +105,21 @@ public final class Executor {
             if plan.steps.contains(where: { $0.action == .handoff(.mapsWritten) }) { go = try sys.pipe() }
         }
         let pid = try sys.fork()
-        if pid == 0 && !options.simulated {
+        let inChild = pid == 0 && !options.simulated
+        if inChild {
             me = actor
             if actor == .child {
                 if let report { sys.close(report.read) }
                 if let go { sys.close(go.write) }
             }
-            return
         }
-        pids[actor] = pid
+        // The sandbox's PID 1 runs nsspec's own image inside the sandbox until the process is
+        // exec'd (for ever, as a tiny init): keep the sandbox from ptracing it or reaching the
+        // binary through /proc/1/exe (CVE-2019-5736). Not the child: the parent must still
+        // write its id maps, which a non-dumpable process's /proc files refuse.
+        if !inChild { pids[actor] = pid }
+        if actor == .`init` && (inChild || options.simulated) { try sys.setNotDumpable() }
+        if inChild { return }
         if actor == .child {
             // The parent keeps only the ends it uses, so that it sees end of file when every
             // process of the sandbox has exec'd or exited.

@@ -362,6 +362,10 @@ public final class LinuxSystemCalls: SystemCalls {
         try check(nss_set_no_new_privs(), "prctl(PR_SET_NO_NEW_PRIVS)", "")
     }
 
+    public func setNotDumpable() throws {
+        try check(nss_set_dumpable(0), "prctl(PR_SET_DUMPABLE)", "")
+    }
+
     public func setParentDeathSignal(_ signal: Int32) throws {
         try check(nss_set_pdeathsig(signal), "prctl(PR_SET_PDEATHSIG)", "")
     }

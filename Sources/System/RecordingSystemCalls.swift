@@ -163,6 +163,7 @@ public final class RecordingSystemCalls: SystemCalls {
     public func setresuid(_ uid: UInt32) throws { try call("setresuid \(uid)", "setresuid", String(uid)) }
     public func setCapabilities(keep: [Int32]) throws { try call("capabilities keep \(keep)", "capset", "\(keep)") }
     public func setNoNewPrivileges() throws { try call("no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS)", "") }
+    public func setNotDumpable() throws { try call("not dumpable", "prctl(PR_SET_DUMPABLE)", "") }
     public func setParentDeathSignal(_ signal: Int32) throws { try call("pdeathsig \(signal)", "prctl(PR_SET_PDEATHSIG)", "") }
     public func setsid() throws { try call("setsid", "setsid", "") }
     public func closeOnExec(from first: Int32) throws { try call("close_range \(first).. cloexec", "close_range", "") }

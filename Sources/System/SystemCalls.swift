@@ -115,6 +115,8 @@ public protocol SystemCalls: AnyObject {
     /// ambient: exactly `keep`. Capability numbers as in linux/capability.h.
     func setCapabilities(keep: [Int32]) throws
     func setNoNewPrivileges() throws
+    /// PR_SET_DUMPABLE 0: no ptrace, no /proc/PID/exe or mem for the sandbox (exec resets it).
+    func setNotDumpable() throws
     func setParentDeathSignal(_ signal: Int32) throws
     func setsid() throws
     /// Mark every fd from `first` up close-on-exec.

@@ -22,6 +22,7 @@ int nss_set_no_new_privs(void);
 int nss_set_pdeathsig(int sig);
 int nss_set_child_subreaper(void);
 int nss_set_keepcaps(int on);
+int nss_set_dumpable(int on);
 int nss_capbset_drop(int cap);
 int nss_cap_last_cap(void);
 int nss_close_range_cloexec(unsigned first);
