@@ -43,6 +43,8 @@ enum Hints {
             return "creating a namespace needs CAP_SYS_ADMIN: run as root, or add `user` to namespaces"
         case (.join, EPERM):
             return "joining a namespace needs CAP_SYS_ADMIN over it; a new user namespace does not own the host's namespaces"
+        case (.join, ENOENT):
+            return "there is no namespace at that path; a named network namespace is made with `ip netns add NAME`"
         case (.join, EINVAL):
             return "the path is not a namespace of this type"
         case (.sysfs, EPERM):
