@@ -20,7 +20,7 @@ public final class Executor {
 
     let plan: Plan
     let sys: SystemCalls
-    let caller: Caller
+    var caller: Caller { plan.caller }
     let options: Options
 
     /// Which process this is. Changes in the branch that fork returns 0 to.
@@ -38,10 +38,9 @@ public final class Executor {
     var exitCode: Int32 = 0
     private var stageTimer: (stage: Stage, start: UInt64)?
 
-    public init(plan: Plan, system: SystemCalls, caller: Caller, options: Options = Options()) {
+    public init(plan: Plan, system: SystemCalls, options: Options = Options()) {
         self.plan = plan
         self.sys = system
-        self.caller = caller
         self.options = options
     }
 

@@ -133,6 +133,8 @@ public struct Plan: Sendable {
     public var file: String
     public var name: String?
     public var steps: [Step]
+    /// Who the plan was made for (the executor resolves `self` and host paths with it).
+    public var caller: Caller
     /// Where the spec asks for a veth pair, which the executor does not build yet.
     public var unsupportedVeth: SourceLocation?
     /// Where each actor is forked (the parent exists from the start).

@@ -51,7 +51,7 @@ public struct Planner: Sendable {
     ]
 
     public func plan() -> Plan {
-        Plan(file: spec.file, name: spec.name?.value, steps: Self.order.flatMap { $0.build(self) },
+        Plan(file: spec.file, name: spec.name?.value, steps: Self.order.flatMap { $0.build(self) }, caller: caller,
              unsupportedVeth: spec.network?.veth.first?.location)
     }
 

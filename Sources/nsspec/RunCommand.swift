@@ -64,7 +64,7 @@ struct RunRequest {
                          + "remove network.veth to run the sandbox with loopback only\n")
             return 125
         }
-        let executor = Executor(plan: plan, system: LinuxSystemCalls(), caller: currentCaller(),
+        let executor = Executor(plan: plan, system: LinuxSystemCalls(),
                                 options: Executor.Options(verbose: verbose))
         return executor.run()
     }

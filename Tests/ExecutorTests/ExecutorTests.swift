@@ -11,7 +11,7 @@ import Testing
     func simulate(_ name: String, _ who: Who, failAt: Int? = nil, errno: Int32 = 1) throws -> (code: Int32, sys: RecordingSystemCalls, plan: Plan) {
         let plan = Planner(spec: try loadSpec(name), caller: who.caller).plan()
         let sys = RecordingSystemCalls(failAt: failAt, errno: errno)
-        let code = Executor(plan: plan, system: sys, caller: who.caller, options: .init(simulated: true)).run()
+        let code = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
         return (code, sys, plan)
     }
 
@@ -57,7 +57,7 @@ import Testing
         let plan = Planner(spec: try loadSpec(text: spec), caller: Who.rootless.caller).plan()
         let sys = RecordingSystemCalls()
         sys.missing = ["/nonexistent"]
-        let code = Executor(plan: plan, system: sys, caller: Who.rootless.caller, options: .init(simulated: true)).run()
+        let code = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
         #expect(code == 125)
         #expect(sys.logged == """
             t.yaml:4:5: error: preflight: /nonexistent does not exist: No such file or directory (ENOENT)
@@ -72,13 +72,13 @@ import Testing
         var n = 0
         while true {
             let sys = RecordingSystemCalls(failAt: n)
-            _ = Executor(plan: plan, system: sys, caller: Who.rootless.caller, options: .init(simulated: true)).run()
+            _ = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
             if sys.trace.last(where: { $0.hasSuffix(" = -1 1") })?.contains("uid_map") == true { break }
             n += 1
             try #require(n < 100)
         }
         let sys = RecordingSystemCalls(failAt: n)
-        _ = Executor(plan: plan, system: sys, caller: Who.rootless.caller, options: .init(simulated: true)).run()
+        _ = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
         #expect(sys.logged.contains("error: id maps: write /proc/<child>/uid_map: 0 self 1: write /proc/100/uid_map: Operation not permitted (EPERM)"))
         #expect(sys.logged.contains("hint: unprivileged users may map only their own uid, once; install newuidmap"))
     }
