@@ -107,6 +107,8 @@ public final class Executor {
         let inChild = pid == 0 && !options.simulated
         if inChild {
             me = actor
+            // --verbose: the new process's stage starts now, not when its parent's did.
+            if let current = stageTimer { stageTimer = (current.stage, sys.now()) }
             if actor == .child {
                 if let report { sys.close(report.read) }
                 if let go { sys.close(go.write) }
