@@ -24,7 +24,7 @@ enum MS {
 }
 
 enum OpenFlag {
-    static let rdonly: Int32 = 0, wronly: Int32 = 1, creat: Int32 = 0o100, trunc: Int32 = 0o1000
+    static let rdonly: Int32 = 0, wronly: Int32 = 1, creat: Int32 = 0o100, excl: Int32 = 0o200, trunc: Int32 = 0o1000
     static let directory: Int32 = 0o200000, nofollow: Int32 = 0o400000, path: Int32 = 0o10000000
 }
 
@@ -75,8 +75,8 @@ extension Executor {
             sys.close(fd)
             if let mode { try chmod(target, mode) }
         case .file(let target, let content, let mode):
-            try makeParent(of: target)
-            let fd = try inRoot(target, flags: OpenFlag.wronly | OpenFlag.creat | OpenFlag.trunc | OpenFlag.nofollow, mode: mode ?? 0o644)
+            sys.close(try resolve(target, create: .regular))
+            let fd = try inRoot(target, flags: OpenFlag.wronly | OpenFlag.trunc, mode: 0)
             defer { sys.close(fd) }
             try sys.writeAll(fd, Array(content.utf8))
             if let mode { try sys.fchmod(fd, mode) }
@@ -133,24 +133,61 @@ extension Executor {
         }
     }
 
-    /// An O_PATH fd of `path` in the root, created (with its parents) as a directory or an
-    /// empty file if missing.
+    /// An O_PATH fd of `path` in the root, created if missing: the directories on the way
+    /// (0755) and the last component as `kind` (a directory with `mode`, or an empty file).
+    /// Symlinks are followed inside the root, also a dangling one, whose target is created
+    /// there: `/mnt -> /etc` in a rootfs puts a mount at `/mnt/x` on the root's own /etc/x.
     private func resolve(_ path: String, create kind: FileKind, mode: UInt32 = 0o755) throws -> Int32 {
         if let fd = try existing(path) { return fd }
-        let (parent, name) = try makeParent(of: path)
-        defer { sys.close(parent) }
-        if kind == .directory {
-            try sys.mkdirAt(parent, name, mode: mode)
-        } else {
-            sys.close(try sys.openInRoot(parent, name, flags: OpenFlag.wronly | OpenFlag.creat | OpenFlag.nofollow, mode: 0o644))
+        var pending = Self.components(path)
+        var done: [String] = []
+        // Usually only the last component is missing: start from its parent when that exists.
+        if pending.count > 1, let fd = try existing("/" + pending.dropLast().joined(separator: "/")) {
+            sys.close(fd)
+            done = Array(pending.dropLast())
+            pending = [pending[pending.count - 1]]
         }
-        return try inRoot(path, flags: OpenFlag.path)
+        var known = true  // the next component, if last, is known to be missing
+        var links = 0
+        while !pending.isEmpty {
+            let name = pending.removeFirst()
+            let last = pending.isEmpty
+            if !(last && known), let fd = try existing("/" + (done + [name]).joined(separator: "/")) {
+                if last { return fd }
+                sys.close(fd)
+                done.append(name)
+                continue
+            }
+            let parent = try inRoot("/" + done.joined(separator: "/"), flags: OpenFlag.path | OpenFlag.directory)
+            defer { sys.close(parent) }
+            do {
+                if last && kind != .directory {
+                    let flags = OpenFlag.wronly | OpenFlag.creat | OpenFlag.excl | OpenFlag.nofollow
+                    sys.close(try sys.openInRoot(parent, name, flags: flags, mode: 0o644))
+                } else {
+                    try sys.mkdirAt(parent, name, mode: last ? mode : 0o755)
+                }
+                done.append(name)
+            } catch let error as SystemError where error.errno == 17 {  // EEXIST: a dangling symlink?
+                guard let link = try sys.readlinkAt(parent, name) else { throw error }
+                links += 1
+                if links > 40 { throw SystemError("open", path, errno: 40) }  // ELOOP
+                pending = (link.hasPrefix("/") ? [] : done) + Self.components(link) + pending
+                done = []
+                known = false
+            }
+        }
+        return try inRoot("/" + done.joined(separator: "/"), flags: OpenFlag.path)
+    }
+
+    static func components(_ path: String) -> [String] {
+        path.split(separator: "/").filter { $0 != "." }.map(String.init)
     }
 
     /// The parent directory of `path` (created if missing) as an fd, and the last component.
     @discardableResult
     private func makeParent(of path: String) throws -> (Int32, String) {
-        var parts = path.split(separator: "/").map(String.init)
+        var parts = Self.components(path)
         let name = parts.popLast() ?? ""
         let parent = "/" + parts.joined(separator: "/")
         return (try resolve(parent, create: .directory), name)

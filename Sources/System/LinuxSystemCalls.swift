@@ -277,6 +277,16 @@ public final class LinuxSystemCalls: SystemCalls {
         try check(symlinkat(link, dir, name), "symlink", name)
     }
 
+    public func readlinkAt(_ dir: Int32, _ name: String) throws -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlinkat(dir, name, &buffer, buffer.count - 1)
+        if n < 0 {
+            if Glibc.errno == ENOENT || Glibc.errno == EINVAL { return nil }
+            throw SystemError("readlink", name, errno: Glibc.errno)
+        }
+        return String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     public func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {

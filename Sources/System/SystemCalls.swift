@@ -98,6 +98,8 @@ public protocol SystemCalls: AnyObject {
     func openInRoot(_ root: Int32, _ path: String, flags: Int32, mode: UInt32) throws -> Int32
     func mkdirAt(_ dir: Int32, _ name: String, mode: UInt32) throws
     func symlinkAt(_ link: String, _ dir: Int32, _ name: String) throws
+    /// The target of the symlink `name` in `dir`; nil if there is no such entry or it is not a symlink.
+    func readlinkAt(_ dir: Int32, _ name: String) throws -> String?
     func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws
     func fchmod(_ fd: Int32, _ mode: UInt32) throws
 

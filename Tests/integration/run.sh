@@ -569,6 +569,53 @@ EOF
     end_case
 }
 
+t_symlink_escape() {
+    local s tag=nsspec-escape-$$
+    s=$(spec escape <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: symlink, target: /abs, link: /oldroot/tmp}
+  - {type: symlink, target: /rel, link: ../../../../../../oldroot/tmp}
+  - {type: file, target: /abs/$tag-a, content: "x"}
+  - {type: file, target: /rel/$tag-b, content: "x"}
+  - {type: tmpfs, target: /abs/$tag-mnt}
+process:
+  args: [/bin/sh, -c, 'ls /oldroot/tmp']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "a symlink in the new root cannot send a file or mount outside it"
+    run_as "$s"; want_rc 0
+    want_out_has "$tag-a"; want_out_has "$tag-b"; want_out_has "$tag-mnt"
+    want "no $tag* in the host's /tmp" test -z "$(ls -A /tmp | grep -F "$tag")"
+    end_case
+}
+
+t_directory_root() {
+    local s r=$D/rootfs-$MODE
+    rm -rf "$r"; mkdir -p "$r/usr" "$r/data" "$r/tmp"; echo from-rootfs >"$r/data/marker"
+    ln -s usr/bin "$r/bin"; ln -s usr/lib "$r/lib"; ln -s usr/lib64 "$r/lib64"
+    chmod -R a+rX "$r"
+    s=$(spec dirroot <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+root: {path: $r, readonly: true}
+mounts:
+  - {type: bind, source: /usr, target: /usr, readonly: true}
+  - {type: tmpfs, target: /tmp}
+process:
+  args: [/bin/sh, -c, 'cat /data/marker; touch /data/x 2>&1; touch /tmp/ok && echo tmp-writable']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "root: a directory, read-only, with the table mounted in it"
+    run_as "$s"; want_rc 0
+    want_out_has from-rootfs; want_out_has "Read-only file system"; want_out_has tmp-writable
+    want "the rootfs directory is unchanged" test ! -e "$r/data/x" -a ! -e "$r/tmp/ok"
+    end_case
+}
+
 t_missing_source() {
     local s line
     s=$(spec missing <<EOF
@@ -688,7 +735,8 @@ t_plan() {
 
 # ---------------------------------------------------------------------------------------------
 CASES=(t_namespaces t_uts t_maps t_readonly t_tmpfs t_proc t_pivot_root t_capabilities t_fds
-       t_env t_exit_codes t_sigterm t_orphans t_missing_source t_leftovers t_examples t_plan)
+       t_env t_exit_codes t_sigterm t_orphans t_symlink_escape t_directory_root t_missing_source
+       t_leftovers t_examples t_plan)
 ONLY=${ONLY:-}    # e.g. ONLY=t_maps,t_env to run some groups
 
 echo "nsspec: $NSSPEC_BIN (copied to $NSSPEC); kernel $(uname -r)"
