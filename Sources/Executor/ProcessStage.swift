@@ -76,6 +76,13 @@ extension Executor {
             } catch let error as SystemError {
                 throw RunFailure("cwd \(dir)", errno: error.errno, hint: "the directory must exist inside the sandbox (add a dir or bind mount)")
             }
+            // A cwd reached through an inherited fd (/proc/self/fd/N) could lie outside the
+            // root (CVE-2024-21626); getcwd fails with ENOENT there.
+            do {
+                _ = try sys.currentDirectory()
+            } catch let error as SystemError {
+                throw RunFailure("cwd \(dir) is outside the sandbox's root", errno: error.errno)
+            }
         }
         let env = environment(entries)
         guard let path = executable(first, env: env) else {

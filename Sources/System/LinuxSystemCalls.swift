@@ -257,6 +257,12 @@ public final class LinuxSystemCalls: SystemCalls {
         try check(Glibc.chdir(path), "chdir", path)
     }
 
+    public func currentDirectory() throws -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { throw SystemError("getcwd", "", errno: Glibc.errno) }
+        return String(cString: buffer)
+    }
+
     public func open(_ path: String, flags: Int32) throws -> Int32 {
         let fd = Glibc.open(path, flags | O_CLOEXEC)
         try check(fd, "open", path)

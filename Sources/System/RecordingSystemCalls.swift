@@ -133,7 +133,15 @@ public final class RecordingSystemCalls: SystemCalls {
     public func umount(_ target: String, detach: Bool) throws { try call("umount \(target)\(detach ? " detach" : "")", "umount2", target) }
     public func mkdir(_ path: String, mode: UInt32) throws { try call("mkdir \(path) 0\(String(mode, radix: 8))", "mkdir", path) }
     public func pivotRoot(_ newRoot: String, _ putOld: String) throws { try call("pivot_root \(newRoot) \(putOld)", "pivot_root", newRoot) }
-    public func chdir(_ path: String) throws { try call("chdir \(path)", "chdir", path) }
+    public func chdir(_ path: String) throws {
+        try call("chdir \(path)", "chdir", path)
+        cwd = path
+    }
+    private var cwd = "/"
+    public func currentDirectory() throws -> String {
+        try call("getcwd", "getcwd", "")
+        return cwd
+    }
 
     public func open(_ path: String, flags: Int32) throws -> Int32 {
         try call("open \(path) = \(nextFd)", "open", path)

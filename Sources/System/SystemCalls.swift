@@ -93,6 +93,8 @@ public protocol SystemCalls: AnyObject {
     func mkdir(_ path: String, mode: UInt32) throws
     func pivotRoot(_ newRoot: String, _ putOld: String) throws
     func chdir(_ path: String) throws
+    /// getcwd(3); fails with ENOENT when the directory is not reachable from the root.
+    func currentDirectory() throws -> String
     func open(_ path: String, flags: Int32) throws -> Int32
     /// openat2 with RESOLVE_IN_ROOT: `path` is looked up as if `root` were "/".
     func openInRoot(_ root: Int32, _ path: String, flags: Int32, mode: UInt32) throws -> Int32

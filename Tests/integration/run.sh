@@ -616,6 +616,27 @@ EOF
     end_case
 }
 
+t_cwd_escape() {
+    local s
+    s=$(spec cwd-escape <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'pwd; ls']
+  cwd: /proc/self/fd/7
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "a cwd through an inherited fd to a host directory is refused (CVE-2024-21626)"
+    exec 7</etc
+    run_as "$s"
+    exec 7<&-
+    want_rc 125; want_err_has "is outside the sandbox's root"; want_out_lacks passwd
+    end_case
+}
+
 t_missing_source() {
     local s line
     s=$(spec missing <<EOF
@@ -735,8 +756,8 @@ t_plan() {
 
 # ---------------------------------------------------------------------------------------------
 CASES=(t_namespaces t_uts t_maps t_readonly t_tmpfs t_proc t_pivot_root t_capabilities t_fds
-       t_env t_exit_codes t_sigterm t_orphans t_symlink_escape t_directory_root t_missing_source
-       t_leftovers t_examples t_plan)
+       t_env t_exit_codes t_sigterm t_orphans t_symlink_escape t_directory_root t_cwd_escape
+       t_missing_source t_leftovers t_examples t_plan)
 ONLY=${ONLY:-}    # e.g. ONLY=t_maps,t_env to run some groups
 
 echo "nsspec: $NSSPEC_BIN (copied to $NSSPEC); kernel $(uname -r)"
