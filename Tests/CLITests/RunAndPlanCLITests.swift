@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// `nsspec plan` and the command line of `nsspec run` (the sandboxes themselves are tested for
+/// real by Tests/integration/run.sh, as root and rootless).
+@Suite(.serialized) struct RunAndPlanCLITests {
+    @Test func planPrintsEveryExampleWithSpecLines() throws {
+        for spec in try CLI.exampleSpecs() {
+            let r = try CLI.run(["plan", spec])
+            #expect(r.status == 0, "\(spec): \(r.stderr)")
+            #expect(r.stdout.hasPrefix("plan for \(spec)"))
+            #expect(r.stdout.contains("[\(spec):"), "\(spec): no spec line in the plan")
+            for stage in ["namespaces", "process", "supervise"] {
+                #expect(r.stdout.contains("\n\(stage)\n"), "\(spec): no \(stage) stage")
+            }
+        }
+    }
+
+    @Test func planJSONParses() throws {
+        let r = try CLI.run(["plan", "--format", "json", "specs/hello.yaml"])
+        #expect(r.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let steps = try #require(object?["steps"] as? [[String: Any]])
+        #expect(steps.first?["stage"] as? String == "preflight")
+        #expect(steps.last?["op"] as? String == "supervise")
+        #expect(steps.allSatisfy { ($0["location"] as? [String: Any])?["line"] is Int })
+        let several = try CLI.run(["plan", "--format", "json"] + CLI.exampleSpecs())
+        #expect(try (JSONSerialization.jsonObject(with: Data(several.stdout.utf8)) as? [Any])?.count == CLI.exampleSpecs().count)
+    }
+
+    @Test func planWithACommand() throws {
+        let r = try CLI.run(["plan", "specs/hello.yaml", "--", "/bin/echo", "hi there"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("exec /bin/echo 'hi there' in /"))
+    }
+
+    @Test func invalidSpecs() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try sevenMistakes.write(to: dir.appendingPathComponent("bad.yaml"), atomically: false, encoding: .utf8)
+        let plan = try CLI.run(["plan", "bad.yaml"], cwd: dir)
+        #expect(plan.status == 1)
+        #expect(plan.stderr.contains("bad.yaml:3:1: error: unknown key 'hostnme'"))
+        let run = try CLI.run(["run", "bad.yaml"], cwd: dir)
+        #expect(run.status == 125)
+        #expect(run.stderr == plan.stderr, "run reports a bad spec exactly as plan and validate do")
+    }
+
+    @Test func runsCommandLine() throws {
+        #expect(try CLI.run(["run", "--help"]).stdout.contains("128+N if it died by signal N"))
+        for args in [["run", "-x"], ["run", "a.yaml", "b.yaml"], ["plan", "--format", "xml"]] {
+            let r = try CLI.run(args)
+            #expect(r.status == 64, "\(args): \(r.stderr)")
+        }
+        let missing = try CLI.run(["run"], cwd: URL(fileURLWithPath: "/"))
+        #expect(missing.status == 125)
+        #expect(missing.stderr.contains("nsspec.yaml: error: cannot read the spec"))
+    }
+
+    @Test func vethIsRefusedNotIgnored() throws {
+        let r = try CLI.run(["run", "specs/veth.yaml"])
+        #expect(r.status == 125)
+        #expect(r.stderr.hasPrefix("specs/veth.yaml:18:7: error: network: veth pairs are not built by this version"))
+    }
+}
