@@ -637,6 +637,49 @@ EOF
     end_case
 }
 
+t_mount_types() {
+    local s m=$D/mt-$MODE
+    rm -rf "$m"; mkdir -p "$m"; echo hello-file >"$m/f.txt"; chmod -R a+rX "$m"
+    s=$(spec mount-types <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid, net]
+root: tmpfs
+mounts:
+  - {type: bind, source: /usr, target: /usr, readonly: true}
+  - {type: symlink, target: /bin, link: usr/bin}
+  - {type: symlink, target: /lib, link: usr/lib}
+  - {type: symlink, target: /lib64, link: usr/lib64}
+  - {type: proc}
+  - {type: sysfs}
+  - {type: dev}
+  - {type: mqueue}
+  - {type: devpts, target: /pts2}
+  - {type: bind, source: $m/f.txt, target: /etc/f.txt, readonly: true}
+  - {type: bind, source: $m, target: /mt, noexec: true, nosuid: true, nodev: true, recursive: false}
+  - {type: tmpfs, target: /tmp, size: 1Mi, mode: "0700", noexec: true}
+  - {type: dir, target: /a/b/c, mode: "0711"}
+  - {type: file, target: /a/b/c/x, content: "xyz", mode: "0600"}
+process:
+  args: [/bin/sh, -c, 'cat /etc/f.txt; for t in /sys /dev/mqueue /pts2 /mt /tmp; do echo "\$t \$(findmnt -n -o FSTYPE,OPTIONS \$t)"; done; stat -c "%a %s %n" /a/b/c /a/b/c/x; ls /dev; echo "keys: \$(wc -c </proc/keys)"; touch /proc/acpi/x 2>&1; (echo x >/proc/sys/kernel/hostname) 2>&1; exit 0']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "every mount type: bind (file, flags), tmpfs, proc, sysfs, dev, devpts, mqueue, dir, file, symlink"
+    run_as "$s"; want_rc 0
+    want_out_has hello-file
+    want "sysfs read-only" grep -qE '^/sys sysfs +ro,' <<<"$OUT"
+    want "mqueue" grep -qE '^/dev/mqueue mqueue ' <<<"$OUT"
+    want "devpts newinstance" grep -qE '^/pts2 devpts .*ptmxmode=666' <<<"$OUT"
+    want "bind flags" grep -qE '^/mt .*nosuid,nodev,noexec' <<<"$OUT"
+    want "tmpfs options" grep -qE '^/tmp tmpfs .*noexec.*size=1024k,mode=700' <<<"$OUT"
+    want_out_has "711 60 /a/b/c"; want_out_has "600 3 /a/b/c/x"
+    want "minimal /dev" grep -qx urandom <<<"$OUT"
+    want "/proc/keys masked (reads as /dev/null)" grep -qx "keys: 0" <<<"$OUT"
+    want "/proc/acpi masked (an empty read-only tmpfs)" grep -q "/proc/acpi/x.*Read-only file system" <<<"$OUT"
+    want "/proc/sys read-only" grep -q "/proc/sys/kernel/hostname: Read-only file system" <<<"$OUT"
+    end_case
+}
+
 t_missing_source() {
     local s line
     s=$(spec missing <<EOF
@@ -756,7 +799,7 @@ t_plan() {
 
 # ---------------------------------------------------------------------------------------------
 CASES=(t_namespaces t_uts t_maps t_readonly t_tmpfs t_proc t_pivot_root t_capabilities t_fds
-       t_env t_exit_codes t_sigterm t_orphans t_symlink_escape t_directory_root t_cwd_escape
+       t_env t_exit_codes t_sigterm t_orphans t_mount_types t_symlink_escape t_directory_root t_cwd_escape
        t_missing_source t_leftovers t_examples t_plan)
 ONLY=${ONLY:-}    # e.g. ONLY=t_maps,t_env to run some groups
 
