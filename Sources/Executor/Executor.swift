@@ -3,7 +3,7 @@ import Planning
 import SpecFormat
 import System
 
-/// Runs a plan. Every process of the run (parent, child, init, worker) walks the same step
+/// Runs a plan. Every process of the run (parent, child, init) walks the same step
 /// list, which it inherited through fork, and performs the steps of its own actor; handoff
 /// steps are where two of them meet over a pipe. In a simulated run (tests, with
 /// `RecordingSystemCalls`) one process performs every step in plan order, so the trace is the
@@ -88,7 +88,7 @@ public final class Executor {
              .devpts, .mqueue, .directory, .file, .symlink, .maskPaths, .readonlyPaths, .pivotRoot, .remountRootReadonly:
             try mount(step.action)
         case .loopbackUp: try loopback()
-        case .setRlimit, .setGroups, .setGid, .setUid, .capabilities, .noNewPrivileges, .newSession, .exec:
+        case .setRlimit, .setGroups, .setGid, .setUid, .capabilities, .noNewPrivileges, .newSession, .exec, .spawn:
             try process(step.action)
         case .reapAndForward: try reapAndForward()
         case .relayStatus: try relayStatus()
@@ -177,7 +177,7 @@ public final class Executor {
     /// sandbox is killed (its mounts and namespaces go with it) and reaped.
     func failed(text: String, code: Int32) -> Int32 {
         sys.log(text)
-        for actor in [Actor.worker, .`init`, .child] { if let pid = pids[actor] { sys.kill(pid, 9) } }
+        for pid in [pids.process, pids.initProcess, pids.child] { if let pid { sys.kill(pid, 9) } }
         if let child = pids[.child] { _ = try? sys.waitpid(child) }
         return code
     }
@@ -205,7 +205,8 @@ public final class Executor {
 struct ProcessIDs {
     var child: Int32?
     var initProcess: Int32?
-    var worker: Int32?
+    /// The process a tiny init spawned.
+    var process: Int32?
 
     subscript(actor: Actor) -> Int32? {
         get {
@@ -213,7 +214,6 @@ struct ProcessIDs {
             case .parent: nil
             case .child: child
             case .`init`: initProcess
-            case .worker: worker
             }
         }
         set {
@@ -221,7 +221,6 @@ struct ProcessIDs {
             case .parent: break
             case .child: child = newValue
             case .`init`: initProcess = newValue
-            case .worker: worker = newValue
             }
         }
     }

@@ -31,7 +31,8 @@ extension Executor {
             try sys.setCapabilities(keep: keep.compactMap { Capabilities.names.firstIndex(of: $0).map(Int32.init) })
         case .noNewPrivileges: try sys.setNoNewPrivileges()
         case .newSession: try sys.setsid()
-        case .exec(let args, let cwd, let env): try exec(args, cwd: cwd, env: env)
+        case .exec(let args, let cwd, let env): try exec(args, cwd: cwd, env: env, spawn: false)
+        case .spawn(let args, let cwd, let env): try exec(args, cwd: cwd, env: env, spawn: true)
         default: break
         }
     }
@@ -67,9 +68,11 @@ extension Executor {
         return nil
     }
 
-    private func exec(_ args: [String], cwd: String?, env entries: [EnvEntry]) throws {
+    /// Exec the process here, or (`spawn`, for a tiny init) start it with posix_spawn, which
+    /// resets the signals in the new process and leaves this one as it is.
+    private func exec(_ args: [String], cwd: String?, env entries: [EnvEntry], spawn: Bool) throws {
         guard let first = args.first else { throw RunFailure("no command: the spec has no process.args and none was given after --") }
-        sys.resetSignals()
+        if !spawn { sys.resetSignals() }
         if let dir = cwd {
             do {
                 try sys.chdir(dir)
@@ -90,11 +93,21 @@ extension Executor {
             throw RunFailure("\(first): command not found in \(searched)", exitCode: 127)
         }
         try sys.closeOnExec(from: 3)
-        endTiming()
-        let errno = sys.execve(path, args, env)
-        if options.simulated && errno == 0 { return }
+        let errno: Int32
+        if spawn {
+            do {
+                pids.process = try sys.spawn(path, args, env)
+                return
+            } catch let error as SystemError {
+                errno = error.errno
+            }
+        } else {
+            endTiming()
+            errno = sys.execve(path, args, env)
+            if options.simulated && errno == 0 { return }
+        }
         let notFound = errno == ENOENT || errno == ENOTDIR
-        throw RunFailure("exec \(path)", errno: errno,
+        throw RunFailure("\(spawn ? "posix_spawn" : "exec") \(path)", errno: errno,
                          hint: notFound ? "the path must exist inside the sandbox (after the mount table)" : nil,
                          exitCode: notFound ? 127 : 126)
     }

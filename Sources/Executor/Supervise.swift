@@ -32,12 +32,12 @@ extension Executor {
     /// here), and exit with the process's status when it ends.
     func reapAndForward() throws {
         if let report { sys.close(report.write) }
-        let worker = pids[.worker] ?? 0
-        sys.forwardSignals(Self.forwardedSignals, to: worker)
+        let process = pids.process ?? 0
+        sys.forwardSignals(Self.forwardedSignals, to: process)
         endTiming()
         var code: Int32 = 0
         while let (pid, status) = try sys.waitAny() {
-            if pid == worker {
+            if pid == process {
                 code = status.code
                 break
             }

@@ -3,10 +3,10 @@ import SpecFormat
 
 /// Who performs a step. `parent` is nsspec itself, on the host, from start to end. `child` is
 /// forked by the parent and enters the new namespaces. `init` is the sandbox's PID 1, forked by
-/// the child when there is a new pid namespace. `worker` is forked by a tiny init (`init: true`)
-/// and becomes the process.
+/// the child when there is a new pid namespace; as a tiny init (`init: true`) it spawns the
+/// process and stays, otherwise it becomes the process.
 public enum Actor: String, Sendable, CaseIterable {
-    case parent, child, `init`, worker
+    case parent, child, `init`
 }
 
 /// The stages of DESIGN §3, in the order they run. Every step belongs to one.
@@ -106,6 +106,9 @@ public enum Action: Sendable, Equatable {
     case noNewPrivileges
     case newSession
     case exec(args: [String], cwd: String?, env: [EnvEntry])
+    /// As exec, but in a new process started with posix_spawn (vfork: nsspec's memory is not
+    /// copied), for a tiny init that stays as PID 1.
+    case spawn(args: [String], cwd: String?, env: [EnvEntry])
     case reapAndForward
     case relayStatus
     // supervise

@@ -45,6 +45,7 @@ extension Action {
         case .noNewPrivileges: "no-new-privs"
         case .newSession: "setsid"
         case .exec: "exec"
+        case .spawn: "spawn"
         case .reapAndForward: "reap-and-forward"
         case .relayStatus: "relay-status"
         case .supervise: "supervise"
@@ -106,14 +107,15 @@ extension Action {
                 : "keep \(keep.joined(separator: ", ")) in all five sets; drop every other"
         case .noNewPrivileges: return "PR_SET_NO_NEW_PRIVS"
         case .newSession: return "setsid (no controlling terminal)"
-        case .exec(let args, let cwd, let env):
+        case .exec(let args, let cwd, let env), .spawn(let args, let cwd, let env):
             let envText = env.map { e -> String in
                 switch e {
                 case .set(let name, _): return name
                 case .pass(let name): return "\(name) (from caller)"
                 }
             }
-            return "exec \(args.map(Self.quote).joined(separator: " ")) in \(cwd ?? "(unchanged)"); close fds >= 3; env: "
+            let verb = if case .spawn = self { "posix_spawn" } else { "exec" }
+            return "\(verb) \(args.map(Self.quote).joined(separator: " ")) in \(cwd ?? "(unchanged)"); close fds >= 3; env: "
                 + (envText.isEmpty ? "(empty)" : envText.joined(separator: " "))
         case .reapAndForward: return "as PID 1: forward signals to the process, reap orphans, exit with the process's status"
         case .relayStatus: return "wait for PID 1, exit with its status"

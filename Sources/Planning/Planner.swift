@@ -276,8 +276,8 @@ public struct Planner: Sendable {
     func process() -> [Step] {
         let p = spec.process
         var steps: [Step] = []
-        func add(_ action: Action, _ at: SourceLocation?, by actor: Actor? = nil) {
-            steps.append(Step(.process, actor ?? sandbox, action, at: at ?? processLocation))
+        func add(_ action: Action, _ at: SourceLocation?) {
+            steps.append(Step(.process, sandbox, action, at: at ?? processLocation))
         }
         for limit in p?.rlimits ?? [] {
             add(.setRlimit(name: limit.name.value, soft: limit.soft.value, hard: limit.hard.value), limit.name.location)
@@ -299,14 +299,13 @@ public struct Planner: Sendable {
         let env = (p?.env.map { EnvEntry.set($0.name.value, $0.value.value) } ?? [])
             + (p?.passEnv.map { EnvEntry.pass($0.value) } ?? [])
         // A new root starts the process at its top; `root: host` keeps the caller's directory.
-        let exec = Action.exec(args: args, cwd: p?.cwd?.value ?? (buildsRoot && spec.creates(.mount) ? "/" : nil), env: env)
+        let cwd = p?.cwd?.value ?? (buildsRoot && spec.creates(.mount) ? "/" : nil)
         let execLocation = argsOverride == nil ? p?.args?.location : nil
         if tinyInit {
-            add(.fork(.worker), p?.initProcess?.location)
-            add(exec, execLocation, by: .worker)
+            add(.spawn(args: args, cwd: cwd, env: env), execLocation)
             add(.reapAndForward, p?.initProcess?.location)
         } else {
-            add(exec, execLocation)
+            add(.exec(args: args, cwd: cwd, env: env), execLocation)
         }
         return steps
     }

@@ -394,6 +394,25 @@ public final class LinuxSystemCalls: SystemCalls {
         try check(nss_close_range_cloexec(UInt32(first)), "close_range", "\(first)..")
     }
 
+    public func spawn(_ path: String, _ args: [String], _ env: [String]) throws -> Int32 {
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var all = sigset_t(), none = sigset_t()
+        sigfillset(&all)
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setsigmask(&attr, &none)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        let argv = args.map { strdup($0) } + [nil]
+        let envp = env.map { strdup($0) } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, nil, &attr, argv, envp)
+        if rc != 0 { throw SystemError("posix_spawn", path, errno: rc) }
+        return pid
+    }
+
     public func execve(_ path: String, _ args: [String], _ env: [String]) -> Int32 {
         let argv = args.map { strdup($0) } + [nil]
         let envp = env.map { strdup($0) } + [nil]

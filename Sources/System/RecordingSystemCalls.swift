@@ -181,6 +181,11 @@ public final class RecordingSystemCalls: SystemCalls {
     public func setParentDeathSignal(_ signal: Int32) throws { try call("pdeathsig \(signal)", "prctl(PR_SET_PDEATHSIG)", "") }
     public func setsid() throws { try call("setsid", "setsid", "") }
     public func closeOnExec(from first: Int32) throws { try call("close_range \(first).. cloexec", "close_range", "") }
+    public func spawn(_ path: String, _ args: [String], _ env: [String]) throws -> Int32 {
+        try call("posix_spawn \(path) \(args) \(env) = \(nextPid)", "posix_spawn", path)
+        nextPid += 1
+        return nextPid - 1
+    }
     public func execve(_ path: String, _ args: [String], _ env: [String]) -> Int32 {
         let failing = calls == failAt
         calls += 1

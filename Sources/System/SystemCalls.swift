@@ -125,6 +125,9 @@ public protocol SystemCalls: AnyObject {
     func setsid() throws
     /// Mark every fd from `first` up close-on-exec.
     func closeOnExec(from first: Int32) throws
+    /// posix_spawn with default signal dispositions and an empty mask in the new process, which
+    /// gets this one's cwd, credentials and close-on-exec fds closed; a failed exec is an error.
+    func spawn(_ path: String, _ args: [String], _ env: [String]) throws -> Int32
     /// execve; returns only on failure, with the errno.
     func execve(_ path: String, _ args: [String], _ env: [String]) -> Int32
 }

@@ -38,8 +38,12 @@ import Testing
             #expect(sys.logged.contains("(EPERM)"), "call \(n): errno not named in \(sys.logged)")
             // Closing the failing process's own fds is part of unwinding, not of the cleanup.
             let after = sys.trace[(failed + 1)...].filter { !$0.hasPrefix("close ") }
-            let forks = sys.trace[..<failed].compactMap { $0.hasPrefix("fork = ") ? String($0.dropFirst(7)) : nil }
-            let cleanup = (forks.reversed().map { "kill \($0) 9" }) + (forks.first.map { ["waitpid \($0)"] } ?? [])
+            // Every process made so far (forked, or spawned by init) is killed, newest first.
+            let made = sys.trace[..<failed].compactMap { line -> String? in
+                guard line.hasPrefix("fork = ") || line.hasPrefix("posix_spawn ") else { return nil }
+                return line.components(separatedBy: " = ").last
+            }
+            let cleanup = (made.reversed().map { "kill \($0) 9" }) + (made.first.map { ["waitpid \($0)"] } ?? [])
             #expect(after == cleanup, "call \(n) (\(sys.trace[failed])): after it came \(after), expected \(cleanup)")
             _ = plan
         }

@@ -38,7 +38,7 @@ import Testing
         if let proc = index({ if case .proc = $0.action { return true }; return false }), let pivot = index({ $0.action == .pivotRoot }) {
             #expect(proc < pivot)
         }
-        let exec = try #require(index({ if case .exec = $0.action { return true }; return false }))
+        let exec = try #require(index({ command($0.action) != nil }))
         #expect(!steps[(exec + 1)...].contains { $0.actor != .parent && $0.actor != .child && $0.action != .reapAndForward })
         #expect(steps.first?.stage == .preflight || steps.first?.action == .fork(.child))
         #expect(steps.last?.action == .supervise)
@@ -46,11 +46,15 @@ import Testing
 
     @Test func commandLineReplacesArgs() throws {
         let plan = Planner(spec: try loadSpec("hello"), caller: Who.root.caller, argsOverride: ["/bin/true", "x y"]).plan()
-        let exec = plan.steps.compactMap { step -> [String]? in
-            if case .exec(let args, _, _) = step.action { return args }
-            return nil
+        #expect(plan.steps.compactMap { command($0.action) } == [["/bin/true", "x y"]])
+    }
+
+    /// The process's args, for the step that starts it (exec, or posix_spawn by a tiny init).
+    func command(_ action: Action) -> [String]? {
+        switch action {
+        case .exec(let args, _, _), .spawn(let args, _, _): args
+        default: nil
         }
-        #expect(exec == [["/bin/true", "x y"]])
     }
 
     @Test func jsonHasEveryStep() throws {
