@@ -6,7 +6,7 @@ APT_PACKAGES := libyaml-dev libcap-dev pkg-config uidmap iproute2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NSSPEC := .build/debug/nsspec
 
-.PHONY: deps build demo test test-swift test-schema test-integration clean
+.PHONY: deps build release demo test test-swift test-schema test-integration clean
 
 # Debian packages (libyaml, libcap, newuidmap) and the Python JSON Schema validator for the
 # schema agreement test; each installed only when missing.
@@ -21,6 +21,11 @@ deps:
 
 build: deps
 	swift build
+
+# The release binary: a fully static executable (Swift stdlib, libyaml, libcap, glibc), which
+# starts in a fraction of a dynamic one's time. Result: .build-release/release/nsspec
+release: deps
+	swift build -c release --scratch-path .build-release -Xswiftc -static-executable
 
 # The main job on an example: a real sandbox that says who and where it is (specs/hello.yaml),
 # after the plan it follows; then what a spec with mistakes gets back.
