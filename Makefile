@@ -23,9 +23,14 @@ build: deps
 	swift build
 
 # The release binary: a fully static executable (Swift stdlib, libyaml, libcap, glibc), which
-# starts in a fraction of a dynamic one's time. Result: .build-release/release/nsspec
+# starts in a fraction of a dynamic one's time, with generic type metadata reached through
+# direct accessors instead of mangled names that the runtime demangles and checks against every
+# protocol conformance in the binary at first use (about 0.2 ms per launch, measured with perf).
+# Result: .build-release/release/nsspec
+RELEASE_FLAGS := -c release --scratch-path .build-release -Xswiftc -static-executable \
+	-Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors
 release: deps
-	swift build -c release --scratch-path .build-release -Xswiftc -static-executable
+	swift build $(RELEASE_FLAGS)
 
 # The main job on an example: a real sandbox that says who and where it is (specs/hello.yaml),
 # after the plan it follows; then what a spec with mistakes gets back.
