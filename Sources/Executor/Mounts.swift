@@ -142,7 +142,7 @@ extension Executor {
         var pending = Self.components(path)
         var done: [String] = []
         // Usually only the last component is missing: start from its parent when that exists.
-        if pending.count > 1, let fd = try existing("/" + pending.dropLast().joined(separator: "/")) {
+        if pending.count > 1, let fd = try existing(Self.rooted(pending.dropLast())) {
             sys.close(fd)
             done = Array(pending.dropLast())
             pending = [pending[pending.count - 1]]
@@ -152,13 +152,13 @@ extension Executor {
         while !pending.isEmpty {
             let name = pending.removeFirst()
             let last = pending.isEmpty
-            if !(last && known), let fd = try existing("/" + (done + [name]).joined(separator: "/")) {
+            if !(last && known), let fd = try existing(Self.rooted(done, name)) {
                 if last { return fd }
                 sys.close(fd)
                 done.append(name)
                 continue
             }
-            let parent = try inRoot("/" + done.joined(separator: "/"), flags: OpenFlag.path | OpenFlag.directory)
+            let parent = try inRoot(Self.rooted(done), flags: OpenFlag.path | OpenFlag.directory)
             defer { sys.close(parent) }
             do {
                 if last && kind != .directory {
@@ -177,7 +177,19 @@ extension Executor {
                 known = false
             }
         }
-        return try inRoot("/" + done.joined(separator: "/"), flags: OpenFlag.path)
+        return try inRoot(Self.rooted(done), flags: OpenFlag.path)
+    }
+
+    /// "/a/b/c" from ["a", "b"] and "c". A loop, not `joined`: the generic stdlib version costs
+    /// runtime conformance lookups in every process that first uses it.
+    static func rooted(_ parts: some Collection<String>, _ last: String? = nil) -> String {
+        var path = ""
+        for part in parts {
+            path += "/"
+            path += part
+        }
+        if let last { path += "/" + last }
+        return path.isEmpty ? "/" : path
     }
 
     static func components(_ path: String) -> [String] {
@@ -189,7 +201,7 @@ extension Executor {
     private func makeParent(of path: String) throws -> (Int32, String) {
         var parts = Self.components(path)
         let name = parts.popLast() ?? ""
-        let parent = "/" + parts.joined(separator: "/")
+        let parent = Self.rooted(parts)
         return (try resolve(parent, create: .directory), name)
     }
 

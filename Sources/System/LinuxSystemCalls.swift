@@ -6,8 +6,12 @@ import Glibc
 public final class LinuxSystemCalls: SystemCalls {
     public init() {}
 
-    private func check(_ rc: Int32, _ op: String, _ object: String) throws {
-        if rc < 0 { throw SystemError(op, object, errno: Glibc.errno) }
+    /// The object's description is built only on failure (it may be an array or a number).
+    private func check(_ rc: Int32, _ op: String, _ object: @autoclosure () -> String) throws {
+        if rc < 0 {
+            let errno = Glibc.errno
+            throw SystemError(op, object(), errno: errno)
+        }
     }
 
     // MARK: Identity and host state
@@ -131,12 +135,14 @@ public final class LinuxSystemCalls: SystemCalls {
 
     public func receive(from fd: Int32) throws -> Message? {
         guard let header = try readExactly(fd, 12) else { return nil }
-        let ints = header.withUnsafeBytes { raw in (0..<3).map { raw.load(fromByteOffset: $0 * 4, as: Int32.self) } }
-        let text = ints[2] > 0 ? (try readExactly(fd, Int(ints[2])) ?? []) : []
-        switch ints[0] {
+        let (kind, value, length) = header.withUnsafeBytes { raw in
+            (raw.load(as: Int32.self), raw.load(fromByteOffset: 4, as: Int32.self), raw.load(fromByteOffset: 8, as: Int32.self))
+        }
+        let text = length > 0 ? (try readExactly(fd, Int(length)) ?? []) : []
+        switch kind {
         case 1: return .handoff(String(decoding: text, as: UTF8.self))
-        case 2: return .pid(ints[1])
-        default: return .failure(exitCode: ints[1], text: String(decoding: text, as: UTF8.self))
+        case 2: return .pid(value)
+        default: return .failure(exitCode: value, text: String(decoding: text, as: UTF8.self))
         }
     }
 
@@ -361,7 +367,10 @@ public final class LinuxSystemCalls: SystemCalls {
                 cap_set_flag(wanted, flag, Int32(values.count), &values, CAP_SET)
             }
         }
-        try check(cap_set_proc(wanted), "capset", keep.isEmpty ? "(none)" : keep.map(capabilityName).joined(separator: ","))
+        if cap_set_proc(wanted) < 0 {
+            let names = keep.isEmpty ? "(none)" : keep.map(capabilityName).joined(separator: ",")
+            throw SystemError("capset", names, errno: Glibc.errno)
+        }
         try check(cap_reset_ambient(), "prctl(PR_CAP_AMBIENT_CLEAR_ALL)", "")
         for cap in keep {
             try check(cap_set_ambient(cap_value_t(cap), CAP_SET), "prctl(PR_CAP_AMBIENT_RAISE)", capabilityName(cap))
