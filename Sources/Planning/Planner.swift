@@ -203,9 +203,8 @@ public struct Planner: Sendable {
             add(action(for: mount), mount.location)
             if mount.type == .proc, let target = mount.effectiveTarget?.value {
                 // The OCI runtime spec's defaults, under wherever proc went.
-                let under = { (paths: [String]) in paths.map { target + $0.dropFirst("/proc".count) } }
-                add(.maskPaths(under(Self.maskedProcPaths)), mount.location)
-                add(.readonlyPaths(under(Self.readonlyProcPaths)), mount.location)
+                add(.maskPaths(Self.maskedProcPaths.map { target + $0 }), mount.location)
+                add(.readonlyPaths(Self.readonlyProcPaths.map { target + $0 }), mount.location)
             }
         }
         if buildsRoot { add(.pivotRoot, spec.root?.location ?? fileLocation) }
@@ -213,12 +212,12 @@ public struct Planner: Sendable {
         return steps
     }
 
-    /// maskedPaths and readonlyPaths of the OCI runtime spec's default config, /proc part.
+    /// maskedPaths and readonlyPaths of the OCI runtime spec's default config, /proc part,
+    /// relative to where proc is mounted.
     public static let maskedProcPaths = [
-        "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+        "/acpi", "/asound", "/kcore", "/keys", "/latency_stats", "/timer_list", "/timer_stats", "/sched_debug", "/scsi",
     ]
-    public static let readonlyProcPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+    public static let readonlyProcPaths = ["/bus", "/fs", "/irq", "/sys", "/sysrq-trigger"]
 
     func action(for m: Mount) -> Action {
         let target = m.effectiveTarget?.value ?? "/"

@@ -200,8 +200,9 @@ struct Decoder {
         _ node: YAMLNode?, _ key: String, _: E.Type, noun: String? = nil
     ) -> Located<E>? where E.RawValue == String {
         guard let node else { return nil }
-        let choices = E.allCases.map(\.rawValue)
-        let listed = choices.map { "'\($0)'" }.joined(separator: ", ")
+        // The choices are listed only in messages: a valid spec never builds them.
+        var choices: [String] { E.allCases.map(\.rawValue) }
+        var listed: String { choices.map { "'\($0)'" }.joined(separator: ", ") }
         guard case .scalar(let s) = node, ScalarKind(s) == .string || ScalarKind(s) == .integer else {
             wrongType(node, key, expected: "one of \(listed)")
             return nil
