@@ -59,7 +59,7 @@ extension Executor {
 
     private func checkUserNamespaces() throws {
         func sysctl(_ name: String) throws -> String? {
-            let path = "/proc/sys/" + name.replacingOccurrences(".", with: "/")
+            let path = "/proc/sys/" + String(name.map { $0 == "." ? "/" : $0 })
             guard let bytes = try readIfPresent(path) else { return nil }
             return String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
         }
@@ -115,10 +115,6 @@ extension Executor {
 }
 
 extension String {
-    func replacingOccurrences(_ old: Character, with new: Character) -> String {
-        String(map { $0 == old ? new : $0 })
-    }
-
     func trimmingWhitespace() -> String {
         let scalars = unicodeScalars.drop { $0 == " " || $0 == "\n" || $0 == "\t" }
         var s = String(String.UnicodeScalarView(scalars))

@@ -2,9 +2,9 @@ import Diagnostics
 import SpecFormat
 
 /// Who performs a step. `parent` is nsspec itself, on the host, from start to end. `child` is
-/// forked by the parent and enters the new namespaces. `init` is the sandbox's PID 1, forked by
-/// the child when there is a new pid namespace; as a tiny init (`init: true`) it spawns the
-/// process and stays, otherwise it becomes the process.
+/// forked by the parent and enters the new namespaces. `init` is forked by the child into the
+/// pid namespace (new or joined): the sandbox's PID 1 in a new one. As a tiny init (`init: true`)
+/// it spawns the process and stays; otherwise it becomes the process.
 public enum Actor: String, Sendable, CaseIterable {
     case parent, child, `init`
 }
@@ -140,8 +140,4 @@ public struct Plan: Sendable {
     public var caller: Caller
     /// Where the spec asks for a veth pair, which the executor does not build yet.
     public var unsupportedVeth: SourceLocation?
-    /// Where each actor is forked (the parent exists from the start).
-    public func forkIndex(of actor: Actor) -> Int? {
-        steps.firstIndex { $0.action == .fork(actor) }
-    }
 }

@@ -57,12 +57,16 @@ public struct Planner: Sendable {
 
     // MARK: - Who does what
 
-    var newPid: Bool { spec.creates(.pid) }
+    /// A pid namespace, new or joined, is entered only by the children of the process that
+    /// unshares or joins it: the sandbox then runs in a forked process.
+    var entersPid: Bool { spec.namespace(.pid) != nil }
     var newUser: Bool { spec.creates(.user) }
-    var tinyInit: Bool { newPid && (spec.process?.initProcess?.value ?? true) }
+    /// PID 1 of a new pid namespace, reaping orphans (in a joined one it would not be PID 1).
+    var tinyInit: Bool { spec.creates(.pid) && (spec.process?.initProcess?.value ?? true) }
     var dieWithParent: Bool { spec.process?.dieWithParent?.value ?? true }
-    /// The process that builds the sandbox: PID 1 of a new pid namespace, or the child.
-    var sandbox: Actor { newPid ? .`init` : .child }
+    /// The process that builds the sandbox: the one forked into the pid namespace (PID 1 of a
+    /// new one), or the child.
+    var sandbox: Actor { entersPid ? .`init` : .child }
     var fileLocation: SourceLocation { SourceLocation(file: spec.file, line: 0, column: 0) }
 
     func key(_ name: String) -> SourceLocation { spec.keys[name] ?? fileLocation }
@@ -157,7 +161,7 @@ public struct Planner: Sendable {
     }
 
     func forkInit() -> [Step] {
-        guard newPid else { return [] }
+        guard entersPid else { return [] }
         let at = namespaceLocation(.pid)
         var steps = [Step(.namespaces, .child, .fork(.`init`), at: at)]
         if dieWithParent { steps.append(Step(.namespaces, .`init`, .dieWithParent, at: dieWithParentLocation)) }
@@ -311,7 +315,7 @@ public struct Planner: Sendable {
 
     func supervise() -> [Step] {
         var steps: [Step] = []
-        if newPid { steps.append(Step(.supervise, .child, .relayStatus, at: namespaceLocation(.pid))) }
+        if entersPid { steps.append(Step(.supervise, .child, .relayStatus, at: namespaceLocation(.pid))) }
         steps.append(Step(.supervise, .parent, .supervise, at: processLocation))
         return steps
     }

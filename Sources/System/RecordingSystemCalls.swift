@@ -93,12 +93,10 @@ public final class RecordingSystemCalls: SystemCalls {
 
     public func kill(_ pid: Int32, _ signal: Int32) { note("kill \(pid) \(signal)") }
 
-    public struct Exited: Error { public var code: Int32 }
-    /// The fake cannot end the test process: it records the exit and the executor's simulated
-    /// run stops there.
+    /// Only the sandbox's processes exit (after exec fails, or when their part is done), and a
+    /// simulated run has none: the executor never calls this on the fake.
     public func exit(_ code: Int32) -> Never {
-        note("exit \(code)")
-        fatalError("RecordingSystemCalls.exit is not reachable in a simulated run")
+        fatalError("RecordingSystemCalls.exit(\(code)): a simulated run has no process to end")
     }
 
     public func runHelper(_ path: String, _ args: [String]) throws -> ExitStatus {
