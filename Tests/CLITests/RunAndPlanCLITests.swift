@@ -31,7 +31,7 @@ import Testing
     @Test func planWithACommand() throws {
         let r = try CLI.run(["plan", "specs/hello.yaml", "--", "/bin/echo", "hi there"])
         #expect(r.status == 0)
-        #expect(r.stdout.contains("exec /bin/echo 'hi there' in /"))
+        #expect(r.stdout.contains("posix_spawn /bin/echo 'hi there' in /"))
     }
 
     @Test func invalidSpecs() throws {
