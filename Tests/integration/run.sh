@@ -680,6 +680,25 @@ EOF
     end_case
 }
 
+t_init_hardening() {
+    local s
+    s=$(spec init-hardening <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: proc}
+  - {type: dev}
+process:
+  args: [/bin/sh, -c, 'echo "pid1: \$(cat /proc/1/comm)"; readlink /proc/1/exe || echo exe-refused; (echo x >>/proc/1/exe) 2>/dev/null || echo exe-write-refused; cat /proc/1/environ >/dev/null 2>&1 || echo environ-refused']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "the tiny init (nsspec's image, PID 1) is not dumpable: no /proc/1/exe, no environ (CVE-2019-5736)"
+    run_as "$s"; want_rc 0
+    want_out_has "pid1: nsspec"; want_out_has exe-refused; want_out_has exe-write-refused; want_out_has environ-refused
+    end_case
+}
+
 t_missing_source() {
     local s line
     s=$(spec missing <<EOF
@@ -799,7 +818,7 @@ t_plan() {
 
 # ---------------------------------------------------------------------------------------------
 CASES=(t_namespaces t_uts t_maps t_readonly t_tmpfs t_proc t_pivot_root t_capabilities t_fds
-       t_env t_exit_codes t_sigterm t_orphans t_mount_types t_symlink_escape t_directory_root t_cwd_escape
+       t_env t_exit_codes t_sigterm t_orphans t_mount_types t_symlink_escape t_directory_root t_cwd_escape t_init_hardening
        t_missing_source t_leftovers t_examples t_plan)
 ONLY=${ONLY:-}    # e.g. ONLY=t_maps,t_env to run some groups
 
