@@ -699,6 +699,44 @@ EOF
     end_case
 }
 
+t_die_with_parent() {
+    local s pid i marker alive
+    for dwp in true false; do
+        marker="31.$$$RANDOM"
+        s=$(spec "die-$dwp" <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+uidMap: [{inside: 0, outside: self, count: 1}, {inside: 1, outside: subordinate, count: 65536}]
+gidMap: [{inside: 0, outside: self, count: 1}, {inside: 1, outside: subordinate, count: 65536}]
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/sleep, "$marker"]
+  env: {PATH: /usr/bin:/bin}
+  uid: 1000                # the parent-death signal must survive the uid change
+  gid: 1000
+  dieWithParent: $dwp
+EOF
+)
+        begin "nsspec killed with SIGKILL: the sandbox $([ $dwp = true ] && echo dies with it || echo lives on, dieWithParent: false)"
+        CMD_TEXT="[$MODE] $(shquote "$NSSPEC") run $(shquote "$s")   (then kill -KILL nsspec)"; RC=-; OUT=; ERR=
+        "${PREFIX[@]}" "$NSSPEC" run "$s" </dev/null >/dev/null 2>&1 &
+        pid=$!
+        for i in $(seq 50); do pgrep -fx "/bin/sleep $marker" >/dev/null && break; sleep 0.1; done
+        pgrep -fx "/bin/sleep $marker" >/dev/null || problem "the sandbox's process never started"
+        kill -KILL "$pid"; wait "$pid" 2>/dev/null
+        alive=yes
+        for i in $(seq 30); do pgrep -fx "/bin/sleep $marker" >/dev/null || { alive=no; break; }; sleep 0.1; done
+        if [ $dwp = true ]; then
+            [ $alive = no ] || problem "the sandbox's process outlived nsspec by 3 s"
+        else
+            [ $alive = yes ] || problem "the sandbox's process died with nsspec despite dieWithParent: false"
+        fi
+        pkill -KILL -fx "/bin/sleep $marker" 2>/dev/null
+        end_case
+    done
+}
+
 t_missing_source() {
     local s line
     s=$(spec missing <<EOF
@@ -818,7 +856,7 @@ t_plan() {
 
 # ---------------------------------------------------------------------------------------------
 CASES=(t_namespaces t_uts t_maps t_readonly t_tmpfs t_proc t_pivot_root t_capabilities t_fds
-       t_env t_exit_codes t_sigterm t_orphans t_mount_types t_symlink_escape t_directory_root t_cwd_escape t_init_hardening
+       t_env t_exit_codes t_sigterm t_orphans t_mount_types t_symlink_escape t_directory_root t_cwd_escape t_init_hardening t_die_with_parent
        t_missing_source t_leftovers t_examples t_plan)
 ONLY=${ONLY:-}    # e.g. ONLY=t_maps,t_env to run some groups
 
