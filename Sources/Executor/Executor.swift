@@ -176,7 +176,7 @@ public final class Executor {
     /// In the parent: print the failure, then leave nothing behind: every process of the
     /// sandbox is killed (its mounts and namespaces go with it) and reaped.
     func failed(text: String, code: Int32) -> Int32 {
-        sys.log(text)
+        sys.write(text, to: 2)
         for pid in [pids.process, pids.initProcess, pids.child] { if let pid { sys.kill(pid, 9) } }
         if let child = pids[.child] { _ = try? sys.waitpid(child) }
         return code
@@ -191,7 +191,7 @@ public final class Executor {
         if let current = stageTimer {
             let micros = (now - current.start) / 1000
             let ms = "\(micros / 1000).\(String(micros % 1000 + 1000).dropFirst())"
-            sys.log("nsspec: \(current.stage.rawValue) (\(me.rawValue)): \(ms) ms\n")
+            sys.write("nsspec: \(current.stage.rawValue) (\(me.rawValue)): \(ms) ms\n", to: 2)
         }
         stageTimer = stage.map { ($0, now) }
     }

@@ -81,7 +81,7 @@ extension Executor {
     /// A host file's bytes, or nil if it does not exist (any other error is a failure).
     private func readIfPresent(_ path: String) throws -> [UInt8]? {
         do {
-            return try sys.readFile(path, limit: 4 << 20)
+            return try sys.readFile(.path(path), limit: 4 << 20).bytes
         } catch let error as SystemError where error.errno == 2 {
             return nil
         }

@@ -3,7 +3,7 @@ import CLinux
 import Glibc
 
 /// The real thing: the only code in nsspec that calls libc, libcap and the C shim.
-public final class LinuxSystemCalls: SystemCalls {
+public final class LinuxSystemCalls: SystemCalls, Sendable {
     public init() {}
 
     /// The object's description is built only on failure (it may be an array or a number).
@@ -19,10 +19,26 @@ public final class LinuxSystemCalls: SystemCalls {
     public func getpid() -> Int32 { Glibc.getpid() }
     public func getppid() -> Int32 { Glibc.getppid() }
 
-    public func readFile(_ path: String, limit: Int) throws -> [UInt8] {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        try check(fd, "open", path)
-        defer { Glibc.close(fd) }
+    public func identity() -> (uid: UInt32, gid: UInt32, root: Bool) {
+        (getuid(), getgid(), geteuid() == 0)
+    }
+
+    public func readFile(_ source: FileSource, limit: Int) throws -> FileContents {
+        let name: String
+        let fd: Int32
+        switch source {
+        case .standardInput:
+            (name, fd) = ("standard input", 0)
+        case .path(let path):
+            name = path
+            fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            try check(fd, "open", path)
+        }
+        defer { if fd != 0 { Glibc.close(fd) } }
+        var st = stat()
+        let known = fstat(fd, &st) == 0
+        if known && (st.st_mode & S_IFMT) == S_IFDIR { throw SystemError("read", name, errno: EISDIR) }
+        let isRegular = known && (st.st_mode & S_IFMT) == S_IFREG
         // In pieces: procfs allocates a kernel buffer the size of the read.
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
@@ -30,12 +46,12 @@ public final class LinuxSystemCalls: SystemCalls {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, min($0.count, limit - bytes.count)) }
             if n < 0 {
                 if Glibc.errno == EINTR { continue }
-                throw SystemError("read", path, errno: Glibc.errno)
+                throw SystemError("read", name, errno: Glibc.errno)
             }
             if n == 0 { break }
             bytes += chunk[..<n]
         }
-        return bytes
+        return FileContents(bytes: bytes, size: isRegular && Int(st.st_size) > bytes.count ? Int(st.st_size) : bytes.count)
     }
 
     public func fileKind(_ path: String) throws -> FileKind {
@@ -69,16 +85,14 @@ public final class LinuxSystemCalls: SystemCalls {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
-    public func log(_ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress! + offset, $0.count - offset) }
+    public func write(_ text: String, to fd: Int32) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if n < 0 && Glibc.errno == EINTR { continue }
             if n <= 0 { return }
-            offset += n
+            bytes = bytes.dropFirst(n)
         }
-        bytes.removeAll()
     }
 
     // MARK: Processes and pipes

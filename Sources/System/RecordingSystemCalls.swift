@@ -38,10 +38,14 @@ public final class RecordingSystemCalls: SystemCalls {
     public func getpid() -> Int32 { 42 }
     public func getppid() -> Int32 { 42 }
 
-    public func readFile(_ path: String, limit: Int) throws -> [UInt8] {
+    public func identity() -> (uid: UInt32, gid: UInt32, root: Bool) { (uid, uid, uid == 0) }
+
+    public func readFile(_ source: FileSource, limit: Int) throws -> FileContents {
+        guard case .path(let path) = source else { throw SystemError("read", "standard input", errno: 9) }
         try call("read \(path)", "open", path)
         guard let text = files[path] else { throw SystemError("open", path, errno: 2) }
-        return Array(text.utf8.prefix(limit))
+        let bytes = Array(text.utf8.prefix(limit))
+        return FileContents(bytes: bytes, size: bytes.count)
     }
 
     public func fileKind(_ path: String) throws -> FileKind {
@@ -60,7 +64,7 @@ public final class RecordingSystemCalls: SystemCalls {
     public func now() -> UInt64 { 0 }
     /// What nsspec printed on standard error.
     public private(set) var logged = ""
-    public func log(_ text: String) { logged += text }
+    public func write(_ text: String, to fd: Int32) { if fd == 2 { logged += text } }
 
     public func fork() throws -> Int32 {
         try call("fork = \(nextPid)", "fork", "")

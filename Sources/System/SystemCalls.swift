@@ -13,6 +13,22 @@ public struct SystemError: Error, Equatable, Sendable {
 
 public enum FileKind: Sendable, Equatable { case directory, regular, symlink, other }
 
+/// What `readFile` reads: a path, or standard input.
+public enum FileSource: Sendable, Equatable {
+    case path(String)
+    case standardInput
+}
+
+/// A file's first bytes, and its size when it is a regular file longer than what was read.
+public struct FileContents: Sendable, Equatable {
+    public var bytes: [UInt8]
+    public var size: Int
+    public init(bytes: [UInt8], size: Int) {
+        self.bytes = bytes
+        self.size = size
+    }
+}
+
 /// Messages on the pipe from the sandbox's processes to the parent.
 public enum Message: Sendable, Equatable {
     /// One of the plan's handoffs, by its name.
@@ -44,7 +60,11 @@ public protocol SystemCalls: AnyObject {
     // Identity and host state
     func getpid() -> Int32
     func getppid() -> Int32
-    func readFile(_ path: String, limit: Int) throws -> [UInt8]
+    /// The real uid and gid, and whether the effective uid is 0.
+    func identity() -> (uid: UInt32, gid: UInt32, root: Bool)
+    /// Up to `limit` bytes (reading stops there, so a huge file costs nothing); a directory is
+    /// EISDIR.
+    func readFile(_ source: FileSource, limit: Int) throws -> FileContents
     /// stat(2), following symlinks.
     func fileKind(_ path: String) throws -> FileKind
     /// access(path, X_OK) == 0 for a regular file.
@@ -53,8 +73,8 @@ public protocol SystemCalls: AnyObject {
     func environment() -> [String]
     /// Monotonic nanoseconds, for `--verbose` timings.
     func now() -> UInt64
-    /// Write to nsspec's standard error.
-    func log(_ text: String)
+    /// Write all of `text` to fd 1 or 2, without stdio buffers (nothing to flush before a fork).
+    func write(_ text: String, to fd: Int32)
 
     // Processes and pipes
     func fork() throws -> Int32

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Glibc
 
 @main
 struct NSSpec: ParsableCommand {
@@ -19,7 +18,7 @@ struct NSSpec: ParsableCommand {
     static func main() {
         let args = Array(CommandLine.arguments.dropFirst())
         if args.first == "run", let request = RunRequest.parse(Array(args.dropFirst())) {
-            Glibc.exit(request.run())
+            system.exit(request.run())
         }
         main(nil)
     }

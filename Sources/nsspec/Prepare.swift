@@ -1,5 +1,4 @@
 import Diagnostics
-import Glibc
 import Planning
 import SpecFormat
 import Validation
@@ -26,7 +25,6 @@ func preparePlan(_ path: String, argsOverride: [String]?) -> Plan? {
 }
 
 func currentCaller() -> Caller {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let cwd = getcwd(&buffer, buffer.count) != nil ? String(cString: buffer) : "/"
-    return Caller(uid: getuid(), gid: getgid(), privileged: geteuid() == 0, cwd: cwd)
+    let id = system.identity()
+    return Caller(uid: id.uid, gid: id.gid, privileged: id.root, cwd: (try? system.currentDirectory()) ?? "/")
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Executor
-import Glibc
 import System
 
 struct RunCommand: ParsableCommand {
@@ -64,7 +63,7 @@ struct RunRequest {
                          + "remove network.veth to run the sandbox with loopback only\n")
             return 125
         }
-        let executor = Executor(plan: plan, system: LinuxSystemCalls(),
+        let executor = Executor(plan: plan, system: system,
                                 options: Executor.Options(verbose: verbose))
         return executor.run()
     }

@@ -1,12 +1,13 @@
 import Diagnostics
-import SpecFormat
-
-#if canImport(Glibc)
 import Glibc
-#endif
+import SpecFormat
+import System
 
-/// A spec file's bytes, read with plain syscalls (no Foundation on this path). Files over the
-/// size limit are read only as far as the limit, so a huge file costs nothing.
+/// The kernel, for the CLI as for the executor: every call goes through `SystemCalls`.
+let system = LinuxSystemCalls()
+
+/// A spec file's bytes (no Foundation on this path). Files over the size limit are read only
+/// one byte past the limit, so a huge file costs nothing; `size` is its real size.
 struct SpecInput {
     var name: String
     var bytes: [UInt8]
@@ -14,27 +15,14 @@ struct SpecInput {
 
     static func read(_ path: String, limit: Int = YAMLLimits().maxFileBytes) -> Result<SpecInput, Diagnostic> {
         let name = path == "-" ? "<stdin>" : path
-        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(unreadable(name, errno)) }
-        defer { if path != "-" { close(fd) } }
-        var st = stat()
-        if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
-            return .failure(unreadable(name, EISDIR))
+        do {
+            let contents = try system.readFile(path == "-" ? .standardInput : .path(path), limit: limit + 1)
+            return .success(SpecInput(name: name, bytes: contents.bytes, size: contents.size))
+        } catch let error as SystemError {
+            return .failure(unreadable(name, error.errno))
+        } catch {
+            return .failure(unreadable(name, EIO))
         }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while bytes.count <= limit {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(unreadable(name, errno))
-            }
-            if n == 0 { break }
-            bytes += chunk[0..<n]
-        }
-        let isRegular = (st.st_mode & S_IFMT) == S_IFREG
-        let size = isRegular && Int(st.st_size) > bytes.count ? Int(st.st_size) : bytes.count
-        return .success(SpecInput(name: name, bytes: bytes, size: size))
     }
 
     static func unreadable(_ name: String, _ err: Int32) -> Diagnostic {
@@ -45,18 +33,8 @@ struct SpecInput {
     }
 }
 
-/// Writes straight to the file descriptors, without stdio buffers (nothing to flush before a fork).
+/// Standard output and standard error, written whole.
 enum Output {
-    static func write(_ s: String) { write(s, to: 1) }
-    static func error(_ s: String) { write(s, to: 2) }
-
-    private static func write(_ s: String, to fd: Int32) {
-        var bytes = Array(s.utf8)[...]
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return }
-            bytes = bytes.dropFirst(n)
-        }
-    }
+    static func write(_ s: String) { system.write(s, to: 1) }
+    static func error(_ s: String) { system.write(s, to: 2) }
 }
