@@ -280,7 +280,8 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
     public func currentDirectory() throws -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         guard getcwd(&buffer, buffer.count) != nil else { throw SystemError("getcwd", "", errno: Glibc.errno) }
-        return String(cString: buffer)
+        let length = buffer.firstIndex(of: 0) ?? buffer.count
+        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     public func open(_ path: String, flags: Int32) throws -> Int32 {
