@@ -86,4 +86,50 @@ import Testing
         #expect(sys.logged.contains("error: id maps: write /proc/<child>/uid_map: 0 self 1: write /proc/100/uid_map: Operation not permitted (EPERM)"))
         #expect(sys.logged.contains("hint: unprivileged users may map only their own uid, once; install newuidmap"))
     }
+
+    /// Preflight's host checks: each names what to change on the host, and nothing is forked.
+    func preflightFailure(_ spec: String, _ setUp: (RecordingSystemCalls) -> Void) throws -> String {
+        let plan = Planner(spec: try loadSpec(spec), caller: Who.rootless.caller).plan()
+        let sys = RecordingSystemCalls()
+        setUp(sys)
+        let code = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
+        #expect(code == 125)
+        #expect(!sys.trace.contains { $0.hasPrefix("fork") }, "nothing may be created after a preflight failure")
+        return sys.logged
+    }
+
+    @Test func userNamespacesDisabled() throws {
+        let logged = try preflightFailure("hello") { $0.files["/proc/sys/user/max_user_namespaces"] = "0\n" }
+        #expect(logged == """
+            specs/hello.yaml:9:14: error: preflight: user namespaces are disabled on this host (user.max_user_namespaces = 0)
+            hint: as root: sysctl -w user.max_user_namespaces=15000
+
+            """)
+    }
+
+    @Test func unprivilegedUserNamespacesDisabled() throws {
+        let logged = try preflightFailure("hello") { $0.files["/proc/sys/kernel/unprivileged_userns_clone"] = "0\n" }
+        #expect(logged.hasPrefix("specs/hello.yaml:9:14: error: preflight: unprivileged user namespaces are disabled on this host"))
+        #expect(logged.contains("hint: as root: sysctl -w kernel.unprivileged_userns_clone=1"))
+    }
+
+    @Test func mapHelperMissing() throws {
+        let logged = try preflightFailure("rootless-multirange") { sys in
+            for dir in ["/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"] { sys.missing.insert(dir + "/newuidmap") }
+        }
+        #expect(logged == """
+            specs/rootless-multirange.yaml:14:3: error: preflight: newuidmap is not installed, and the map needs ids the caller may not map itself
+            hint: apt install uidmap (or map only `self`)
+
+            """)
+    }
+
+    @Test func subordinateRangeTooSmall() throws {
+        let logged = try preflightFailure("rootless-multirange") { $0.files["/etc/subuid"] = "tester:100000:1000\n" }
+        #expect(logged == """
+            specs/rootless-multirange.yaml:14:3: error: preflight: /etc/subuid gives tester (uid 1000) 1000 subordinate uids; the map needs 65536
+            hint: as root: usermod --add-subuids 100000-165535 tester
+
+            """)
+    }
 }
