@@ -6,12 +6,9 @@
 #include <grp.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
-#include <net/if.h>
 #include <sched.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -69,22 +66,6 @@ int nss_mount_setattr(const char *path, int recursive, uint64_t set, uint64_t cl
     attr.attr_clr = clear;
     attr.propagation = propagation;
     return (int)syscall(SYS_mount_setattr, AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &attr, sizeof attr);
-}
-int nss_interface_up(const char *name) {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-    int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
-    if (rc == 0) {
-        ifr.ifr_flags |= IFF_UP;
-        rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
-    }
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return rc;
 }
 char **nss_environ(void) { return environ; }
 int nss_wifexited(int status) { return WIFEXITED(status); }

@@ -30,11 +30,12 @@ public final class Executor {
     /// Sandbox -> parent: handoffs, the init pid, failures. Close-on-exec, so that the parent
     /// reads end of file once the process has exec'd.
     var report: (read: Int32, write: Int32)?
-    /// Parent -> child: "maps written".
+    /// Parent -> sandbox: "maps written", "host side ready".
     var go: (read: Int32, write: Int32)?
     /// What preflight learned about the host, for the steps that follow.
     var host = HostFacts()
     var mounts = MountState()
+    var network = NetworkState()
     var exitCode: Int32 = 0
     private var stageTimer: (stage: Stage, start: UInt64)?
 
@@ -48,6 +49,9 @@ public final class Executor {
     /// exec or exit).
     public func run() -> Int32 {
         parentPid = sys.getpid()
+        // A write to a pipe whose reader died fails with EPIPE instead of killing nsspec before
+        // it could report and clean up. Every process of the sandbox resets it before exec.
+        sys.ignoreSignals([13])
         for (index, step) in plan.steps.enumerated() where options.simulated || takesPart(in: step) {
             timeStage(step.stage)
             do {
@@ -72,7 +76,21 @@ public final class Executor {
         return receiver(of: handoff) == me
     }
 
-    func receiver(of handoff: Handoff) -> Actor { handoff == .mapsWritten ? .child : .parent }
+    func receiver(of handoff: Handoff) -> Actor {
+        switch handoff {
+        case .mapsWritten: .child
+        case .hostSideReady: sandboxActor
+        case .userNamespaceReady, .initPid, .netNamespaceReady: .parent
+        }
+    }
+
+    /// The process that builds the sandbox: PID 1 when there is one of ours, else the child.
+    var sandboxActor: Actor { plan.steps.contains { $0.actor == .`init` } ? .`init` : .child }
+
+    /// The last handoff on the parent -> sandbox pipe, after which both ends close it.
+    var lastFromParent: Handoff {
+        plan.steps.contains { $0.action == .handoff(.hostSideReady) } ? .hostSideReady : .mapsWritten
+    }
 
     func perform(_ step: Step) throws {
         switch step.action {
@@ -87,7 +105,9 @@ public final class Executor {
         case .makeRootPrivate, .enterStaging, .mountRootTmpfs, .bindRoot, .bind, .tmpfs, .proc, .sysfs, .dev,
              .devpts, .mqueue, .directory, .file, .symlink, .maskPaths, .readonlyPaths, .pivotRoot, .remountRootReadonly:
             try mount(step.action)
-        case .loopbackUp: try loopback()
+        case .checkNetworkAdmin, .checkHostInterface, .checkHostAddresses, .createVeth, .addAddress, .linkUp, .addRoute,
+             .loopbackUp:
+            try network(step.action)
         case .setRlimit, .setGroups, .setGid, .setUid, .capabilities, .noNewPrivileges, .newSession, .exec, .spawn:
             try process(step.action)
         case .reapAndForward: try reapAndForward()
@@ -101,7 +121,9 @@ public final class Executor {
     func fork(_ actor: Actor) throws {
         if actor == .child {
             report = try sys.pipe()
-            if plan.steps.contains(where: { $0.action == .handoff(.mapsWritten) }) { go = try sys.pipe() }
+            if plan.steps.contains(where: { if case .handoff(let h) = $0.action { h.fromParent } else { false } }) {
+                go = try sys.pipe()
+            }
         }
         let pid = try sys.fork()
         let inChild = pid == 0 && !options.simulated
@@ -113,6 +135,10 @@ public final class Executor {
                 if let report { sys.close(report.read) }
                 if let go { sys.close(go.write) }
             }
+            // A netlink socket works in the namespace it was opened in: the new process opens
+            // its own, and the pairs the parent made are the parent's to clean up.
+            if let socket = network.socket { sys.close(socket) }
+            network = NetworkState()
         }
         // The sandbox's PID 1 runs nsspec's own image inside the sandbox until the process is
         // exec'd (for ever, as a tiny init): keep the sandbox from ptracing it or reaching the
@@ -131,15 +157,20 @@ public final class Executor {
 
     func handoffStep(_ handoff: Handoff) throws {
         if options.simulated || me != receiver(of: handoff) {
-            switch handoff {
-            case .userNamespaceReady: try sys.send(.handoff(handoff.rawValue), to: report!.write)
-            case .mapsWritten: try sys.send(.handoff(handoff.rawValue), to: go!.write)
-            case .initPid: try sys.send(.pid(pids[.`init`] ?? 0), to: report!.write)
+            let message: Message = handoff == .initPid ? .pid(pids[.`init`] ?? 0) : .handoff(handoff.rawValue)
+            do {
+                try sys.send(message, to: handoff.fromParent ? go!.write : report!.write)
+            } catch let error as SystemError where error.errno == 32 && me == .parent && !options.simulated {
+                // EPIPE: the sandbox is gone; it has said why on the report pipe.
+                while let reply = try sys.receive(from: report!.read) {
+                    if case .failure(let code, let text) = reply { throw ReportedFailure(exitCode: code, text: text) }
+                }
+                throw RunFailure("the sandbox exited before '\(handoff.rawValue)'")
             }
-            if handoff == .mapsWritten, let go { sys.close(go.write) }
+            if handoff == lastFromParent, let go { sys.close(go.write) }
             return
         }
-        let fd = handoff == .mapsWritten ? go!.read : report!.read
+        let fd = handoff.fromParent ? go!.read : report!.read
         switch try sys.receive(from: fd) {
         case nil:
             if me != .parent { sys.exit(125) }  // the parent is gone; it has reported why
@@ -151,7 +182,7 @@ public final class Executor {
         case .handoff?:
             break
         }
-        if handoff == .mapsWritten { sys.close(go!.read) }
+        if handoff == lastFromParent { sys.close(go!.read) }
     }
 
     func dieWithParent() throws {
@@ -173,10 +204,12 @@ public final class Executor {
         return failed(text: text, code: failure.exitCode)
     }
 
-    /// In the parent: print the failure, then leave nothing behind: every process of the
-    /// sandbox is killed (its mounts and namespaces go with it) and reaped.
+    /// In the parent: print the failure, then leave nothing behind: the veth pairs it made are
+    /// deleted, and every process of the sandbox is killed (its mounts and namespaces go with
+    /// it) and reaped.
     func failed(text: String, code: Int32) -> Int32 {
         sys.write(text, to: 2)
+        removeCreatedLinks()
         for pid in [pids.process, pids.initProcess, pids.child] { if let pid { sys.kill(pid, 9) } }
         if let child = pids[.child] { _ = try? sys.waitpid(child) }
         return code
@@ -230,6 +263,8 @@ struct ProcessIDs {
 struct RunFailure: Error {
     var message: String
     var errno: Int32?
+    /// The kernel's own words, when it gave any (netlink's extended ACK).
+    var detail: String?
     var hint: String?
     var exitCode: Int32 = 125
 
@@ -243,12 +278,14 @@ struct RunFailure: Error {
     init(_ error: SystemError, during step: Step) {
         let call = error.object.isEmpty ? error.op : "\(error.op) \(error.object)"
         self.init("\(step.action.summary): \(call)", errno: error.errno, hint: Hints.hint(for: error, in: step))
+        detail = error.detail
     }
 
     /// `file:line:col: error: stage: what: cause (ENAME)` and a hint, like a compiler.
     func render(_ step: Step) -> String {
         var text = "\(step.location): error: \(step.stage.rawValue): \(message)"
         if let errno { text += ": \(Errno.describe(errno))" }
+        if let detail { text += " (kernel: \(detail))" }
         text += "\n"
         if let hint { text += "hint: \(hint)\n" }
         return text

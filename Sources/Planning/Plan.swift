@@ -11,7 +11,7 @@ public enum Actor: String, Sendable, CaseIterable {
 
 /// The stages of DESIGN §3, in the order they run. Every step belongs to one.
 public enum Stage: String, Sendable, CaseIterable {
-    case preflight, namespaces, idmaps = "id maps", uts, mounts, loopback, process, supervise
+    case preflight, namespaces, idmaps = "id maps", hostNetwork = "host network", uts, mounts, network, process, supervise
 }
 
 public enum IDKind: String, Sendable { case uid, gid }
@@ -32,6 +32,23 @@ public enum Handoff: String, Sendable {
     case mapsWritten = "maps written"
     /// child -> parent: the pid (in the host's pid namespace) of the sandbox's PID 1.
     case initPid = "init pid"
+    /// child -> parent: the child is in its network namespace (when no init pid says so).
+    case netNamespaceReady = "net namespace ready"
+    /// parent -> sandbox: the host ends of the veth pairs are made; configure the peers.
+    case hostSideReady = "host side ready"
+
+    /// Whether the parent sends it (the others go to the parent).
+    public var fromParent: Bool { self == .mapsWritten || self == .hostSideReady }
+}
+
+/// A veth pair as the plan makes it: the host end (kernel-named when the spec gives no host
+/// name) and the peer, created directly in the sandbox's network namespace with its name, MTU
+/// and MAC.
+public struct VethPair: Sendable, Equatable {
+    public var host: String?
+    public var peer: String
+    public var mtu: Int?
+    public var mac: MACAddress?
 }
 
 /// How a bind-like mount is flagged.
@@ -95,7 +112,20 @@ public enum Action: Sendable, Equatable {
     case readonlyPaths([String])
     case pivotRoot
     case remountRootReadonly
-    // loopback
+    // network
+    /// The parent may create links in the host's network namespace (CAP_NET_ADMIN there).
+    case checkNetworkAdmin
+    /// No interface of this name on the host (one nsspec left behind, being removed by the
+    /// kernel, is waited for).
+    case checkHostInterface(String)
+    /// No host interface has these addresses, or a subnet overlapping theirs.
+    case checkHostAddresses([CIDR])
+    case createVeth(VethPair)
+    /// On the host end (by the parent) or inside (by the sandbox).
+    case addAddress(interface: String, CIDR)
+    case linkUp(String)
+    /// `to` nil: the default route.
+    case addRoute(interface: String, to: CIDR?, via: IPAddress?)
     case loopbackUp
     // process
     case setRlimit(name: String, soft: Rlimit.Value, hard: Rlimit.Value)
@@ -138,6 +168,4 @@ public struct Plan: Sendable {
     public var steps: [Step]
     /// Who the plan was made for (the executor resolves `self` and host paths with it).
     public var caller: Caller
-    /// Where the spec asks for a veth pair, which the executor does not build yet.
-    public var unsupportedVeth: SourceLocation?
 }

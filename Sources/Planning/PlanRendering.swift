@@ -36,6 +36,13 @@ extension Action {
         case .readonlyPaths: "readonly-paths"
         case .pivotRoot: "pivot-root"
         case .remountRootReadonly: "remount-root-readonly"
+        case .checkNetworkAdmin: "check-network-admin"
+        case .checkHostInterface: "check-host-interface"
+        case .checkHostAddresses: "check-host-addresses"
+        case .createVeth: "create-veth"
+        case .addAddress: "add-address"
+        case .linkUp: "link-up"
+        case .addRoute: "add-route"
         case .loopbackUp: "loopback-up"
         case .setRlimit: "setrlimit"
         case .setGroups: "setgroups"
@@ -61,7 +68,9 @@ extension Action {
         case .checkSource(let path, let optional): return "\(path) exists" + (optional ? " (optional: skipped if not)" : "")
         case .fork(let actor): return "fork the \(actor.rawValue)"
         case .dieWithParent: return "SIGKILL when the parent dies (PR_SET_PDEATHSIG)"
-        case .handoff(let h): return h == .mapsWritten ? "parent -> child: \(h.rawValue)" : "child -> parent: \(h.rawValue)"
+        case .handoff(let h):
+            if h == .hostSideReady { return "parent -> sandbox: \(h.rawValue)" }
+            return h.fromParent ? "parent -> child: \(h.rawValue)" : "child -> parent: \(h.rawValue)"
         case .unshare(let kind): return "unshare(\(Self.cloneFlag(kind)))"
         case .join(let kind, let path): return "setns(\(path), \(Self.cloneFlag(kind)))"
         case .writeSetgroups(let policy): return "write \"\(policy.rawValue)\" to /proc/<child>/setgroups"
@@ -97,6 +106,21 @@ extension Action {
         case .readonlyPaths(let paths): return "read-only \(paths.joined(separator: " "))"
         case .pivotRoot: return "pivot_root into /newroot, detach the old root"
         case .remountRootReadonly: return "remount / read-only"
+        case .checkNetworkAdmin: return "the caller has CAP_NET_ADMIN in the host's network namespace (for the veth host ends)"
+        case .checkHostInterface(let name): return "no interface \(name) on the host"
+        case .checkHostAddresses(let cidrs):
+            return "no host interface has \(cidrs.map(\.description).joined(separator: ", ")) or an overlapping subnet"
+        case .createVeth(let pair):
+            var text = "veth pair: \(pair.host ?? "(host end named by the kernel)") on the host, \(pair.peer) created in the sandbox's net namespace"
+            var opts: [String] = []
+            if let mtu = pair.mtu { opts.append("mtu \(mtu)") }
+            if let mac = pair.mac { opts.append("\(pair.peer) mac \(mac)") }
+            if !opts.isEmpty { text += " (\(opts.joined(separator: ", ")))" }
+            return text
+        case .addAddress(let interface, let cidr): return "address \(cidr) on \(interface)" + (cidr.address.isV4 ? "" : " (no DAD)")
+        case .linkUp(let name): return "set \(name) up"
+        case .addRoute(let interface, let to, let via):
+            return "route \(to.map(\.description) ?? "default")" + (via.map { " via \($0)" } ?? "") + " dev \(interface)"
         case .loopbackUp: return "set lo up"
         case .setRlimit(let name, let soft, let hard): return "rlimit \(name) soft=\(Self.describe(soft)) hard=\(Self.describe(hard))"
         case .setGroups(let groups): return groups.isEmpty ? "setgroups [] (drop supplementary groups)" : "setgroups \(groups)"
@@ -190,9 +214,6 @@ public enum PlanRenderer {
             let index = String(repeating: " ", count: width - n.count) + n
             let actor = step.actor.rawValue + String(repeating: " ", count: 6 - step.actor.rawValue.count)
             out += "  \(index)  \(actor)  \(step.action.summary)  [\(step.location)]\n"
-        }
-        if let veth = plan.unsupportedVeth {
-            out += "\nnot planned: the veth pair at \(veth) (not built by this version; `run` refuses the spec)\n"
         }
         return out
     }

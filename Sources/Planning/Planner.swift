@@ -43,16 +43,16 @@ public struct Planner: Sendable {
         ("id maps, by the parent", { $0.idMaps() }),
         ("the other namespaces", { $0.otherNamespaces() }),
         ("pid namespace through a fork", { $0.forkInit() }),
+        ("veth host ends, by the parent, while the sandbox mounts", { $0.hostNetwork() }),
         ("uts", { $0.uts() }),
         ("mounts, proc before pivot_root", { $0.mounts() }),
-        ("loopback", { $0.loopback() }),
+        ("network inside: lo, the peers, addresses, routes", { $0.insideNetwork() }),
         ("process, last", { $0.process() }),
         ("supervise", { $0.supervise() }),
     ]
 
     public func plan() -> Plan {
-        Plan(file: spec.file, name: spec.name?.value, steps: Self.order.flatMap { $0.build(self) }, caller: caller,
-             unsupportedVeth: spec.network?.veth.first?.location)
+        Plan(file: spec.file, name: spec.name?.value, steps: Self.order.flatMap { $0.build(self) }, caller: caller)
     }
 
     // MARK: - Who does what
@@ -93,6 +93,11 @@ public struct Planner: Sendable {
         for mount in spec.mounts?.value ?? [] where mount.type == .bind {
             guard let source = mount.source else { continue }
             add(.checkSource(path: hostPath(source.value), optional: mount.optional?.value ?? false), mount.location)
+        }
+        if let first = veths.first { add(.checkNetworkAdmin, first.location) }
+        for v in veths { if let name = v.host?.name { add(.checkHostInterface(name.value), name.location) } }
+        for v in veths {
+            if let host = v.host, !host.addresses.isEmpty { add(.checkHostAddresses(host.addresses.map(\.value)), host.location) }
         }
         return steps
     }
@@ -169,7 +174,7 @@ public struct Planner: Sendable {
         return steps
     }
 
-    // MARK: - UTS, mounts, loopback
+    // MARK: - UTS and mounts
 
     func uts() -> [Step] {
         var steps: [Step] = []
@@ -267,9 +272,45 @@ public struct Planner: Sendable {
         return "/" + parts.joined(separator: "/")
     }
 
-    func loopback() -> [Step] {
-        guard spec.creates(.net), spec.network?.loopback?.value ?? true else { return [] }
-        return [Step(.loopback, sandbox, .loopbackUp, at: spec.network?.loopback?.location ?? namespaceLocation(.net))]
+    // MARK: - Network
+
+    var veths: [Veth] { spec.network?.veth ?? [] }
+    var networkLocation: SourceLocation { spec.network?.location ?? namespaceLocation(.net) }
+
+    /// The parent makes each pair once the child is in its network namespace: the host end
+    /// here, the peer straight inside. Meanwhile the sandbox goes on with uts and mounts.
+    func hostNetwork() -> [Step] {
+        guard !veths.isEmpty else { return [] }
+        var steps: [Step] = []
+        func add(_ action: Action, _ at: SourceLocation) { steps.append(Step(.hostNetwork, .parent, action, at: at)) }
+        if !entersPid { steps.append(Step(.hostNetwork, .child, .handoff(.netNamespaceReady), at: namespaceLocation(.net))) }
+        for v in veths {
+            add(.createVeth(VethPair(host: v.host?.name?.value, peer: v.name?.value ?? "", mtu: v.mtu?.value, mac: v.mac?.value)),
+                v.location)
+            guard let host = v.host, let name = host.name?.value else { continue }
+            for address in host.addresses { add(.addAddress(interface: name, address.value), address.location) }
+            add(.linkUp(name), host.location)
+        }
+        return steps
+    }
+
+    /// lo, then each peer: up first (IPv4 refuses a route through a link that is down), its
+    /// addresses, the default route, the other routes. Before the process, which finds the
+    /// network ready.
+    func insideNetwork() -> [Step] {
+        guard spec.creates(.net) else { return [] }
+        var steps: [Step] = []
+        func add(_ action: Action, _ at: SourceLocation) { steps.append(Step(.network, sandbox, action, at: at)) }
+        if !veths.isEmpty { steps.append(Step(.network, .parent, .handoff(.hostSideReady), at: networkLocation)) }
+        if spec.network?.loopback?.value ?? true { add(.loopbackUp, spec.network?.loopback?.location ?? namespaceLocation(.net)) }
+        for v in veths {
+            let name = v.name?.value ?? ""
+            add(.linkUp(name), v.name?.location ?? v.location)
+            for address in v.addresses { add(.addAddress(interface: name, address.value), address.location) }
+            if let gateway = v.gateway { add(.addRoute(interface: name, to: nil, via: gateway.value), gateway.location) }
+            for route in v.routes { add(.addRoute(interface: name, to: route.to?.value, via: route.via?.value), route.location) }
+        }
+        return steps
     }
 
     // MARK: - Process and supervision

@@ -2,6 +2,9 @@ import CCap
 import CLinux
 import Glibc
 
+/// rtnetlink sequence numbers: one process, one thread (nsspec forks, never starts threads).
+nonisolated(unsafe) private var netlinkSequence: UInt32 = 0
+
 /// The real thing: the only code in nsspec that calls libc, libcap and the C shim.
 public final class LinuxSystemCalls: SystemCalls, Sendable {
     public init() {}
@@ -332,8 +335,102 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
 
     // MARK: Network
 
-    public func interfaceUp(_ name: String) throws {
-        try check(nss_interface_up(name), "ioctl(SIOCSIFFLAGS)", name)
+    public func openNetlink() throws -> Int32 {
+        let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)  // NETLINK_ROUTE
+        try check(fd, "socket", "AF_NETLINK")
+        var one: Int32 = 1
+        // Extended ACKs carry the kernel's reason as text; capped ACKs do not echo the request.
+        _ = setsockopt(fd, 270, 11, &one, 4)  // SOL_NETLINK, NETLINK_EXT_ACK
+        _ = setsockopt(fd, 270, 10, &one, 4)  // NETLINK_CAP_ACK
+        return fd
+    }
+
+    /// Sends one request and reads until its ACK, error or end of dump; hands every other
+    /// message of the same sequence number to `each`.
+    private func transact(_ fd: Int32, _ build: (UInt32) -> [UInt8], _ op: String, _ object: @autoclosure () -> String,
+                          each: (NetlinkReply) -> Void = { _ in }) throws {
+        netlinkSequence &+= 1
+        let seq = netlinkSequence
+        let request = build(seq)
+        while true {
+            let n = request.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count, 0) }
+            if n >= 0 { break }
+            if Glibc.errno != EINTR { throw SystemError(op, object(), errno: Glibc.errno) }
+        }
+        var buffer = [UInt8](repeating: 0, count: 32768)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress!, $0.count, 0) }
+            if n < 0 {
+                if Glibc.errno == EINTR { continue }
+                throw SystemError(op, object(), errno: Glibc.errno)
+            }
+            for reply in NetlinkReply.parse(Array(buffer[..<n])) where reply.seq == seq {
+                if let (errno, message) = reply.error {
+                    if errno != 0 { throw SystemError(op, object(), errno: errno, detail: message) }
+                    return
+                }
+                if reply.type == RT.NLMSG_DONE { return }
+                each(reply)
+            }
+        }
+    }
+
+    public func link(_ socket: Int32, _ key: LinkKey) throws -> LinkInfo? {
+        var found: LinkInfo?
+        do {
+            try transact(socket, { NetlinkRequests.getLink(key, seq: $0) }, "RTM_GETLINK", key.description) { found = found ?? $0.link }
+        } catch let error as SystemError where error.errno == ENODEV {
+            return nil
+        }
+        return found
+    }
+
+    public func createVeth(_ socket: Int32, _ request: VethRequest) throws -> LinkInfo? {
+        var host: LinkInfo?
+        try transact(socket, { NetlinkRequests.createVeth(request, seq: $0) }, "RTM_NEWLINK",
+                     "veth \(request.hostName ?? "(unnamed)")/\(request.peerName)") { host = host ?? $0.link }
+        return host
+    }
+
+    public func setLink(_ socket: Int32, _ name: String, up: Bool, alias: String?) throws {
+        try transact(socket, { NetlinkRequests.setLink(name, up: up, alias: alias, seq: $0) }, "RTM_NEWLINK", name)
+    }
+
+    public func addAddress(_ socket: Int32, index: Int32, interface: String, _ address: InterfaceAddress) throws {
+        try transact(socket, { NetlinkRequests.addAddress(index: index, address, seq: $0) }, "RTM_NEWADDR", interface)
+    }
+
+    public func addRoute(_ socket: Int32, index: Int32, interface: String, _ route: RouteRequest) throws {
+        try transact(socket, { NetlinkRequests.addRoute(index: index, route, seq: $0) }, "RTM_NEWROUTE", interface)
+    }
+
+    public func deleteLink(_ socket: Int32, index: Int32, interface: String) throws {
+        try transact(socket, { NetlinkRequests.deleteLink(index: index, seq: $0) }, "RTM_DELLINK", interface)
+    }
+
+    public func addresses(_ socket: Int32) throws -> [AddressEntry] {
+        var out: [AddressEntry] = []
+        try transact(socket, { NetlinkRequests.dumpAddresses(seq: $0) }, "RTM_GETADDR", "all interfaces") {
+            if let entry = $0.address { out.append(entry) }
+        }
+        return out
+    }
+
+    public func hasEffectiveCapability(_ capability: Int32) -> Bool {
+        guard let current = cap_get_proc() else { return false }
+        defer { cap_free(UnsafeMutableRawPointer(current)) }
+        var value = cap_flag_value_t(0)
+        return cap_get_flag(current, cap_value_t(capability), CAP_EFFECTIVE, &value) == 0 && value == CAP_SET
+    }
+
+    public func processExists(_ pid: Int32) -> Bool {
+        Glibc.kill(pid, 0) == 0 || Glibc.errno == EPERM
+    }
+
+    public func sleep(milliseconds: Int) {
+        var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && Glibc.errno == EINTR { request = remaining }
     }
 
     // MARK: Credentials and the process

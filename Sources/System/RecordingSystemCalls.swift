@@ -168,7 +168,74 @@ public final class RecordingSystemCalls: SystemCalls {
     public func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws { try call("write \(fd) \(bytes.count) bytes", "write", "fd \(fd)") }
     public func fchmod(_ fd: Int32, _ mode: UInt32) throws { try call("fchmod \(fd) 0\(String(mode, radix: 8))", "fchmod", "fd \(fd)") }
 
-    public func interfaceUp(_ name: String) throws { try call("up \(name)", "ioctl(SIOCSIFFLAGS)", name) }
+    // Network: one table of links and one of addresses, for the host and the sandbox alike
+    // (the fake has one namespace); a veth adds both of its ends.
+    public var links: [LinkInfo] = [LinkInfo(index: 1, name: "lo")]
+    public var hostAddresses: [AddressEntry] = []
+    /// Processes `processExists` reports alive.
+    public var livePids: Set<Int32> = []
+    /// Capabilities of the effective set; nil: all of them for uid 0, none otherwise.
+    public var effectiveCapabilities: Set<Int32>?
+    /// Lookups of a link by name after which it is gone (a leftover the kernel is removing).
+    public var vanishAfterLookups: [String: Int] = [:]
+    private var nextIndex: Int32 = 2
+
+    public func openNetlink() throws -> Int32 {
+        try call("socket AF_NETLINK = \(nextFd)", "socket", "AF_NETLINK")
+        nextFd += 1
+        return nextFd - 1
+    }
+    public func link(_ socket: Int32, _ key: LinkKey) throws -> LinkInfo? {
+        try call("RTM_GETLINK \(key)", "RTM_GETLINK", key.description)
+        if case .name(let name) = key, let left = vanishAfterLookups[name] {
+            if left == 0 { links.removeAll { $0.name == name } }
+            vanishAfterLookups[name] = left - 1
+        }
+        return links.first {
+            switch key {
+            case .name(let name): $0.name == name
+            case .index(let index): $0.index == index
+            }
+        }
+    }
+    public func createVeth(_ socket: Int32, _ r: VethRequest) throws -> LinkInfo? {
+        let mtu = r.mtu.map { " mtu \($0)" } ?? ""
+        let mac = r.peerMAC.map { " address " + $0.map { String($0, radix: 16) }.joined(separator: ":") } ?? ""
+        try call("RTM_NEWLINK veth \(r.hostName ?? "(kernel-named)")\(mtu) peer \(r.peerName) netns pid \(r.peerNamespacePid)\(mac)",
+                 "RTM_NEWLINK", r.hostName ?? r.peerName)
+        let host = LinkInfo(index: nextIndex, name: r.hostName ?? "veth\(nextIndex)", kind: "veth")
+        links += [host, LinkInfo(index: nextIndex + 1, name: r.peerName, kind: "veth")]
+        nextIndex += 2
+        return host
+    }
+    public func setLink(_ socket: Int32, _ name: String, up: Bool, alias: String?) throws {
+        try call("RTM_NEWLINK \(name) \(up ? "up" : "down")" + (alias.map { " alias \"\($0)\"" } ?? ""), "RTM_NEWLINK", name)
+    }
+    public func addAddress(_ socket: Int32, index: Int32, interface: String, _ address: InterfaceAddress) throws {
+        try call("RTM_NEWADDR \(address) dev \(interface) (\(index))", "RTM_NEWADDR", interface)
+    }
+    public func addRoute(_ socket: Int32, index: Int32, interface: String, _ route: RouteRequest) throws {
+        let to = route.destination.map(\.description) ?? "default"
+        let via = route.gateway.map { " via " + InterfaceAddress(bytes: $0, prefix: 0).description.dropLast(2) } ?? ""
+        try call("RTM_NEWROUTE \(to)\(via) dev \(interface) (\(index))", "RTM_NEWROUTE", interface)
+    }
+    public func deleteLink(_ socket: Int32, index: Int32, interface: String) throws {
+        try call("RTM_DELLINK \(interface) (\(index))", "RTM_DELLINK", interface)
+        links.removeAll { $0.index == index }
+    }
+    public func addresses(_ socket: Int32) throws -> [AddressEntry] {
+        try call("RTM_GETADDR dump", "RTM_GETADDR", "all interfaces")
+        return hostAddresses
+    }
+    public func hasEffectiveCapability(_ capability: Int32) -> Bool {
+        note("capget effective \(capability)")
+        return effectiveCapabilities.map { $0.contains(capability) } ?? (uid == 0)
+    }
+    public func processExists(_ pid: Int32) -> Bool {
+        note("kill \(pid) 0")
+        return livePids.contains(pid)
+    }
+    public func sleep(milliseconds: Int) { note("sleep \(milliseconds) ms") }
 
     public func setrlimit(_ resource: Int32, soft: UInt64, hard: UInt64) throws {
         try call("setrlimit \(resource) \(soft) \(hard)", "setrlimit", String(resource))

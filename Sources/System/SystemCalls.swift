@@ -3,11 +3,120 @@ public struct SystemError: Error, Equatable, Sendable {
     public var op: String
     public var object: String
     public var errno: Int32
+    /// What the kernel said besides the errno (netlink's extended ACK: "Invalid MTU", …).
+    public var detail: String?
 
-    public init(_ op: String, _ object: String, errno: Int32) {
+    public init(_ op: String, _ object: String, errno: Int32, detail: String? = nil) {
         self.op = op
         self.object = object
         self.errno = errno
+        self.detail = detail
+    }
+}
+
+/// An interface address for rtnetlink: 4 or 16 bytes in network order, and a prefix length.
+public struct InterfaceAddress: Sendable, Equatable, CustomStringConvertible {
+    public var bytes: [UInt8]
+    public var prefix: UInt8
+    public init(bytes: [UInt8], prefix: UInt8) {
+        self.bytes = bytes
+        self.prefix = prefix
+    }
+
+    public var isV4: Bool { bytes.count == 4 }
+    var family: UInt8 { isV4 ? RT.AF_INET : RT.AF_INET6 }
+
+    /// The first `prefix` bits of both are equal (same family).
+    public func contains(_ other: [UInt8]) -> Bool {
+        guard other.count == bytes.count else { return false }
+        var bits = Int(prefix)
+        for (a, b) in zip(bytes, other) where bits > 0 {
+            let mask: UInt8 = bits >= 8 ? 0xFF : ~(0xFF >> UInt8(bits))
+            if a & mask != b & mask { return false }
+            bits -= 8
+        }
+        return true
+    }
+
+    /// Plain text for traces and messages (IPv6 uncompressed).
+    public var description: String {
+        let text = isV4 ? bytes.map(String.init).joined(separator: ".")
+            : stride(from: 0, to: bytes.count, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+                .joined(separator: ":")
+        return "\(text)/\(prefix)"
+    }
+}
+
+/// A link as rtnetlink describes it.
+public struct LinkInfo: Sendable, Equatable {
+    public var index: Int32
+    public var name: String
+    /// IFLA_IFALIAS: nsspec marks the host ends it raises with "nsspec pid N".
+    public var alias: String?
+    /// IFLA_INFO_KIND: "veth", "bridge", … (nil for a physical device or lo).
+    public var kind: String?
+    public init(index: Int32, name: String, alias: String? = nil, kind: String? = nil) {
+        self.index = index
+        self.name = name
+        self.alias = alias
+        self.kind = kind
+    }
+}
+
+/// One address of the host, from an RTM_GETADDR dump.
+public struct AddressEntry: Sendable, Equatable {
+    public var index: Int32
+    /// IFA_LABEL (IPv4 only): the interface's name.
+    public var label: String?
+    public var address: InterfaceAddress
+    public init(index: Int32, label: String?, address: InterfaceAddress) {
+        self.index = index
+        self.label = label
+        self.address = address
+    }
+}
+
+/// A veth pair: the host end in the caller's network namespace (named by the kernel when
+/// `hostName` is nil), the peer created directly in the namespace of `peerNamespacePid`.
+public struct VethRequest: Sendable, Equatable {
+    public var hostName: String?
+    public var peerName: String
+    public var peerNamespacePid: Int32
+    /// Both ends.
+    public var mtu: UInt32?
+    /// The peer's.
+    public var peerMAC: [UInt8]?
+    public init(hostName: String?, peerName: String, peerNamespacePid: Int32, mtu: UInt32?, peerMAC: [UInt8]?) {
+        self.hostName = hostName
+        self.peerName = peerName
+        self.peerNamespacePid = peerNamespacePid
+        self.mtu = mtu
+        self.peerMAC = peerMAC
+    }
+}
+
+/// A route in the main table: to `destination` (nil: the default route), through `gateway`
+/// or, without one, directly on the link.
+public struct RouteRequest: Sendable, Equatable {
+    public var destination: InterfaceAddress?
+    public var gateway: [UInt8]?
+    public var isV4: Bool
+    public init(destination: InterfaceAddress?, gateway: [UInt8]?, isV4: Bool) {
+        self.destination = destination
+        self.gateway = gateway
+        self.isV4 = isV4
+    }
+}
+
+/// Which link a lookup asks for.
+public enum LinkKey: Sendable, Equatable, CustomStringConvertible {
+    case name(String)
+    case index(Int32)
+    public var description: String {
+        switch self {
+        case .name(let n): n
+        case .index(let i): "ifindex \(i)"
+        }
     }
 }
 
@@ -125,8 +234,26 @@ public protocol SystemCalls: AnyObject {
     func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws
     func fchmod(_ fd: Int32, _ mode: UInt32) throws
 
-    // Network
-    func interfaceUp(_ name: String) throws
+    // Network: rtnetlink, on a socket that works in the network namespace it was opened in.
+    // `interface` arguments only name the object in errors.
+    func openNetlink() throws -> Int32
+    /// The link, or nil when there is none.
+    func link(_ socket: Int32, _ key: LinkKey) throws -> LinkInfo?
+    /// Creates a veth pair; returns the host end as the kernel echoed it (nil on a kernel
+    /// that does not echo a new link).
+    func createVeth(_ socket: Int32, _ request: VethRequest) throws -> LinkInfo?
+    /// IFF_UP on or off, and an alias when given, on the link named `name`.
+    func setLink(_ socket: Int32, _ name: String, up: Bool, alias: String?) throws
+    func addAddress(_ socket: Int32, index: Int32, interface: String, _ address: InterfaceAddress) throws
+    func addRoute(_ socket: Int32, index: Int32, interface: String, _ route: RouteRequest) throws
+    func deleteLink(_ socket: Int32, index: Int32, interface: String) throws
+    /// Every address of every interface in the socket's network namespace.
+    func addresses(_ socket: Int32) throws -> [AddressEntry]
+    /// Whether the effective set holds this capability (linux/capability.h numbering).
+    func hasEffectiveCapability(_ capability: Int32) -> Bool
+    /// kill(pid, 0): the process exists (EPERM counts: it exists, owned by someone else).
+    func processExists(_ pid: Int32) -> Bool
+    func sleep(milliseconds: Int)
 
     // Credentials and the process
     func setrlimit(_ resource: Int32, soft: UInt64, hard: UInt64) throws

@@ -58,11 +58,6 @@ struct RunRequest {
 
     func run() -> Int32 {
         guard let plan = preparePlan(file, argsOverride: command.isEmpty ? nil : command) else { return 125 }
-        if let veth = plan.unsupportedVeth {
-            Output.error("\(veth): error: network: veth pairs are not built by this version of nsspec yet; "
-                         + "remove network.veth to run the sandbox with loopback only\n")
-            return 125
-        }
         let executor = Executor(plan: plan, system: system,
                                 options: Executor.Options(verbose: verbose))
         return executor.run()

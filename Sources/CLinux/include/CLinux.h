@@ -31,8 +31,6 @@ int nss_openat_in_root(int rootfd, const char *path, int flags, unsigned mode);
 /// mount_setattr(2) on `path` (recursively when asked): set and clear MOUNT_ATTR_RDONLY (1),
 /// NOSUID (2), NODEV (4), NOEXEC (8); `propagation` is 0 or an MS_* propagation flag.
 int nss_mount_setattr(const char *path, int recursive, uint64_t set, uint64_t clear, uint64_t propagation);
-/// SIOCGIFFLAGS/SIOCSIFFLAGS: set IFF_UP on an interface through a datagram socket.
-int nss_interface_up(const char *name);
 /// The caller's environment (Glibc.environ needs _GNU_SOURCE-free access).
 char **nss_environ(void);
 int nss_wifexited(int status);

@@ -13,6 +13,26 @@ public enum IPAddress: Sendable, Equatable, Hashable, CustomStringConvertible {
 
     public var isV4: Bool { bitWidth == 32 }
 
+    /// In network order: 4 or 16 bytes.
+    public var bytes: [UInt8] {
+        switch self {
+        case .v4(let a): return (0..<4).map { UInt8(truncatingIfNeeded: a >> (24 - 8 * UInt32($0))) }
+        case .v6(let h, let l):
+            return (0..<8).map { UInt8(truncatingIfNeeded: h >> (56 - 8 * UInt64($0))) }
+                + (0..<8).map { UInt8(truncatingIfNeeded: l >> (56 - 8 * UInt64($0))) }
+        }
+    }
+
+    /// From 4 or 16 bytes in network order.
+    public init?(bytes: [UInt8]) {
+        switch bytes.count {
+        case 4: self = .v4(bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+        case 16: self = .v6(high: bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) },
+                            low: bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        default: return nil
+        }
+    }
+
     /// The same family with everything after the first `prefix` bits cleared.
     public func masked(to prefix: Int) -> IPAddress {
         switch self {

@@ -1,6 +1,0 @@
-extension Executor {
-    /// A new net namespace has `lo`, down.
-    func loopback() throws {
-        try sys.interfaceUp("lo")
-    }
-}
