@@ -107,7 +107,7 @@ public final class Executor {
             try mount(step.action)
         case .checkNetworkAdmin, .checkHostInterface, .checkHostAddresses, .createVeth, .addAddress, .linkUp, .addRoute,
              .loopbackUp:
-            try network(step.action)
+            try network(step)
         case .setRlimit, .setGroups, .setGid, .setUid, .capabilities, .noNewPrivileges, .newSession, .exec, .spawn:
             try process(step.action)
         case .reapAndForward: try reapAndForward()

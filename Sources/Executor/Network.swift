@@ -20,8 +20,8 @@ extension Executor {
     static let leftoverWaitMilliseconds = 2000
     static let aliasPrefix = "nsspec pid "
 
-    func network(_ action: Action) throws {
-        switch action {
+    func network(_ step: Step) throws {
+        switch step.action {
         case .checkNetworkAdmin:
             guard sys.hasEffectiveCapability(Self.capNetAdmin) else {
                 throw RunFailure(
@@ -50,7 +50,8 @@ extension Executor {
         case .linkUp(let name):
             // The parent marks the host ends it raises, so that a later run can tell a leftover
             // of this one (gone with its namespace in a moment) from someone else's interface.
-            try sys.setLink(try netlinkSocket(), name, up: true, alias: me == .parent ? Self.aliasPrefix + String(parentPid) : nil)
+            let alias = step.stage == .hostNetwork ? Self.aliasPrefix + String(parentPid) : nil
+            try sys.setLink(try netlinkSocket(), name, up: true, alias: alias)
         case .addRoute(let interface, let to, let via):
             let route = RouteRequest(
                 destination: to.map { InterfaceAddress(bytes: $0.address.bytes, prefix: UInt8($0.prefix)) },

@@ -179,6 +179,7 @@ public final class RecordingSystemCalls: SystemCalls {
     /// Lookups of a link by name after which it is gone (a leftover the kernel is removing).
     public var vanishAfterLookups: [String: Int] = [:]
     private var nextIndex: Int32 = 2
+    private var pairs: [(Int32, Int32)] = []
 
     public func openNetlink() throws -> Int32 {
         try call("socket AF_NETLINK = \(nextFd)", "socket", "AF_NETLINK")
@@ -200,11 +201,12 @@ public final class RecordingSystemCalls: SystemCalls {
     }
     public func createVeth(_ socket: Int32, _ r: VethRequest) throws -> LinkInfo? {
         let mtu = r.mtu.map { " mtu \($0)" } ?? ""
-        let mac = r.peerMAC.map { " address " + $0.map { String($0, radix: 16) }.joined(separator: ":") } ?? ""
+        let mac = r.peerMAC.map { " address " + $0.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: ":") } ?? ""
         try call("RTM_NEWLINK veth \(r.hostName ?? "(kernel-named)")\(mtu) peer \(r.peerName) netns pid \(r.peerNamespacePid)\(mac)",
                  "RTM_NEWLINK", r.hostName ?? r.peerName)
         let host = LinkInfo(index: nextIndex, name: r.hostName ?? "veth\(nextIndex)", kind: "veth")
         links += [host, LinkInfo(index: nextIndex + 1, name: r.peerName, kind: "veth")]
+        pairs.append((nextIndex, nextIndex + 1))
         nextIndex += 2
         return host
     }
@@ -221,7 +223,9 @@ public final class RecordingSystemCalls: SystemCalls {
     }
     public func deleteLink(_ socket: Int32, index: Int32, interface: String) throws {
         try call("RTM_DELLINK \(interface) (\(index))", "RTM_DELLINK", interface)
-        links.removeAll { $0.index == index }
+        // Like the kernel: deleting either end of a veth deletes the pair.
+        let pair = pairs.first { $0.0 == index || $0.1 == index }
+        links.removeAll { $0.index == index || $0.index == pair?.0 || $0.index == pair?.1 }
     }
     public func addresses(_ socket: Int32) throws -> [AddressEntry] {
         try call("RTM_GETADDR dump", "RTM_GETADDR", "all interfaces")

@@ -28,6 +28,64 @@ let networkRules: [Rule] = [
         }
         return out
     },
+    Rule("veth-joined-net", "a veth needs a new net namespace") { spec, _ in
+        guard let first = spec.network?.veth.first, let net = spec.namespace(.net), net.path != nil else { return [] }
+        return [.error(
+            "veth-joined-net", "a veth needs a new 'net' namespace, but this spec joins an existing one", at: first.location,
+            notes: [.init("the 'net' namespace is joined here", at: net.location)],
+            hint: "a pair made in a joined namespace would outlive the run; create the namespace ('net' in namespaces) or configure the joined one beforehand")]
+    },
+    Rule("route-family", "a route's destination and next hop are of one family") { spec, _ in
+        (spec.network?.veth ?? []).flatMap(\.routes).compactMap { r in
+            guard let to = r.to, let via = r.via, to.value.address.isV4 != via.value.isV4 else { return nil }
+            return .error(
+                "route-family", "route to \(to.value) (\(family(to.value.address))) goes via \(via.value) (\(family(via.value)))",
+                at: via.location, notes: [.init("destination", at: to.location)],
+                hint: "an IPv4 route needs an IPv4 next hop, an IPv6 route an IPv6 one")
+        }
+    },
+    Rule("veth-address-clash", "the two ends of a veth have different addresses") { spec, _ in
+        var out: [Diagnostic] = []
+        for v in spec.network?.veth ?? [] {
+            for h in v.host?.addresses ?? [] {
+                if let same = v.addresses.first(where: { $0.value.address == h.value.address }) {
+                    out.append(.error("veth-address-clash", "the host end and the sandbox end both have \(h.value.address)",
+                                      at: h.location, notes: [.init("the sandbox end's address", at: same.location)]))
+                }
+            }
+        }
+        return out
+    },
+    Rule("veth-no-shared-subnet", "the host end shares a subnet with the sandbox end") { spec, _ in
+        var out: [Diagnostic] = []
+        for v in spec.network?.veth ?? [] {
+            for h in v.host?.addresses ?? [] {
+                let inside = v.addresses.filter { $0.value.address.isV4 == h.value.address.isV4 }
+                guard !inside.isEmpty, !inside.contains(where: { $0.value.contains(h.value.address) || h.value.contains($0.value.address) })
+                else { continue }
+                out.append(.warning(
+                    "veth-no-shared-subnet",
+                    "the host end's \(h.value) shares no subnet with the sandbox end (\(inside.map { "\($0.value)" }.joined(separator: ", ")))",
+                    at: h.location, hint: "without a route on each side, neither end reaches the other"))
+            }
+        }
+        return out
+    },
+    Rule("gateway-not-host-end", "a gateway in the host end's subnet is the host end") { spec, _ in
+        var out: [Diagnostic] = []
+        for v in spec.network?.veth ?? [] {
+            guard let gateway = v.gateway, let host = v.host else { continue }
+            let sameSubnet = host.addresses.filter { $0.value.contains(gateway.value) }
+            guard !sameSubnet.isEmpty, !sameSubnet.contains(where: { $0.value.address == gateway.value }) else { continue }
+            out.append(.warning(
+                "gateway-not-host-end",
+                "gateway \(gateway.value) is not the host end's address (\(sameSubnet.map { "\($0.value.address)" }.joined(separator: ", "))); "
+                    + "nothing on the pair answers for it",
+                at: gateway.location, notes: sameSubnet.map { .init("host end address", at: $0.location) },
+                hint: "use the host end's address as the gateway"))
+        }
+        return out
+    },
     Rule("route-host-bits", "a route's destination is a network address") { spec, _ in
         (spec.network?.veth ?? []).flatMap(\.routes).compactMap { r in
             guard let to = r.to, to.value.hasHostBits else { return nil }
@@ -46,6 +104,8 @@ let networkRules: [Rule] = [
         }
     },
 ]
+
+func family(_ a: IPAddress) -> String { a.isV4 ? "IPv4" : "IPv6" }
 
 func checkInterfaceNames(_ names: [Located<String>], side: String, reserved: Set<String> = ["lo"]) -> [Diagnostic] {
     var out: [Diagnostic] = []

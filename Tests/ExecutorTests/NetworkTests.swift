@@ -1,0 +1,169 @@
+import Executor
+import Planning
+import SpecFormat
+import System
+import Testing
+
+/// The network stages against the fake: preflight's host checks, leftovers of earlier runs,
+/// the handoffs without a pid namespace, and what a failure leaves behind.
+@Suite struct NetworkTests {
+    func run(_ spec: Spec, _ who: Who = .root, _ setUp: (RecordingSystemCalls) -> Void = { _ in })
+        -> (code: Int32, sys: RecordingSystemCalls)
+    {
+        let plan = Planner(spec: spec, caller: who.caller).plan()
+        let sys = RecordingSystemCalls()
+        sys.uid = who.caller.uid
+        setUp(sys)
+        return (Executor(plan: plan, system: sys, options: .init(simulated: true)).run(), sys)
+    }
+
+    func nothingMade(_ sys: RecordingSystemCalls) {
+        #expect(!sys.trace.contains { $0.hasPrefix("fork") || $0.hasPrefix("RTM_NEWLINK") || $0.hasPrefix("RTM_DELLINK") },
+                "nothing may be made or deleted after a preflight failure: \(sys.trace)")
+    }
+
+    @Test func rootlessVethIsRefusedBeforeAnythingIsMade() throws {
+        let (code, sys) = run(try loadSpec("veth"), .rootless)
+        #expect(code == 125)
+        #expect(sys.logged == """
+            specs/veth.yaml:18:7: error: preflight: a veth needs CAP_NET_ADMIN in the host's network namespace, where its host end is made, and uid 1000 does not have it
+            hint: run nsspec as root; without root a sandbox gets only lo (remove network.veth)
+
+            """)
+        nothingMade(sys)
+    }
+
+    @Test func rootWithoutNetAdminIsRefusedToo() throws {
+        let (code, sys) = run(try loadSpec("veth")) { $0.effectiveCapabilities = [] }
+        #expect(code == 125)
+        #expect(sys.logged.contains("this root process does not have it"))
+        nothingMade(sys)
+    }
+
+    @Test func anExistingHostInterfaceIsAnErrorAndUntouched() throws {
+        let (code, sys) = run(try loadSpec("veth")) { $0.links.append(LinkInfo(index: 7, name: "nsspec-demo0", kind: "bridge")) }
+        #expect(code == 125)
+        #expect(sys.logged == """
+            specs/veth.yaml:25:20: error: preflight: a bridge interface named nsspec-demo0 already exists on the host
+            hint: choose another host name in the spec; nsspec never touches an interface it did not create
+
+            """)
+        nothingMade(sys)
+        #expect(sys.links.contains { $0.name == "nsspec-demo0" && $0.index == 7 })
+    }
+
+    @Test func aLeftoverOfAnEndedRunIsWaitedFor() throws {
+        let (code, sys) = run(try loadSpec("veth")) { sys in
+            sys.links.append(LinkInfo(index: 7, name: "nsspec-demo0", alias: "nsspec pid 4242", kind: "veth"))
+            sys.vanishAfterLookups["nsspec-demo0"] = 3
+        }
+        #expect(code == 0, "\(sys.logged)")
+        #expect(sys.trace.contains("kill 4242 0"))
+        #expect(sys.trace.filter { $0 == "sleep 1 ms" }.count == 3)
+        #expect(sys.trace.contains { $0.hasPrefix("RTM_NEWLINK veth nsspec-demo0") })
+        #expect(!sys.trace.contains { $0.hasPrefix("RTM_DELLINK") })
+    }
+
+    @Test func aLeftoverThatStaysIsAnErrorNamingTheRun() throws {
+        let (code, sys) = run(try loadSpec("veth")) { sys in
+            sys.links.append(LinkInfo(index: 7, name: "nsspec-demo0", alias: "nsspec pid 4242", kind: "veth"))
+        }
+        #expect(code == 125)
+        #expect(sys.logged.hasPrefix("specs/veth.yaml:25:20: error: preflight: interface nsspec-demo0 on the host, left by an nsspec run (pid 4242) that has ended, was not removed by the kernel within 2000 ms"))
+        nothingMade(sys)
+    }
+
+    @Test func theHostEndOfARunningSandboxIsAnError() throws {
+        let (code, sys) = run(try loadSpec("veth")) { sys in
+            sys.links.append(LinkInfo(index: 7, name: "nsspec-demo0", alias: "nsspec pid 4242", kind: "veth"))
+            sys.livePids = [4242]
+        }
+        #expect(code == 125)
+        #expect(sys.logged.hasPrefix(
+            "specs/veth.yaml:25:20: error: preflight: a veth interface named nsspec-demo0 already exists on the host (made by nsspec pid 4242, still running)"))
+        #expect(!sys.trace.contains("sleep 1 ms"))
+        nothingMade(sys)
+    }
+
+    @Test func aHostAddressInUseIsAnError() throws {
+        let (code, sys) = run(try loadSpec("veth")) { sys in
+            sys.links.append(LinkInfo(index: 2, name: "eth0"))
+            sys.hostAddresses = [
+                AddressEntry(index: 2, label: nil, address: InterfaceAddress(bytes: [0xFE, 0x80] + Array(repeating: 0, count: 13) + [1], prefix: 64)),
+                AddressEntry(index: 2, label: "eth0", address: InterfaceAddress(bytes: [10, 250, 0, 9], prefix: 24)),
+            ]
+        }
+        #expect(code == 125)
+        #expect(sys.logged == """
+            specs/veth.yaml:25:13: error: preflight: 10.250.0.1/30 overlaps 10.250.0.9/24 on eth0: the host would have two routes to the same addresses
+            hint: choose a subnet the host does not use
+
+            """)
+        nothingMade(sys)
+    }
+
+    @Test func anIPv6AddressInUseIsNamedWithItsInterface() throws {
+        let (code, sys) = run(try loadSpec("veth")) { sys in
+            sys.links.append(LinkInfo(index: 5, name: "br0"))
+            sys.hostAddresses = [
+                AddressEntry(index: 5, label: nil, address: InterfaceAddress(bytes: [0xFD, 0, 0x02, 0x50] + Array(repeating: 0, count: 11) + [1], prefix: 64)),
+            ]
+        }
+        #expect(code == 125)
+        #expect(sys.logged.hasPrefix("specs/veth.yaml:25:13: error: preflight: fd00:250::1 is already an address of the host: fd00:250::1/64 on br0"))
+    }
+
+    /// Without a pid namespace the child itself is the sandbox: it tells the parent when it is
+    /// in its network namespace, and waits for the host side. Without `host`, the kernel names
+    /// the host end and nothing configures it.
+    @Test func withoutPidNamespaceOrHostSide() throws {
+        let spec = try loadSpec(text: """
+            version: 1
+            namespaces: [net, mount]
+            network:
+              veth:
+                - {name: eth0, address: 10.9.0.2/24, routes: [{to: 10.10.0.0/16}]}
+            process: {args: [/bin/true]}
+            """)
+        let (code, sys) = run(spec)
+        #expect(code == 0, "\(sys.logged)")
+        let network = sys.trace.filter {
+            $0.hasPrefix("RTM_") || $0.hasPrefix("send") || $0.hasPrefix("receive") || $0.hasPrefix("fork")
+        }
+        #expect(network == [
+            "fork = 100",
+            "send handoff(\"net namespace ready\") to 11",
+            "RTM_NEWLINK veth (kernel-named) peer eth0 netns pid 100",
+            "send handoff(\"host side ready\") to 13",
+            "RTM_NEWLINK lo up",
+            "RTM_NEWLINK eth0 up",
+            "RTM_GETLINK eth0",
+            "RTM_NEWADDR 10.9.0.2/24 dev eth0 (3)",
+            "RTM_NEWROUTE 10.10.0.0/16 dev eth0 (3)",
+        ], "\(sys.trace)")
+    }
+
+    /// A failure inside, after the pair exists: the parent deletes it before it kills the
+    /// sandbox, so that nothing is left once nsspec has exited.
+    @Test func aFailureInsideDeletesThePair() throws {
+        let plan = Planner(spec: try loadSpec("veth"), caller: Who.root.caller).plan()
+        var n = 0
+        while true {
+            let sys = RecordingSystemCalls(failAt: n)
+            sys.uid = 0
+            let code = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
+            n += 1
+            guard let failed = sys.trace.firstIndex(where: { $0.hasSuffix(" = -1 1") }) else { break }
+            guard sys.trace[failed].hasPrefix("RTM_NEWROUTE default") else { continue }
+            #expect(code == 125)
+            #expect(sys.logged == """
+                specs/veth.yaml:20:16: error: network: route default via 10.250.0.1 dev eth0: RTM_NEWROUTE eth0: Operation not permitted (EPERM)
+
+                """)
+            #expect(sys.trace[failed + 1] == "RTM_DELLINK nsspec-demo0 (2)")
+            #expect(!sys.links.contains { $0.name == "nsspec-demo0" || $0.name == "eth0" })
+            return
+        }
+        Issue.record("no call was the default route")
+    }
+}
