@@ -11,7 +11,8 @@ enum Errno {
         ENODEV: "ENODEV", ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL", ENFILE: "ENFILE",
         EMFILE: "EMFILE", ETXTBSY: "ETXTBSY", ENOSPC: "ENOSPC", EROFS: "EROFS", EPIPE: "EPIPE",
         ENAMETOOLONG: "ENAMETOOLONG", ELOOP: "ELOOP", ENOSYS: "ENOSYS", EUSERS: "EUSERS",
-        EOPNOTSUPP: "EOPNOTSUPP", ENXIO: "ENXIO",
+        EOPNOTSUPP: "EOPNOTSUPP", ENXIO: "ENXIO", ERANGE: "ERANGE", ENETUNREACH: "ENETUNREACH",
+        ENETDOWN: "ENETDOWN", EADDRNOTAVAIL: "EADDRNOTAVAIL", EADDRINUSE: "EADDRINUSE", ENOBUFS: "ENOBUFS", EPROTONOSUPPORT: "EPROTONOSUPPORT",
     ]
 
     /// "No such file or directory (ENOENT)".
@@ -55,6 +56,16 @@ enum Hints {
             return "in a user namespace the kernel refuses to clear flags the host locked on a mount (ro, nosuid, nodev, noexec)"
         case (.tmpfs, EINVAL), (.mountRootTmpfs, EINVAL):
             return "the kernel rejected the tmpfs options (size, mode)"
+        case (.createVeth, EEXIST):
+            return "an interface of that name appeared on the host after preflight (another run?); choose another host name"
+        case (.createVeth, EPERM):
+            return "creating a veth needs CAP_NET_ADMIN in the host's network namespace"
+        case (.addRoute, EEXIST):
+            return "the kernel has this route already: adding an address adds the route to its own subnet"
+        case (.addRoute, ENETUNREACH):
+            return "the next hop is not reachable through the interface's addresses"
+        case (.addAddress, EEXIST):
+            return "the interface has this address already"
         case (.loopbackUp, EPERM):
             return "bringing lo up needs CAP_NET_ADMIN in the sandbox's net namespace"
         case (.setRlimit, EPERM):

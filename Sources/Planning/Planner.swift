@@ -294,15 +294,16 @@ public struct Planner: Sendable {
         return steps
     }
 
-    /// lo, then each peer: up first (IPv4 refuses a route through a link that is down), its
+    /// lo, then (once the parent has made the pairs) each peer: up first (IPv4 refuses a route through a link that is down), its
     /// addresses, the default route, the other routes. Before the process, which finds the
     /// network ready.
     func insideNetwork() -> [Step] {
         guard spec.creates(.net) else { return [] }
         var steps: [Step] = []
         func add(_ action: Action, _ at: SourceLocation) { steps.append(Step(.network, sandbox, action, at: at)) }
-        if !veths.isEmpty { steps.append(Step(.network, .parent, .handoff(.hostSideReady), at: networkLocation)) }
+        // lo needs nothing from the parent: up before the wait for the host side.
         if spec.network?.loopback?.value ?? true { add(.loopbackUp, spec.network?.loopback?.location ?? namespaceLocation(.net)) }
+        if !veths.isEmpty { steps.append(Step(.network, .parent, .handoff(.hostSideReady), at: networkLocation)) }
         for v in veths {
             let name = v.name?.value ?? ""
             add(.linkUp(name), v.name?.location ?? v.location)
