@@ -86,6 +86,30 @@ let networkRules: [Rule] = [
         }
         return out
     },
+    Rule("gateway-unusable", "a next hop is not the interface's own, network or broadcast address") { spec, _ in
+        var out: [Diagnostic] = []
+        for v in spec.network?.veth ?? [] {
+            for hop in [v.gateway].compactMap({ $0 }) + v.routes.compactMap(\.via) {
+                for a in v.addresses where a.value.contains(hop.value) {
+                    let why: String
+                    if hop.value == a.value.address {
+                        why = "the interface's own address"
+                    } else if hop.value.isV4 && a.value.prefix <= 30 && hop.value == a.value.network {
+                        why = "the network address of \(a.value.network)/\(a.value.prefix)"
+                    } else if case .v4(let n) = a.value.network, hop.value.isV4, a.value.prefix <= 30,
+                              hop.value == .v4(n | (UInt32.max >> UInt32(a.value.prefix))) {
+                        why = "the broadcast address of \(a.value.network)/\(a.value.prefix)"
+                    } else {
+                        continue
+                    }
+                    out.append(.error("gateway-unusable", "next hop \(hop.value) is \(why)", at: hop.location,
+                                      notes: [.init("address \(a.value)", at: a.location)],
+                                      hint: "a next hop is another host on the link, such as the host end's address"))
+                }
+            }
+        }
+        return out
+    },
     Rule("route-host-bits", "a route's destination is a network address") { spec, _ in
         (spec.network?.veth ?? []).flatMap(\.routes).compactMap { r in
             guard let to = r.to, to.value.hasHostBits else { return nil }
