@@ -7,9 +7,9 @@ let package = Package(
     products: [
         .executable(name: "nsspec", targets: ["nsspec"]),
     ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    ],
+    // No Swift packages: swift-argument-parser would link FoundationEssentials into the static
+    // binary, which costs every launch (README, Performance). The CLI parses its own arguments.
+    dependencies: [],
     targets: [
         // libyaml from the system (Debian: libyaml-dev), found through pkg-config.
         .systemLibrary(
@@ -37,7 +37,6 @@ let package = Package(
             name: "nsspec",
             dependencies: [
                 "SpecFormat", "Validation", "Diagnostics", "Planning", "System", "Executor",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "SpecFormatTests", dependencies: ["SpecFormat", "Diagnostics"]),

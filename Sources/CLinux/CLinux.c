@@ -6,7 +6,10 @@
 #include <grp.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -72,3 +75,42 @@ int nss_wifexited(int status) { return WIFEXITED(status); }
 int nss_wexitstatus(int status) { return WEXITSTATUS(status); }
 int nss_wifsignaled(int status) { return WIFSIGNALED(status); }
 int nss_wtermsig(int status) { return WTERMSIG(status); }
+
+/* glibc keeps the calling thread's tid in its struct pthread, and fork() has the kernel write
+   the new process's tid there (CLONE_CHILD_SETTID). A raw clone must do the same, or the new
+   process runs with its parent's tid cached (glibc 2.34+ uses it for mutex owners; raise() asks
+   the kernel). The field is found by value: the one int near the start of the thread's struct
+   pthread that equals gettid(). If there is not exactly one, nothing is written (-1). */
+static long tid_offset = -2;
+
+static long find_tid_offset(void) {
+    const int *self = (const int *)pthread_self();
+    int tid = (int)syscall(SYS_gettid);
+    long found = -1;
+    for (long i = 0; i < 1024 / (long)sizeof(int); i++) {
+        if (self[i] == tid) {
+            if (found >= 0) return -1;
+            found = i * (long)sizeof(int);
+        }
+    }
+    return found;
+}
+
+pid_t nss_clone_parent(void) {
+    if (tid_offset == -2) tid_offset = find_tid_offset();
+    unsigned long flags = CLONE_PARENT | SIGCHLD;
+    int *ctid = NULL;
+    if (tid_offset >= 0) {
+        flags |= CLONE_CHILD_SETTID;
+        ctid = (int *)((char *)pthread_self() + tid_offset);
+    }
+    /* x86_64 and aarch64 order: flags, stack, parent_tid, child_tid, tls. */
+    return (pid_t)syscall(SYS_clone, flags, NULL, NULL, ctid, 0);
+}
+
+int nss_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+
+int nss_pidfd_exited(int fd) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 0) == 1;
+}

@@ -27,6 +27,9 @@ public final class Executor {
     var me: Actor = .parent
     var pids = ProcessIDs()
     var parentPid: Int32 = 0
+    /// In the child, then in PID 1 until it has armed its parent-death signal: the parent's
+    /// pidfd, to catch a parent that died before that.
+    var parentPidfd: Int32?
     /// Sandbox -> parent: handoffs, the init pid, failures. Close-on-exec, so that the parent
     /// reads end of file once the process has exec'd.
     var report: (read: Int32, write: Int32)?
@@ -100,7 +103,7 @@ public final class Executor {
         case .handoff(let handoff): try handoffStep(handoff)
         case .dieWithParent: try dieWithParent()
         case .unshare, .join: try namespace(step.action)
-        case .writeSetgroups, .writeMap: try idMap(step.action)
+        case .writeSetgroups, .writeMap: try idMap(step)
         case .setHostname, .setDomainname: try uts(step.action)
         case .makeRootPrivate, .enterStaging, .mountRootTmpfs, .bindRoot, .bind, .tmpfs, .proc, .sysfs, .dev,
              .devpts, .mqueue, .directory, .file, .symlink, .maskPaths, .readonlyPaths, .pivotRoot, .remountRootReadonly:
@@ -111,7 +114,7 @@ public final class Executor {
         case .setRlimit, .setGroups, .setGid, .setUid, .capabilities, .noNewPrivileges, .newSession, .exec, .spawn:
             try process(step.action)
         case .reapAndForward: try reapAndForward()
-        case .relayStatus: try relayStatus()
+        case .childExits: if !options.simulated { sys.exit(0) }
         case .supervise: try supervise()
         }
     }
@@ -125,8 +128,17 @@ public final class Executor {
                 go = try sys.pipe()
             }
         }
-        let pid = try sys.fork()
+        // PID 1 is forked as nsspec's own child (CLONE_PARENT): nsspec waits for it directly,
+        // and the child, with nothing left to do, exits (no relay process).
+        if actor == .`init` && plan.steps.contains(where: { $0.actor == .`init` && $0.action == .dieWithParent }) {
+            parentPidfd = try sys.openPidfd(parentPid)
+        }
+        let pid = actor == .`init` ? try sys.forkSibling() : try sys.fork()
         let inChild = pid == 0 && !options.simulated
+        if !inChild && actor == .`init` && !options.simulated, let fd = parentPidfd {
+            sys.close(fd)
+            parentPidfd = nil
+        }
         if inChild {
             me = actor
             // --verbose: the new process's stage starts now, not when its parent's did.
@@ -187,8 +199,15 @@ public final class Executor {
 
     func dieWithParent() throws {
         try sys.setParentDeathSignal(9)
-        // The parent may have died before the signal was armed.
+        // The parent may have died before the signal was armed. PID 1 cannot see its parent's
+        // pid from inside its namespace: it asks the pidfd the child opened.
         if me == .child && !options.simulated && sys.getppid() != parentPid { sys.exit(125) }
+        if let fd = parentPidfd, me == .`init` || options.simulated {
+            let gone = sys.hasExited(pidfd: fd)
+            sys.close(fd)
+            parentPidfd = nil
+            if gone && !options.simulated { sys.exit(125) }
+        }
     }
 
     // MARK: - Failure
@@ -211,7 +230,8 @@ public final class Executor {
         sys.write(text, to: 2)
         removeCreatedLinks()
         for pid in [pids.process, pids.initProcess, pids.child] { if let pid { sys.kill(pid, 9) } }
-        if let child = pids[.child] { _ = try? sys.waitpid(child) }
+        // Both are nsspec's children (PID 1 through CLONE_PARENT).
+        for pid in [pids.child, pids.initProcess] { if let pid { _ = try? sys.waitpid(pid) } }
         return code
     }
 

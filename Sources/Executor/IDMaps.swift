@@ -2,11 +2,11 @@ import Planning
 import SpecFormat
 
 extension Executor {
-    /// In the parent, for the child's user namespace: setgroups first (the kernel allows it only
-    /// before gid_map), then the maps, each written whole in one write(2).
-    func idMap(_ action: Action) throws {
-        let pid = pids[.child] ?? 0
-        switch action {
+    /// For the child's user namespace, by the parent or by the child itself: setgroups first
+    /// (the kernel allows it only before gid_map), then the maps, each written whole in one write(2).
+    func idMap(_ step: Step) throws {
+        let pid = step.actor == .child ? "self" : String(pids[.child] ?? 0)
+        switch step.action {
         case .writeSetgroups(let policy):
             try sys.writeFile("/proc/\(pid)/setgroups", policy.rawValue)
         case .writeMap(let kind, let lines, let helper):
@@ -20,7 +20,8 @@ extension Executor {
                                      hint: "its message is above; the caller's ranges are in /etc/sub\(kind.rawValue)")
                 }
             } else {
-                let text = resolved.map { "\($0.inside) \($0.outside) \($0.count)\n" }.joined()
+                var text = ""  // a loop, not map + joined(): see trimmingWhitespace
+                for line in resolved { text += "\(line.inside) \(line.outside) \(line.count)\n" }
                 try sys.writeFile("/proc/\(pid)/\(kind.rawValue)_map", text)
             }
         default: break

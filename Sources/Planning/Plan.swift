@@ -140,7 +140,9 @@ public enum Action: Sendable, Equatable {
     /// copied), for a tiny init that stays as PID 1.
     case spawn(args: [String], cwd: String?, env: [EnvEntry])
     case reapAndForward
-    case relayStatus
+    /// The child, once PID 1 exists: PID 1 is nsspec's own child (CLONE_PARENT), so the child
+    /// has nothing left to do.
+    case childExits
     // supervise
     case supervise
 }

@@ -54,7 +54,7 @@ extension Action {
         case .exec: "exec"
         case .spawn: "spawn"
         case .reapAndForward: "reap-and-forward"
-        case .relayStatus: "relay-status"
+        case .childExits: "child-exits"
         case .supervise: "supervise"
         }
     }
@@ -66,7 +66,8 @@ extension Action {
         case .checkMapHelper(let kind): return "new\(kind.rawValue)map is installed (the map needs ids the caller may not map itself)"
         case .checkSubordinateRange(let kind, let count): return "/etc/sub\(kind.rawValue) gives the caller at least \(count) ids"
         case .checkSource(let path, let optional): return "\(path) exists" + (optional ? " (optional: skipped if not)" : "")
-        case .fork(let actor): return "fork the \(actor.rawValue)"
+        case .fork(let actor):
+            return actor == .`init` ? "fork the init as nsspec's child (clone CLONE_PARENT)" : "fork the \(actor.rawValue)"
         case .dieWithParent: return "SIGKILL when the parent dies (PR_SET_PDEATHSIG)"
         case .handoff(let h):
             if h == .hostSideReady { return "parent -> sandbox: \(h.rawValue)" }
@@ -142,7 +143,7 @@ extension Action {
             return "\(verb) \(args.map(Self.quote).joined(separator: " ")) in \(cwd ?? "(unchanged)"); close fds >= 3; env: "
                 + (envText.isEmpty ? "(empty)" : envText.joined(separator: " "))
         case .reapAndForward: return "as PID 1: forward signals to the process, reap orphans, exit with the process's status"
-        case .relayStatus: return "wait for PID 1, exit with its status"
+        case .childExits: return "exit (PID 1 is nsspec's own child)"
         case .supervise: return "forward INT TERM HUP QUIT USR1 USR2 WINCH; wait; exit with the sandbox's status"
         }
     }

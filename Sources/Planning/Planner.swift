@@ -113,10 +113,21 @@ public struct Planner: Sendable {
     func userNamespace() -> [Step] {
         guard let user = spec.namespace(.user) else { return [] }
         if let path = user.path { return [Step(.namespaces, .child, .join(.user, path: path.value), at: path.location)] }
-        return [
-            Step(.namespaces, .child, .unshare(.user), at: user.location),
-            Step(.namespaces, .child, .handoff(.userNamespaceReady), at: user.location),
-        ]
+        var steps = [Step(.namespaces, .child, .unshare(.user), at: user.location)]
+        if !selfMaps { steps.append(Step(.namespaces, .child, .handoff(.userNamespaceReady), at: user.location)) }
+        return steps
+    }
+
+    /// True when the child may write its own maps, as `unshare -r` does: each map is the
+    /// caller's own id, once, and setgroups is denied (the kernel's rule for a process writing
+    /// /proc/self/*_map). That saves a round trip to the parent.
+    var selfMaps: Bool {
+        guard newUser, (spec.setgroups?.value ?? .deny) == .deny else { return false }
+        return [IDKind.uid, .gid].allSatisfy { kind in
+            let lines = map(kind).value
+            let own = kind == .uid ? caller.uid : caller.gid
+            return lines.count == 1 && lines[0].count == 1 && (lines[0].outside == .caller || lines[0].outside == .id(own))
+        }
     }
 
     /// The map as written, or the default: the caller's own id -> 0.
@@ -138,18 +149,20 @@ public struct Planner: Sendable {
                  && (lines[0].outside == .caller || lines[0].outside == .id(own)))
     }
 
+    /// By the parent, or by the child itself when `selfMaps`.
     func idMaps() -> [Step] {
         guard newUser else { return [] }
+        let writer: Actor = selfMaps ? .child : .parent
         var steps: [Step] = []
         let policy = spec.setgroups?.value ?? .deny
         if policy == .deny {
-            steps.append(Step(.idmaps, .parent, .writeSetgroups(.deny), at: spec.setgroups?.location ?? map(.gid).location))
+            steps.append(Step(.idmaps, writer, .writeSetgroups(.deny), at: spec.setgroups?.location ?? map(.gid).location))
         }
         for kind in [IDKind.uid, .gid] {
             let map = self.map(kind)
-            steps.append(Step(.idmaps, .parent, .writeMap(kind, map.value, helper: needsHelper(kind, map.value)), at: map.location))
+            steps.append(Step(.idmaps, writer, .writeMap(kind, map.value, helper: needsHelper(kind, map.value)), at: map.location))
         }
-        steps.append(Step(.idmaps, .parent, .handoff(.mapsWritten), at: map(.gid).location))
+        if !selfMaps { steps.append(Step(.idmaps, .parent, .handoff(.mapsWritten), at: map(.gid).location)) }
         return steps
     }
 
@@ -357,7 +370,7 @@ public struct Planner: Sendable {
 
     func supervise() -> [Step] {
         var steps: [Step] = []
-        if entersPid { steps.append(Step(.supervise, .child, .relayStatus, at: namespaceLocation(.pid))) }
+        if entersPid { steps.append(Step(.supervise, .child, .childExits, at: namespaceLocation(.pid))) }
         steps.append(Step(.supervise, .parent, .supervise, at: processLocation))
         return steps
     }

@@ -100,6 +100,20 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
 
     // MARK: Processes and pipes
 
+    public func forkSibling() throws -> Int32 {
+        let pid = nss_clone_parent()
+        try check(pid, "clone", "CLONE_PARENT")
+        return pid
+    }
+
+    public func openPidfd(_ pid: Int32) throws -> Int32 {
+        let fd = nss_pidfd_open(pid)
+        try check(fd, "pidfd_open", String(pid))
+        return fd
+    }
+
+    public func hasExited(pidfd: Int32) -> Bool { nss_pidfd_exited(pidfd) != 0 }
+
     public func fork() throws -> Int32 {
         fflush(nil)
         let pid = Glibc.fork()

@@ -66,6 +66,22 @@ public final class RecordingSystemCalls: SystemCalls {
     public private(set) var logged = ""
     public func write(_ text: String, to fd: Int32) { if fd == 2 { logged += text } }
 
+    public func forkSibling() throws -> Int32 {
+        try call("clone(CLONE_PARENT) = \(nextPid)", "clone", "CLONE_PARENT")
+        nextPid += 1
+        return nextPid - 1
+    }
+    public func openPidfd(_ pid: Int32) throws -> Int32 {
+        try call("pidfd_open \(pid) = \(nextFd)", "pidfd_open", String(pid))
+        nextFd += 1
+        return nextFd - 1
+    }
+    /// Processes whose pidfd reports them gone.
+    public var exitedPidfds: Set<Int32> = []
+    public func hasExited(pidfd: Int32) -> Bool {
+        note("poll pidfd \(pidfd)")
+        return exitedPidfds.contains(pidfd)
+    }
     public func fork() throws -> Int32 {
         try call("fork = \(nextPid)", "fork", "")
         nextPid += 1

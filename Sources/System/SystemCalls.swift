@@ -187,6 +187,12 @@ public protocol SystemCalls: AnyObject {
 
     // Processes and pipes
     func fork() throws -> Int32
+    /// clone(CLONE_PARENT): like fork, but the new process is a child of this one's parent.
+    func forkSibling() throws -> Int32
+    /// pidfd_open(2), close-on-exec.
+    func openPidfd(_ pid: Int32) throws -> Int32
+    /// Whether the process of a pidfd has exited (without waiting).
+    func hasExited(pidfd: Int32) -> Bool
     /// A close-on-exec pipe.
     func pipe() throws -> (read: Int32, write: Int32)
     func close(_ fd: Int32)

@@ -1,25 +1,48 @@
-import ArgumentParser
+import Diagnostics
 
+/// nsspec's entry point: the subcommand, then its arguments (Arguments.swift). Synchronous,
+/// single-threaded: the run path forks, and nothing may have started a thread before.
 @main
-struct NSSpec: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "nsspec",
-        abstract: "Declarative Linux namespace sandboxes from a YAML spec.",
-        discussion: """
-            A spec (nsspec.yaml) lists the namespaces to create, hostname, uid/gid maps, mounts,
-            network and the process. `validate` checks specs and reports every mistake at its
-            file:line:col. Format reference: docs/spec-v1.md.
-            """,
-        version: "0.1.0",
-        subcommands: [Validate.self, PlanCommand.self, RunCommand.self]
-    )
-
-    /// `nsspec run` in its plain form skips the argument parser (see `RunRequest`).
+enum NSSpec {
     static func main() {
         let args = Array(CommandLine.arguments.dropFirst())
-        if args.first == "run", let request = RunRequest.parse(Array(args.dropFirst())) {
-            system.exit(request.run())
+        system.exit(dispatch(args))
+    }
+
+    static func dispatch(_ args: [String]) -> Int32 {
+        guard let name = args.first else {
+            Output.error(Help.main)
+            return 64
         }
-        main(nil)
+        let rest = Array(args.dropFirst())
+        // `--help` anywhere before a `--` (after it, it belongs to the sandbox's command).
+        let options = rest.prefix { $0 != "--" }
+        if options.contains(where: { $0 == "--help" || $0 == "-h" }), let text = Help.commands[name] {
+            Output.write(text)
+            return 0
+        }
+        do throws(UsageError) {
+            switch name {
+            case "run": return try RunRequest.parse(rest).run()
+            case "validate": return try ValidateRequest.parse(rest).run()
+            case "plan": return try PlanRequest.parse(rest).run()
+            case "help":
+                guard let topic = rest.first else { Output.write(Help.main); return 0 }
+                guard let text = Help.commands[topic] else { throw UsageError("no command '\(topic)'", nil) }
+                Output.write(text)
+                return 0
+            case "--help", "-h":
+                Output.write(Help.main)
+                return 0
+            case "--version":
+                Output.write(Help.version + "\n")
+                return 0
+            default:
+                let suggestion = Suggestion.closest(to: name, in: ["validate", "plan", "run", "help"])
+                throw UsageError("no command '\(name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""), nil)
+            }
+        } catch {
+            return error.report()
+        }
     }
 }

@@ -1,30 +1,20 @@
-import ArgumentParser
 import Planning
 
-struct PlanCommand: ParsableCommand {
-    enum Format: String, ExpressibleByArgument { case text, json }
+/// `nsspec plan [--format text|json] [FILE…] [-- CMD…]`.
+struct PlanRequest {
+    var files: [String] = []
+    var json = false
+    var command: [String] = []
 
-    static let configuration = CommandConfiguration(
-        commandName: "plan",
-        abstract: "Print the steps `run` would take, in order, each with its stage, actor and spec line.",
-        discussion: """
-            With several specs, text plans follow one another and JSON is an array of plans.
-            Exit status: 0, or 1 when a spec has errors (printed as `validate` prints them).
-            """
-    )
+    static let grammar = Arguments.Grammar(options: ["--format": "format"], takesCommand: true, command: "plan")
 
-    @Argument(help: "The specs (default: ./nsspec.yaml); after --, a command that replaces process.args, as for `run`.")
-    var arguments: [String] = []
+    static func parse(_ args: [String]) throws(UsageError) -> PlanRequest {
+        let parsed = try Arguments.parse(args, grammar)
+        let format = try parsed.choice("format", ["text", "json"], default: "text", "plan")
+        return PlanRequest(files: parsed.positionals, json: format == "json", command: parsed.command)
+    }
 
-    @Option(help: "text, or json (one object with a `steps` array).")
-    var format: Format = .text
-
-    func run() throws {
-        // The parser hands over the words after `--` as more positionals; split them off.
-        let all = CommandLine.arguments
-        let afterTerminator = all.firstIndex(of: "--").map { all.count - $0 - 1 } ?? 0
-        let files = Array(arguments.dropLast(afterTerminator))
-        let command = Array(arguments.suffix(afterTerminator))
+    func run() -> Int32 {
         let paths = files.isEmpty ? ["nsspec.yaml"] : files
         var rendered: [String] = []
         var failed = false
@@ -33,13 +23,13 @@ struct PlanCommand: ParsableCommand {
                 failed = true
                 continue
             }
-            rendered.append(format == .json ? PlanRenderer.json(plan) : PlanRenderer.text(plan))
+            rendered.append(json ? PlanRenderer.json(plan) : PlanRenderer.text(plan))
         }
-        if format == .json && paths.count > 1 {
+        if json && paths.count > 1 {
             Output.write("[\n" + rendered.joined(separator: ",\n") + "]\n")
         } else {
             Output.write(rendered.joined(separator: "\n"))
         }
-        if failed { throw ExitCode(1) }
+        return failed ? 1 : 0
     }
 }

@@ -1,38 +1,30 @@
-import ArgumentParser
 import Diagnostics
 import SpecFormat
 import Validation
 
-extension DiagnosticFormat: ExpressibleByArgument {}
-
-struct Validate: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Check specs and report every mistake, each at its file:line:col.",
-        discussion: """
-            Exit status: 0 when every spec is valid, 1 when any has an error (or, with --strict, a
-            warning), 64 for bad usage.
-            """
-    )
-
-    @Argument(help: "Spec files to check; '-' reads standard input. Default: ./nsspec.yaml")
+/// `nsspec validate [--format text|json|github] [--strict] [--args-on-command-line] [FILE…]`.
+struct ValidateRequest {
     var files: [String] = []
-
-    @Option(help: "How to print diagnostics: text, json (one object per diagnostic) or github (workflow annotations).")
     var format: DiagnosticFormat = .text
-
-    @Flag(help: "Fail on warnings too.")
     var strict = false
-
-    @Flag(help: "The command is given after '--' at run time, so process.args may be missing.")
     var argsOnCommandLine = false
 
-    func validate() throws {
-        if files.filter({ $0 == "-" }).count > 1 {
-            throw ValidationError("'-' (standard input) can be given only once")
+    static let grammar = Arguments.Grammar(
+        flags: ["--strict": "strict", "--args-on-command-line": "args-on-command-line"],
+        options: ["--format": "format"], command: "validate")
+
+    static func parse(_ args: [String]) throws(UsageError) -> ValidateRequest {
+        let parsed = try Arguments.parse(args, grammar)
+        if parsed.positionals.filter({ $0 == "-" }).count > 1 {
+            throw UsageError("'-' (standard input) can be given only once", "validate")
         }
+        let format = try parsed.choice("format", ["text", "json", "github"], default: "text", "validate")
+        return ValidateRequest(files: parsed.positionals, format: DiagnosticFormat(rawValue: format) ?? .text,
+                               strict: parsed.flags.contains("strict"),
+                               argsOnCommandLine: parsed.flags.contains("args-on-command-line"))
     }
 
-    func run() throws {
+    func run() -> Int32 {
         let paths = files.isEmpty ? ["nsspec.yaml"] : files
         let options = ValidationOptions(argsFromCommandLine: argsOnCommandLine)
         var all: [Diagnostic] = []
@@ -70,7 +62,7 @@ struct Validate: ParsableCommand {
         case .github:
             Output.write(all.map(DiagnosticRenderer.github).joined())
         }
-        if failed > 0 { throw ExitCode(1) }
+        return failed > 0 ? 1 : 0
     }
 }
 

@@ -41,14 +41,19 @@ import Testing
             // Closing the failing process's own fds is part of unwinding, not of the cleanup.
             let after = sys.trace[(failed + 1)...].filter { !$0.hasPrefix("close ") }
             // Every process made so far (forked, or spawned by init) is killed, newest first.
-            let made = sys.trace[..<failed].compactMap { line -> String? in
-                guard line.hasPrefix("fork = ") || line.hasPrefix("posix_spawn ") else { return nil }
-                return line.components(separatedBy: " = ").last
+            func pids(_ prefixes: [String]) -> [String] {
+                sys.trace[..<failed].compactMap { line -> String? in
+                    guard prefixes.contains(where: line.hasPrefix) else { return nil }
+                    return line.components(separatedBy: " = ").last
+                }
             }
+            let made = pids(["fork = ", "clone(CLONE_PARENT) = ", "posix_spawn "])
+            // nsspec's own children: the child, and PID 1 (CLONE_PARENT); both are reaped.
+            let children = pids(["fork = ", "clone(CLONE_PARENT) = "])
             // veth pairs made so far are deleted first (their namespace would take them, but later).
             let pairs = sys.trace[..<failed].filter { $0.hasPrefix("RTM_NEWLINK veth ") }.map { $0.split(separator: " ")[2] }
             let deletes = pairs.reversed().map { "RTM_DELLINK \($0) " }
-            let cleanup = (made.reversed().map { "kill \($0) 9" }) + (made.first.map { ["waitpid \($0)"] } ?? [])
+            let cleanup = made.reversed().map { "kill \($0) 9" } + children.map { "waitpid \($0)" }
             #expect(zip(after, deletes).allSatisfy { $0.hasPrefix($1) } && after.count >= deletes.count,
                     "call \(n) (\(sys.trace[failed])): after it came \(after), expected deletes of \(pairs)")
             #expect(Array(after.dropFirst(deletes.count)) == cleanup,
@@ -91,7 +96,7 @@ import Testing
         }
         let sys = RecordingSystemCalls(failAt: n)
         _ = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
-        #expect(sys.logged.contains("error: id maps: write /proc/<child>/uid_map: 0 self 1: write /proc/100/uid_map: Operation not permitted (EPERM)"))
+        #expect(sys.logged.contains("error: id maps: write /proc/<child>/uid_map: 0 self 1: write /proc/self/uid_map: Operation not permitted (EPERM)"))
         #expect(sys.logged.contains("hint: unprivileged users may map only their own uid, once; install newuidmap"))
     }
 

@@ -1,0 +1,167 @@
+import Diagnostics
+
+/// A command line, parsed by hand. nsspec links no Swift package: swift-argument-parser pulls
+/// FoundationEssentials into the static binary (28 MB instead of 15 MB), which cost every launch
+/// ~0.27 ms in page faults and runtime start-up, measured side by side (README, Performance).
+struct Arguments {
+    /// What a command accepts: flags, options that take a value, and whether words after `--`
+    /// are a command.
+    struct Grammar {
+        var flags: [String: String] = [:]  // spelling -> name
+        var options: [String: String] = [:]  // spelling -> name; each takes one value
+        var takesCommand = false
+        var command: String
+    }
+
+    var flags: Set<String> = []
+    var options: [String: String] = [:]
+    var positionals: [String] = []
+    /// The words after `--`.
+    var command: [String] = []
+
+    /// Parses `args` (after the subcommand's name) or throws a usage error.
+    static func parse(_ args: [String], _ grammar: Grammar) throws(UsageError) -> Arguments {
+        var out = Arguments()
+        var i = 0
+        while i < args.count {
+            let arg = args[i]
+            i += 1
+            if arg == "--" {
+                guard grammar.takesCommand else { throw UsageError("'\(grammar.command)' takes no command after '--'", grammar.command) }
+                out.command = Array(args[i...])
+                break
+            }
+            guard arg.hasPrefix("-"), arg != "-" else {
+                out.positionals.append(arg)
+                continue
+            }
+            var spelling = arg
+            var inline: String?
+            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
+                spelling = String(arg[..<eq])
+                inline = String(arg[arg.index(after: eq)...])
+            }
+            if let name = grammar.flags[spelling], inline == nil {
+                out.flags.insert(name)
+            } else if let name = grammar.options[spelling] {
+                if let inline {
+                    out.options[name] = inline
+                } else if i < args.count {
+                    out.options[name] = args[i]
+                    i += 1
+                } else {
+                    throw UsageError("\(spelling) needs a value", grammar.command)
+                }
+            } else {
+                let known = Array(grammar.flags.keys) + Array(grammar.options.keys) + ["--help"]
+                let suggestion = Suggestion.closest(to: spelling, in: known.filter { $0.hasPrefix("--") })
+                throw UsageError("unknown option '\(spelling)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""), grammar.command)
+            }
+        }
+        return out
+    }
+
+    /// The value of an option that takes one of `choices`.
+    func choice(_ name: String, _ choices: [String], default value: String, _ command: String) throws(UsageError) -> String {
+        guard let given = options[name] else { return value }
+        guard choices.contains(given) else {
+            throw UsageError("--\(name) must be one of \(choices.joined(separator: ", ")), not '\(given)'", command)
+        }
+        return given
+    }
+}
+
+/// Bad usage: printed with the command's usage line, exit status 64.
+struct UsageError: Error {
+    var message: String
+    var command: String?
+    init(_ message: String, _ command: String?) {
+        self.message = message
+        self.command = command
+    }
+
+    func report() -> Int32 {
+        let usage = command.flatMap { Help.usage[$0] } ?? Help.usage[""]!
+        let more = command.map { "nsspec \($0) --help" } ?? "nsspec --help"
+        Output.error("nsspec: \(message)\nusage: \(usage)\nSee '\(more)'.\n")
+        return 64
+    }
+}
+
+/// The help texts.
+enum Help {
+    static let version = "0.1.0"
+
+    static let usage: [String: String] = [
+        "": "nsspec <validate|plan|run> [options] [FILE…]",
+        "validate": "nsspec validate [--format text|json|github] [--strict] [--args-on-command-line] [FILE…]",
+        "plan": "nsspec plan [--format text|json] [FILE…] [-- CMD…]",
+        "run": "nsspec run [-v|--verbose] [FILE] [-- CMD…]",
+    ]
+
+    static let main = """
+        nsspec \(version): declarative Linux namespace sandboxes from a YAML spec.
+
+        A spec (nsspec.yaml) lists the namespaces to create, the hostname, uid/gid maps, mounts,
+        network and the process. Format reference: docs/spec-v1.md.
+
+        usage: \(usage[""]!)
+
+        commands:
+          validate   check specs; report every mistake, each at its file:line:col
+          plan       print the steps `run` would take, each with its stage, actor and spec line
+          run        create the sandbox a spec describes and run its process in it
+
+        options:
+          --version  print the version
+          -h, --help print this help; `nsspec help COMMAND` or `nsspec COMMAND --help` for a command's
+
+        """
+
+    static let commands: [String: String] = [
+        "validate": """
+            Check specs and report every mistake, each at its file:line:col.
+
+            usage: \(usage["validate"]!)
+
+              FILE                    a spec; '-' reads standard input (once). Default: ./nsspec.yaml
+              --format FORMAT         text (default), json (one object per diagnostic) or github
+                                      (workflow annotations)
+              --strict                fail on warnings too
+              --args-on-command-line  the command is given after '--' at run time, so
+                                      process.args may be missing
+
+            Exit status: 0 when every spec is valid, 1 when any has an error (or, with --strict,
+            a warning), 64 for bad usage.
+
+            """,
+        "plan": """
+            Print the steps `run` would take, in order, each with its stage, actor and spec line.
+
+            usage: \(usage["plan"]!)
+
+              FILE           a spec. Default: ./nsspec.yaml
+              --format FMT   text (default), or json (one object with a `steps` array; an array
+                             of them for several specs)
+              -- CMD…        a command that replaces process.args, as for `run`
+
+            Exit status: 0, or 1 when a spec has errors (printed as `validate` prints them),
+            64 for bad usage.
+
+            """,
+        "run": """
+            Create the sandbox a spec describes and run its process in it.
+
+            usage: \(usage["run"]!)
+
+              FILE           the spec. Default: ./nsspec.yaml
+              -v, --verbose  print each stage as it runs, with its duration
+              -- CMD…        a command that replaces process.args
+
+            Exit status: the process's own status; 128+N if it died by signal N; 125 if nsspec
+            failed before the process started (the error names the stage and the spec line);
+            126 if the command is not executable; 127 if it is not found; 64 for bad usage.
+
+            """,
+    ]
+}
