@@ -42,10 +42,38 @@ public final class Executor {
     var exitCode: Int32 = 0
     private var stageTimer: (stage: Stage, start: UInt64)?
 
+    /// Facts about the plan, worked out once in the parent before anything forks: a process
+    /// that walks or copies the steps after a fork touches (retains) what they refer to, and
+    /// each page it writes is a copy-on-write fault.
+    let participants: [UInt8]
+    let sandboxActor: Actor
+    let lastFromParent: Handoff
+    let needsGoPipe: Bool
+    let initDiesWithParent: Bool
+
     public init(plan: Plan, system: SystemCalls, options: Options = Options()) {
         self.plan = plan
         self.sys = system
         self.options = options
+        let hasInit = plan.steps.contains { $0.actor == .`init` }
+        let sandbox: Actor = hasInit ? .`init` : .child
+        sandboxActor = sandbox
+        lastFromParent = plan.steps.contains { $0.action == .handoff(.hostSideReady) } ? .hostSideReady : .mapsWritten
+        needsGoPipe = plan.steps.contains { if case .handoff(let h) = $0.action { h.fromParent } else { false } }
+        initDiesWithParent = plan.steps.contains { $0.actor == .`init` && $0.action == .dieWithParent }
+        participants = plan.steps.map { step in
+            var bits = Self.bit(step.actor)
+            if case .handoff(let handoff) = step.action { bits |= Self.bit(Self.receiver(of: handoff, sandbox: sandbox)) }
+            return bits
+        }
+    }
+
+    static func bit(_ actor: Actor) -> UInt8 {
+        switch actor {
+        case .parent: 1
+        case .child: 2
+        case .`init`: 4
+        }
     }
 
     /// Runs the plan; returns nsspec's exit status (in the parent; the other processes end in
@@ -55,7 +83,8 @@ public final class Executor {
         // A write to a pipe whose reader died fails with EPIPE instead of killing nsspec before
         // it could report and clean up. Every process of the sandbox resets it before exec.
         sys.ignoreSignals([13])
-        for (index, step) in plan.steps.enumerated() where options.simulated || takesPart(in: step) {
+        for index in participants.indices where options.simulated || participants[index] & Self.bit(me) != 0 {
+            let step = plan.steps[index]
             timeStage(step.stage)
             do {
                 try perform(step)
@@ -73,27 +102,17 @@ public final class Executor {
         return exitCode
     }
 
-    func takesPart(in step: Step) -> Bool {
-        if step.actor == me { return true }
-        guard case .handoff(let handoff) = step.action else { return false }
-        return receiver(of: handoff) == me
-    }
-
-    func receiver(of handoff: Handoff) -> Actor {
+    /// Who receives a handoff; `sandbox` is the process that builds the sandbox (PID 1 when
+    /// there is one of ours, else the child).
+    static func receiver(of handoff: Handoff, sandbox: Actor) -> Actor {
         switch handoff {
         case .mapsWritten: .child
-        case .hostSideReady: sandboxActor
+        case .hostSideReady: sandbox
         case .userNamespaceReady, .initPid, .netNamespaceReady: .parent
         }
     }
 
-    /// The process that builds the sandbox: PID 1 when there is one of ours, else the child.
-    var sandboxActor: Actor { plan.steps.contains { $0.actor == .`init` } ? .`init` : .child }
-
-    /// The last handoff on the parent -> sandbox pipe, after which both ends close it.
-    var lastFromParent: Handoff {
-        plan.steps.contains { $0.action == .handoff(.hostSideReady) } ? .hostSideReady : .mapsWritten
-    }
+    func receiver(of handoff: Handoff) -> Actor { Self.receiver(of: handoff, sandbox: sandboxActor) }
 
     func perform(_ step: Step) throws {
         switch step.action {
@@ -124,13 +143,11 @@ public final class Executor {
     func fork(_ actor: Actor) throws {
         if actor == .child {
             report = try sys.pipe()
-            if plan.steps.contains(where: { if case .handoff(let h) = $0.action { h.fromParent } else { false } }) {
-                go = try sys.pipe()
-            }
+            if needsGoPipe { go = try sys.pipe() }
         }
         // PID 1 is forked as nsspec's own child (CLONE_PARENT): nsspec waits for it directly,
         // and the child, with nothing left to do, exits (no relay process).
-        if actor == .`init` && plan.steps.contains(where: { $0.actor == .`init` && $0.action == .dieWithParent }) {
+        if actor == .`init` && initDiesWithParent {
             parentPidfd = try sys.openPidfd(parentPid)
         }
         let pid = actor == .`init` ? try sys.forkSibling() : try sys.fork()

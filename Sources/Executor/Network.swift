@@ -34,7 +34,9 @@ extension Executor {
         case .checkHostAddresses(let cidrs):
             try checkHostAddresses(cidrs)
         case .createVeth(let pair):
-            let request = VethRequest(hostName: pair.host, peerName: pair.peer, peerNamespacePid: pids[.child] ?? 0,
+            // PID 1 when there is one: the child exits once PID 1 exists.
+            let inside = pids.initProcess ?? pids.child ?? 0
+            let request = VethRequest(hostName: pair.host, peerName: pair.peer, peerNamespacePid: inside,
                                       mtu: pair.mtu.map { UInt32($0) }, peerMAC: pair.mac?.octets)
             let socket = try netlinkSocket()
             var host = try sys.createVeth(socket, request)

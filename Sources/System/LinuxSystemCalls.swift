@@ -371,14 +371,18 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
             if n >= 0 { break }
             if Glibc.errno != EINTR { throw SystemError(op, object(), errno: Glibc.errno) }
         }
-        var buffer = [UInt8](repeating: 0, count: 32768)
+        // Not zeroed: an ACK fills a few dozen bytes of it, and untouched pages are never faulted in.
+        let capacity = 32768
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        defer { buffer.deallocate() }
         while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress!, $0.count, 0) }
+            let n = Glibc.recv(fd, buffer, capacity, 0)
             if n < 0 {
                 if Glibc.errno == EINTR { continue }
                 throw SystemError(op, object(), errno: Glibc.errno)
             }
-            for reply in NetlinkReply.parse(Array(buffer[..<n])) where reply.seq == seq {
+            let datagram = Array(UnsafeRawBufferPointer(start: buffer, count: n))
+            for reply in NetlinkReply.parse(datagram) where reply.seq == seq {
                 if let (errno, message) = reply.error {
                     if errno != 0 { throw SystemError(op, object(), errno: errno, detail: message) }
                     return
