@@ -20,6 +20,7 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
+const int nss_CLONE_PARENT = CLONE_PARENT;
 const int nss_CLONE_NEWUSER = CLONE_NEWUSER, nss_CLONE_NEWNS = CLONE_NEWNS,
           nss_CLONE_NEWUTS = CLONE_NEWUTS, nss_CLONE_NEWIPC = CLONE_NEWIPC,
           nss_CLONE_NEWPID = CLONE_NEWPID, nss_CLONE_NEWNET = CLONE_NEWNET,
@@ -96,9 +97,9 @@ static long find_tid_offset(void) {
     return found;
 }
 
-pid_t nss_clone_parent(void) {
+pid_t nss_clone(unsigned long clone_flags) {
     if (tid_offset == -2) tid_offset = find_tid_offset();
-    unsigned long flags = CLONE_PARENT | SIGCHLD;
+    unsigned long flags = clone_flags | SIGCHLD;
     int *ctid = NULL;
     if (tid_offset >= 0) {
         flags |= CLONE_CHILD_SETTID;

@@ -1,3 +1,4 @@
+import CLinux
 import Diagnostics
 import Planning
 import SpecFormat
@@ -47,6 +48,7 @@ public final class Executor {
     /// each page it writes is a copy-on-write fault.
     let participants: [UInt8]
     let sandboxActor: Actor
+    let userNamespaceProcess: Actor
     let lastFromParent: Handoff
     let needsGoPipe: Bool
     let initDiesWithParent: Bool
@@ -58,12 +60,22 @@ public final class Executor {
         let hasInit = plan.steps.contains { $0.actor == .`init` }
         let sandbox: Actor = hasInit ? .`init` : .child
         sandboxActor = sandbox
+        // The first process the parent makes: the child, or the sandbox cloned into its namespaces.
+        let userNS: Actor = plan.steps.lazy.compactMap { step -> Actor? in
+            switch step.action {
+            case .fork(let actor), .clone(let actor, _): actor
+            default: nil
+            }
+        }.first ?? .child
+        userNamespaceProcess = userNS
         lastFromParent = plan.steps.contains { $0.action == .handoff(.hostSideReady) } ? .hostSideReady : .mapsWritten
         needsGoPipe = plan.steps.contains { if case .handoff(let h) = $0.action { h.fromParent } else { false } }
         initDiesWithParent = plan.steps.contains { $0.actor == .`init` && $0.action == .dieWithParent }
         participants = plan.steps.map { step in
             var bits = Self.bit(step.actor)
-            if case .handoff(let handoff) = step.action { bits |= Self.bit(Self.receiver(of: handoff, sandbox: sandbox)) }
+            if case .handoff(let handoff) = step.action {
+                bits |= Self.bit(Self.receiver(of: handoff, sandbox: sandbox, userNamespaceProcess: userNS))
+            }
             return bits
         }
     }
@@ -104,21 +116,25 @@ public final class Executor {
 
     /// Who receives a handoff; `sandbox` is the process that builds the sandbox (PID 1 when
     /// there is one of ours, else the child).
-    static func receiver(of handoff: Handoff, sandbox: Actor) -> Actor {
+    static func receiver(of handoff: Handoff, sandbox: Actor, userNamespaceProcess: Actor) -> Actor {
         switch handoff {
-        case .mapsWritten: .child
+        case .mapsWritten: userNamespaceProcess
         case .hostSideReady: sandbox
         case .userNamespaceReady, .initPid, .netNamespaceReady: .parent
         }
     }
 
-    func receiver(of handoff: Handoff) -> Actor { Self.receiver(of: handoff, sandbox: sandboxActor) }
+    func receiver(of handoff: Handoff) -> Actor {
+        Self.receiver(of: handoff, sandbox: sandboxActor, userNamespaceProcess: userNamespaceProcess)
+    }
 
     func perform(_ step: Step) throws {
         switch step.action {
         case .checkUserNamespaces, .checkMapHelper, .checkSubordinateRange, .checkSource:
             try preflight(step.action)
         case .fork(let actor): try fork(actor)
+        case .clone(let actor, let kinds): try fork(actor, into: kinds)
+        case .notDumpable: try sys.setNotDumpable()
         case .handoff(let handoff): try handoffStep(handoff)
         case .dieWithParent: try dieWithParent()
         case .unshare, .join: try namespace(step.action)
@@ -140,17 +156,27 @@ public final class Executor {
 
     // MARK: - Processes and pipes
 
-    func fork(_ actor: Actor) throws {
-        if actor == .child {
+    /// Makes the process `actor`: by fork (the child), by clone(CLONE_PARENT) (PID 1 made by
+    /// the child is nsspec's own child: nsspec waits for it directly, and the child, with
+    /// nothing left to do, exits), or by one clone into `namespaces` (the parent makes the
+    /// sandbox already inside all its new namespaces).
+    func fork(_ actor: Actor, into namespaces: [NamespaceKind] = []) throws {
+        let byParent = me == .parent
+        if byParent {
             report = try sys.pipe()
             if needsGoPipe { go = try sys.pipe() }
         }
-        // PID 1 is forked as nsspec's own child (CLONE_PARENT): nsspec waits for it directly,
-        // and the child, with nothing left to do, exits (no relay process).
         if actor == .`init` && initDiesWithParent {
             parentPidfd = try sys.openPidfd(parentPid)
         }
-        let pid = actor == .`init` ? try sys.forkSibling() : try sys.fork()
+        let pid: Int32
+        if !namespaces.isEmpty {
+            pid = try sys.clone(flags: namespaces.reduce(Int32(0)) { $0 | Self.cloneFlag($1) })
+        } else if actor == .`init` {
+            pid = try sys.clone(flags: nss_CLONE_PARENT)
+        } else {
+            pid = try sys.fork()
+        }
         let inChild = pid == 0 && !options.simulated
         if !inChild && actor == .`init` && !options.simulated, let fd = parentPidfd {
             sys.close(fd)
@@ -160,7 +186,7 @@ public final class Executor {
             me = actor
             // --verbose: the new process's stage starts now, not when its parent's did.
             if let current = stageTimer { stageTimer = (current.stage, sys.now()) }
-            if actor == .child {
+            if byParent {
                 if let report { sys.close(report.read) }
                 if let go { sys.close(go.write) }
             }
@@ -169,14 +195,9 @@ public final class Executor {
             if let socket = network.socket { sys.close(socket) }
             network = NetworkState()
         }
-        // The sandbox's PID 1 runs nsspec's own image inside the sandbox until the process is
-        // exec'd (for ever, as a tiny init): keep the sandbox from ptracing it or reaching the
-        // binary through /proc/1/exe (CVE-2019-5736). Not the child: the parent must still
-        // write its id maps, which a non-dumpable process's /proc files refuse.
         if !inChild { pids[actor] = pid }
-        if actor == .`init` && (inChild || options.simulated) { try sys.setNotDumpable() }
         if inChild { return }
-        if actor == .child {
+        if byParent {
             // The parent keeps only the ends it uses, so that it sees end of file when every
             // process of the sandbox has exec'd or exited.
             if let report { sys.close(report.write) }

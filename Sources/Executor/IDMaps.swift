@@ -5,7 +5,8 @@ extension Executor {
     /// For the child's user namespace, by the parent or by the child itself: setgroups first
     /// (the kernel allows it only before gid_map), then the maps, each written whole in one write(2).
     func idMap(_ step: Step) throws {
-        let pid = step.actor == .child ? "self" : String(pids[.child] ?? 0)
+        // The process that entered the user namespace: the child, or PID 1 cloned into it.
+        let pid = step.actor == .parent ? String(pids.child ?? pids.initProcess ?? 0) : "self"
         switch step.action {
         case .writeSetgroups(let policy):
             try sys.writeFile("/proc/\(pid)/setgroups", policy.rawValue)

@@ -15,10 +15,10 @@ extension Executor {
             }
         }
         if let initProcess = pids.initProcess {
-            _ = try sys.waitpid(pids[.child] ?? 0)  // it exited once PID 1 existed
+            if let child = pids.child { _ = try sys.waitpid(child) }  // it exited once PID 1 existed
             exitCode = try sys.waitpid(initProcess).code
-        } else {
-            exitCode = try sys.waitpid(pids[.child] ?? 0).code
+        } else if let child = pids.child {
+            exitCode = try sys.waitpid(child).code
         }
     }
 

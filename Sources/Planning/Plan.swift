@@ -81,7 +81,15 @@ public enum Action: Sendable, Equatable {
     case checkSource(path: String, optional: Bool)
     // processes and the pipes between them
     case fork(Actor)
+    /// One clone(2) that makes the process already inside these new namespaces (PID 1 with a new
+    /// pid namespace): what fork + unshare do in several steps, when nothing is joined.
+    case clone(Actor, [NamespaceKind])
     case dieWithParent
+    /// PR_SET_DUMPABLE 0 for PID 1, which runs nsspec's own image inside the sandbox until the
+    /// process is exec'd (for ever, as a tiny init): no ptrace from the sandbox, no
+    /// /proc/1/exe (CVE-2019-5736). After the id maps: a non-dumpable process's /proc files
+    /// (its uid_map) are root's.
+    case notDumpable
     case handoff(Handoff)
     // namespaces
     case unshare(NamespaceKind)

@@ -10,6 +10,8 @@ extension Action {
         case .checkSubordinateRange: "check-subordinate-range"
         case .checkSource: "check-source"
         case .fork: "fork"
+        case .clone: "clone"
+        case .notDumpable: "not-dumpable"
         case .dieWithParent: "die-with-parent"
         case .handoff: "handoff"
         case .unshare: "unshare"
@@ -68,16 +70,20 @@ extension Action {
         case .checkSource(let path, let optional): return "\(path) exists" + (optional ? " (optional: skipped if not)" : "")
         case .fork(let actor):
             return actor == .`init` ? "fork the init as nsspec's child (clone CLONE_PARENT)" : "fork the \(actor.rawValue)"
+        case .clone(let actor, let kinds):
+            let what = actor == .`init` ? "PID 1" : "the \(actor.rawValue)"
+            return "clone \(what) into new namespaces (\(kinds.map(Self.cloneFlag).joined(separator: "|")))"
         case .dieWithParent: return "SIGKILL when the parent dies (PR_SET_PDEATHSIG)"
+        case .notDumpable: return "not dumpable (PR_SET_DUMPABLE 0): no ptrace, no /proc/1/exe from the sandbox"
         case .handoff(let h):
             if h == .hostSideReady { return "parent -> sandbox: \(h.rawValue)" }
             return h.fromParent ? "parent -> child: \(h.rawValue)" : "child -> parent: \(h.rawValue)"
         case .unshare(let kind): return "unshare(\(Self.cloneFlag(kind)))"
         case .join(let kind, let path): return "setns(\(path), \(Self.cloneFlag(kind)))"
-        case .writeSetgroups(let policy): return "write \"\(policy.rawValue)\" to /proc/<child>/setgroups"
+        case .writeSetgroups(let policy): return "write \"\(policy.rawValue)\" to setgroups"
         case .writeMap(let kind, let lines, let helper):
             let text = lines.map(Self.describe).joined(separator: ", ")
-            return helper ? "new\(kind.rawValue)map <child> \(text)" : "write /proc/<child>/\(kind.rawValue)_map: \(text)"
+            return helper ? "new\(kind.rawValue)map \(text)" : "write \(kind.rawValue)_map: \(text)"
         case .setHostname(let name): return "sethostname \"\(name)\""
         case .setDomainname(let name): return "setdomainname \"\(name)\""
         case .makeRootPrivate: return "make / rprivate (nothing propagates back to the host)"

@@ -64,6 +64,16 @@ public struct Planner: Sendable {
     /// PID 1 of a new pid namespace, reaping orphans (in a joined one it would not be PID 1).
     var tinyInit: Bool { spec.creates(.pid) && (spec.process?.initProcess?.value ?? true) }
     var dieWithParent: Bool { spec.process?.dieWithParent?.value ?? true }
+    /// Nothing joined and no time namespace (clone(2) has no flag for one): the parent clones the
+    /// sandbox straight into all its new namespaces, as bubblewrap does. No intermediate child,
+    /// and the user namespace and the pid namespace exist the moment the parent has the pid.
+    var clonesSandbox: Bool {
+        !spec.namespaces.isEmpty && spec.namespaces.allSatisfy { $0.path == nil } && !spec.creates(.time)
+    }
+    /// The namespaces of that clone, user first (it owns the others).
+    var clonedNamespaces: [NamespaceKind] {
+        ([.user] + Self.otherNamespaceOrder).filter { spec.creates($0) }
+    }
     /// The process that builds the sandbox: the one forked into the pid namespace (PID 1 of a
     /// new one), or the child.
     var sandbox: Actor { entersPid ? .`init` : .child }
@@ -105,13 +115,23 @@ public struct Planner: Sendable {
     // MARK: - Namespaces and id maps
 
     func forkChild() -> [Step] {
+        if clonesSandbox {
+            var steps = [Step(.namespaces, .parent, .clone(sandbox, clonedNamespaces), at: key("namespaces"))]
+            if dieWithParent { steps.append(Step(.namespaces, sandbox, .dieWithParent, at: dieWithParentLocation)) }
+            // PID 1 stays dumpable until its maps are written (idMaps).
+            if sandbox == .`init` && !newUser { steps.append(Step(.namespaces, .`init`, .notDumpable, at: namespaceLocation(.pid))) }
+            return steps
+        }
         var steps = [Step(.namespaces, .parent, .fork(.child), at: key("namespaces"))]
         if dieWithParent { steps.append(Step(.namespaces, .child, .dieWithParent, at: dieWithParentLocation)) }
         return steps
     }
 
+    /// The process that enters the user namespace and, when it writes them, its own maps.
+    var userNamespaceActor: Actor { clonesSandbox ? sandbox : .child }
+
     func userNamespace() -> [Step] {
-        guard let user = spec.namespace(.user) else { return [] }
+        guard !clonesSandbox, let user = spec.namespace(.user) else { return [] }
         if let path = user.path { return [Step(.namespaces, .child, .join(.user, path: path.value), at: path.location)] }
         var steps = [Step(.namespaces, .child, .unshare(.user), at: user.location)]
         if !selfMaps { steps.append(Step(.namespaces, .child, .handoff(.userNamespaceReady), at: user.location)) }
@@ -152,7 +172,7 @@ public struct Planner: Sendable {
     /// By the parent, or by the child itself when `selfMaps`.
     func idMaps() -> [Step] {
         guard newUser else { return [] }
-        let writer: Actor = selfMaps ? .child : .parent
+        let writer: Actor = selfMaps ? userNamespaceActor : .parent
         var steps: [Step] = []
         let policy = spec.setgroups?.value ?? .deny
         if policy == .deny {
@@ -163,6 +183,7 @@ public struct Planner: Sendable {
             steps.append(Step(.idmaps, writer, .writeMap(kind, map.value, helper: needsHelper(kind, map.value)), at: map.location))
         }
         if !selfMaps { steps.append(Step(.idmaps, .parent, .handoff(.mapsWritten), at: map(.gid).location)) }
+        if clonesSandbox && sandbox == .`init` { steps.append(Step(.idmaps, .`init`, .notDumpable, at: namespaceLocation(.pid))) }
         return steps
     }
 
@@ -171,7 +192,8 @@ public struct Planner: Sendable {
     static let otherNamespaceOrder: [NamespaceKind] = [.ipc, .uts, .net, .cgroup, .time, .mount, .pid]
 
     func otherNamespaces() -> [Step] {
-        Self.otherNamespaceOrder.compactMap { kind in
+        if clonesSandbox { return [] }
+        return Self.otherNamespaceOrder.compactMap { kind in
             guard let entry = spec.namespace(kind) else { return nil }
             if let path = entry.path { return Step(.namespaces, .child, .join(kind, path: path.value), at: path.location) }
             return Step(.namespaces, .child, .unshare(kind), at: entry.location)
@@ -179,9 +201,9 @@ public struct Planner: Sendable {
     }
 
     func forkInit() -> [Step] {
-        guard entersPid else { return [] }
+        guard entersPid, !clonesSandbox else { return [] }
         let at = namespaceLocation(.pid)
-        var steps = [Step(.namespaces, .child, .fork(.`init`), at: at)]
+        var steps = [Step(.namespaces, .child, .fork(.`init`), at: at), Step(.namespaces, .`init`, .notDumpable, at: at)]
         if dieWithParent { steps.append(Step(.namespaces, .`init`, .dieWithParent, at: dieWithParentLocation)) }
         steps.append(Step(.namespaces, .child, .handoff(.initPid), at: at))
         return steps
@@ -296,7 +318,9 @@ public struct Planner: Sendable {
         guard !veths.isEmpty else { return [] }
         var steps: [Step] = []
         func add(_ action: Action, _ at: SourceLocation) { steps.append(Step(.hostNetwork, .parent, action, at: at)) }
-        if !entersPid { steps.append(Step(.hostNetwork, .child, .handoff(.netNamespaceReady), at: namespaceLocation(.net))) }
+        if !entersPid && !clonesSandbox {
+            steps.append(Step(.hostNetwork, .child, .handoff(.netNamespaceReady), at: namespaceLocation(.net)))
+        }
         for v in veths {
             add(.createVeth(VethPair(host: v.host?.name?.value, peer: v.name?.value ?? "", mtu: v.mtu?.value, mac: v.mac?.value)),
                 v.location)
@@ -370,7 +394,7 @@ public struct Planner: Sendable {
 
     func supervise() -> [Step] {
         var steps: [Step] = []
-        if entersPid { steps.append(Step(.supervise, .child, .childExits, at: namespaceLocation(.pid))) }
+        if entersPid && !clonesSandbox { steps.append(Step(.supervise, .child, .childExits, at: namespaceLocation(.pid))) }
         steps.append(Step(.supervise, .parent, .supervise, at: processLocation))
         return steps
     }

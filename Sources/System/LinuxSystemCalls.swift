@@ -100,9 +100,9 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
 
     // MARK: Processes and pipes
 
-    public func forkSibling() throws -> Int32 {
-        let pid = nss_clone_parent()
-        try check(pid, "clone", "CLONE_PARENT")
+    public func clone(flags: Int32) throws -> Int32 {
+        let pid = nss_clone(UInt(UInt32(bitPattern: flags)))
+        try check(pid, "clone", cloneFlagNames(flags))
         return pid
     }
 

@@ -66,8 +66,8 @@ public final class RecordingSystemCalls: SystemCalls {
     public private(set) var logged = ""
     public func write(_ text: String, to fd: Int32) { if fd == 2 { logged += text } }
 
-    public func forkSibling() throws -> Int32 {
-        try call("clone(CLONE_PARENT) = \(nextPid)", "clone", "CLONE_PARENT")
+    public func clone(flags: Int32) throws -> Int32 {
+        try call("clone(\(cloneFlagNames(flags))) = \(nextPid)", "clone", cloneFlagNames(flags))
         nextPid += 1
         return nextPid - 1
     }

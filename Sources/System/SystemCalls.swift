@@ -187,8 +187,9 @@ public protocol SystemCalls: AnyObject {
 
     // Processes and pipes
     func fork() throws -> Int32
-    /// clone(CLONE_PARENT): like fork, but the new process is a child of this one's parent.
-    func forkSibling() throws -> Int32
+    /// clone(2) like fork, with `flags`: CLONE_PARENT (the new process is a child of this one's
+    /// parent) or CLONE_NEW* (it starts in new namespaces).
+    func clone(flags: Int32) throws -> Int32
     /// pidfd_open(2), close-on-exec.
     func openPidfd(_ pid: Int32) throws -> Int32
     /// Whether the process of a pidfd has exited (without waiting).
@@ -283,4 +284,14 @@ public protocol SystemCalls: AnyObject {
     func spawn(_ path: String, _ args: [String], _ env: [String]) throws -> Int32
     /// execve; returns only on failure, with the errno.
     func execve(_ path: String, _ args: [String], _ env: [String]) -> Int32
+}
+
+/// "CLONE_NEWUSER|CLONE_NEWNS", for messages and traces.
+public func cloneFlagNames(_ flags: Int32) -> String {
+    let names: [(Int32, String)] = [
+        (0x8000, "CLONE_PARENT"), (0x1000_0000, "CLONE_NEWUSER"), (0x0800_0000, "CLONE_NEWIPC"), (0x0400_0000, "CLONE_NEWUTS"),
+        (0x4000_0000, "CLONE_NEWNET"), (0x0200_0000, "CLONE_NEWCGROUP"), (0x0002_0000, "CLONE_NEWNS"), (0x2000_0000, "CLONE_NEWPID"),
+    ]
+    let known = names.filter { flags & $0.0 != 0 }.map(\.1)
+    return known.isEmpty ? "0x" + String(flags, radix: 16) : known.joined(separator: "|")
 }

@@ -113,13 +113,14 @@ import Testing
         #expect(sys.logged.hasPrefix("specs/veth.yaml:25:13: error: preflight: fd00:250::1 is already an address of the host: fd00:250::1/64 on br0"))
     }
 
-    /// Without a pid namespace the child itself is the sandbox: it tells the parent when it is
-    /// in its network namespace, and waits for the host side. Without `host`, the kernel names
-    /// the host end and nothing configures it.
+    /// Without a pid namespace the child itself is the sandbox. With a joined namespace it is
+    /// forked, then unshares: it tells the parent when it is in its network namespace, and
+    /// waits for the host side. Without `host`, the kernel names the host end and nothing
+    /// configures it.
     @Test func withoutPidNamespaceOrHostSide() throws {
         let spec = try loadSpec(text: """
             version: 1
-            namespaces: [net, mount]
+            namespaces: [net, mount, {type: ipc, path: /proc/1/ns/ipc}]
             network:
               veth:
                 - {name: eth0, address: 10.9.0.2/24, routes: [{to: 10.10.0.0/16}]}

@@ -31,9 +31,10 @@ int nss_openat_in_root(int rootfd, const char *path, int flags, unsigned mode);
 /// mount_setattr(2) on `path` (recursively when asked): set and clear MOUNT_ATTR_RDONLY (1),
 /// NOSUID (2), NODEV (4), NOEXEC (8); `propagation` is 0 or an MS_* propagation flag.
 int nss_mount_setattr(const char *path, int recursive, uint64_t set, uint64_t clear, uint64_t propagation);
-/// clone(CLONE_PARENT | SIGCHLD): a new process that is the caller's sibling (a child of the
-/// caller's parent), in the caller's pid namespace for children. Returns like fork().
-pid_t nss_clone_parent(void);
+/// clone(flags | SIGCHLD) without a new stack: like fork(), with CLONE_PARENT (a sibling of the
+/// caller) or CLONE_NEW* (the new process starts in new namespaces). Returns like fork().
+pid_t nss_clone(unsigned long flags);
+extern const int nss_CLONE_PARENT;
 /// pidfd_open(2), and whether that process has exited (poll, no wait).
 int nss_pidfd_open(pid_t pid);
 int nss_pidfd_exited(int fd);
