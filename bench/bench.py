@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""nsspec's launch-latency benchmark, side by side with bubblewrap and unshare(1).
+
+Run it through bench/run.sh (as root), which installs what it needs and builds the release
+binary first. Every case runs its tools interleaved: ROUNDS rounds, each giving every tool
+RUNS/ROUNDS hyperfine runs (with warm-up) in turn, so that drift on the machine hits all of
+them alike; a pause separates two hyperfine invocations, since namespace teardown is
+asynchronous. Medians, minima and maxima are over all runs of a tool; peak RSS is the largest
+`/usr/bin/time -f %M` (KiB, the whole process tree) over 5 runs; the ratio is each median over
+the baseline's median of the same case and mode.
+
+Cases:
+  reference    DESIGN §8's sandbox (bench/reference.yaml): new user, mount, uts, ipc, pid and
+               net namespaces, hostname, uid/gid 0 -> caller, read-only /usr and /etc with the
+               merged-/usr symlinks, proc, tmpfs /tmp, /bin/true. Baseline: bubblewrap.
+  no-net       the same without a net namespace (bench/reference-nonet.yaml; bwrap --share-net).
+  veth         one veth configured (bench/veth.yaml), root only, inside a throwaway network
+               namespace; baseline: the same done by ip(8) -batch (../shared/bench/anchors.sh's
+               `veth.sh batch-async`), 50 ms pause before every run (the host end of the last
+               run dies with its namespace ~30 ms after it).
+  validate     `nsspec validate` on one spec; and on 1,000 specs in one invocation.
+"""
+import json, os, pwd, shlex, statistics, subprocess, sys, tempfile
+
+RUNS = int(os.environ.get("RUNS", "100"))
+ROUNDS = int(os.environ.get("ROUNDS", "5"))
+WARMUP = int(os.environ.get("WARMUP", "3"))
+PAUSE = float(os.environ.get("PAUSE", "1"))
+USER = os.environ.get("BENCH_USER", "nsspec-test")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = os.environ.get("NSSPEC", os.path.join(REPO, ".build-release/release/nsspec"))
+
+BWRAP_REF = ("bwrap --unshare-all --hostname bench --uid 0 --gid 0 --ro-bind /usr /usr --ro-bind /etc /etc "
+             "--symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64 --symlink usr/sbin /sbin "
+             "--proc /proc --tmpfs /tmp /bin/true")
+UNSHARE_REF = "unshare --user --map-root-user --mount --uts --ipc --pid --net --fork --mount-proc /bin/true"
+
+# The ip(8) setup of anchors.sh's veth section, with its names and addresses (10.203.0.0/24,
+# only ever inside the throwaway namespace this benchmark makes).
+VETH_SH = r"""#!/bin/bash
+set -e
+tag=vbh$$; sb=vbs$$; pid=
+h=10.203.0.$(( ($$ % 64) * 4 + 1 )); s=10.203.0.$(( ($$ % 64) * 4 + 2 ))
+trap '[[ -n $pid ]] && kill $pid 2>/dev/null; true' EXIT
+unshare --net sleep 30 & pid=$!
+while [[ /proc/$pid/ns/net -ef /proc/$$/ns/net ]]; do :; done
+printf '%s\n' "link add $tag type veth peer name $sb netns $pid" "addr add $h/30 dev $tag" "link set $tag up" | ip -b -
+printf '%s\n' "addr add $s/30 dev $sb" "link set $sb up" "link set lo up" | nsenter -t $pid -n ip -b -
+kill $pid; wait $pid 2>/dev/null || true; pid=
+"""
+
+
+def log(*a):
+    print("[bench]", *a, file=sys.stderr, flush=True)
+
+
+def as_user(mode, argv):
+    if mode == "root":
+        return argv
+    home = pwd.getpwnam(USER).pw_dir
+    return ["setpriv", f"--reuid={USER}", f"--regid={USER}", "--init-groups", "--",
+            "env", "-i", f"HOME={home}", f"USER={USER}", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"] + argv
+
+
+def peak_rss(mode, command, wrap):
+    best = 0
+    for _ in range(5):
+        r = subprocess.run(wrap(as_user(mode, ["/usr/bin/time", "-f", "%M"] + shlex.split(command))),
+                           capture_output=True, text=True)
+        try:
+            best = max(best, int(r.stderr.strip().splitlines()[-1]))
+        except (ValueError, IndexError):
+            pass
+    return best
+
+
+def run_case(work, case, mode, tools, wrap=lambda a: a, prepare=None):
+    """tools: [(label, command)], the baseline last (or None). Returns rows."""
+    times = {label: [] for label, _ in tools}
+    for label, command in tools:  # it must work once before it is timed
+        r = subprocess.run(wrap(as_user(mode, shlex.split(command))), capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit(f"{case}/{mode}/{label} failed ({r.returncode}):\n$ {command}\n{r.stdout}{r.stderr}")
+    per_round = max(1, -(-RUNS // ROUNDS))
+    for rnd in range(ROUNDS):
+        order = tools if rnd % 2 == 0 else list(reversed(tools))
+        for label, command in order:
+            out = os.path.join(work, "results", f"{case}-{mode}-{label}-{rnd}.json".replace(" ", "_"))
+            args = ["hyperfine", "-N", "--style", "none", "--warmup", str(WARMUP), "--runs", str(per_round),
+                    "--export-json", out]
+            if prepare:
+                args += ["--prepare", prepare]
+            subprocess.run(wrap(as_user(mode, args + [command])), check=True, stdout=subprocess.DEVNULL)
+            with open(out) as f:
+                times[label] += json.load(f)["results"][0]["times"]
+            subprocess.run(["sleep", str(PAUSE)])
+    rows = []
+    for label, command in tools:
+        t = [x * 1000 for x in times[label]]
+        rows.append({"case": case, "mode": mode, "tool": label, "median": statistics.median(t), "min": min(t),
+                     "max": max(t), "runs": len(t), "rss": peak_rss(mode, command, wrap)})
+    base = rows[-1]
+    for row in rows:
+        row["ratio"] = row["median"] / base["median"]
+        row["baseline"] = base["tool"]
+    log(" | ".join(f"{r['tool']} {r['median']:.2f} ms" for r in rows))
+    return rows
+
+
+def main():
+    if os.geteuid() != 0:
+        sys.exit("bench.py: run as root (bench/run.sh); the rootless rows run as " + USER)
+    work = tempfile.mkdtemp(prefix="nsspec-bench.")
+    os.chmod(work, 0o755)
+    os.mkdir(os.path.join(work, "results"))
+    os.chmod(os.path.join(work, "results"), 0o777)
+    # The binary and specs where the unprivileged user can read them.
+    nsspec = os.path.join(work, "nsspec")
+    subprocess.run(["cp", BINARY, nsspec], check=True)
+    for name in ("reference.yaml", "reference-nonet.yaml", "veth.yaml"):
+        subprocess.run(["cp", os.path.join(REPO, "bench", name), work], check=True)
+    thousand = os.path.join(work, "thousand")
+    os.mkdir(thousand)
+    examples = sorted(f for f in os.listdir(os.path.join(REPO, "specs")) if f.endswith(".yaml"))
+    specs = []
+    for i in range(1000):
+        with open(os.path.join(REPO, "specs", examples[i % len(examples)])) as f:
+            text = f.read()
+        path = os.path.join(thousand, f"s{i:04}.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        specs.append(path)
+    veth_sh = os.path.join(work, "veth.sh")
+    with open(veth_sh, "w") as f:
+        f.write(VETH_SH)
+    subprocess.run(["chmod", "-R", "a+rX", work], check=True)
+    subprocess.run(["chmod", "755", veth_sh], check=True)
+
+    ref = os.path.join(work, "reference.yaml")
+    nonet = os.path.join(work, "reference-nonet.yaml")
+    rows = []
+    for mode in ("root", "rootless"):
+        rows += run_case(work, "reference", mode, [
+            ("nsspec", f"{nsspec} run {ref}"), ("unshare", UNSHARE_REF), ("bwrap", BWRAP_REF)])
+        rows += run_case(work, "no-net", mode, [
+            ("nsspec", f"{nsspec} run {nonet}"), ("unshare", UNSHARE_REF.replace(" --net", "")),
+            ("bwrap", BWRAP_REF.replace("--unshare-all", "--unshare-all --share-net"))])
+    # A throwaway network namespace plays the host: the machine's own network is never touched.
+    in_netns = lambda argv: ["unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"] + argv
+    rows += run_case(work, "veth", "root", [
+        ("nsspec", f"{nsspec} run {os.path.join(work, 'veth.yaml')}"), ("ip -batch", veth_sh)],
+        wrap=in_netns, prepare="sleep 0.05")
+    for mode in ("root", "rootless"):
+        one = run_case(work, "validate 1 spec", mode, [("nsspec", f"{nsspec} validate {ref}")])
+        many = run_case(work, "validate 1,000 specs", mode, [("nsspec", f"{nsspec} validate " + " ".join(specs))])
+        for row in one + many:
+            row["ratio"] = None
+        rows += one + many
+
+    print(f"\nnsspec {subprocess.run([nsspec, '--version'], capture_output=True, text=True).stdout.strip()}, "
+          f"{subprocess.run(['bwrap', '--version'], capture_output=True, text=True).stdout.strip()}, "
+          f"kernel {os.uname().release}, {os.cpu_count()} CPUs; {RUNS} runs per tool, {ROUNDS} interleaved rounds\n")
+    print("| case | mode | tool | median ms | min | max | peak RSS KiB | ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        ratio = "—" if r["ratio"] is None else (f"{r['ratio']:.2f}" + ("" if r["tool"] == r["baseline"] else f" (vs {r['baseline']})"))
+        print(f"| {r['case']} | {r['mode']} | {r['tool']} | {r['median']:.2f} | {r['min']:.2f} | {r['max']:.2f} | {r['rss']} | {ratio} |")
+    with open(os.path.join(work, "results", "table.json"), "w") as f:
+        json.dump(rows, f, indent=1)
+    print(f"\nhyperfine exports: {work}/results")
+
+
+if __name__ == "__main__":
+    main()
