@@ -286,13 +286,8 @@ extension Executor {
     private func mask(_ path: String) throws {
         guard let fd = try existing(path) else { return }
         defer { sys.close(fd) }
-        let isDirectory: Bool
-        do {
-            sys.close(try inRoot(path, flags: OpenFlag.path | OpenFlag.directory))
-            isDirectory = true
-        } catch let error as SystemError where error.errno == 20 {
-            isDirectory = false
-        }
+        // stat through the fd: what was resolved in the root, not a second lookup.
+        let isDirectory = try sys.fileKind(fdPath(fd)) == .directory
         do {
             if isDirectory {
                 try sys.mount(source: "tmpfs", target: fdPath(fd), type: "tmpfs", flags: MS.rdonly, data: "size=0k,nr_inodes=1")

@@ -24,6 +24,8 @@ int nss_set_child_subreaper(void);
 int nss_set_keepcaps(int on);
 int nss_set_dumpable(int on);
 int nss_capbset_drop(int cap);
+int nss_ambient_clear_all(void);
+int nss_ambient_raise(int cap);
 int nss_cap_last_cap(void);
 int nss_close_range_cloexec(unsigned first);
 /// openat2 with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: `path` is resolved as if `rootfd` were "/".
