@@ -229,7 +229,7 @@ public final class Executor {
             throw ReportedFailure(exitCode: code, text: text)
         case .pid(let pid)?:
             pids[.`init`] = pid
-        case .handoff?, .status?:
+        case .handoff?:
             break
         }
         if handoff == lastFromParent { sys.close(go!.read) }

@@ -137,7 +137,6 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         case .handoff(let name): kind = 1; text = Array(name.utf8)
         case .pid(let pid): kind = 2; value = pid
         case .failure(let code, let t): kind = 3; value = code; text = Array(t.utf8.prefix(Int(PIPE_BUF) - 12))
-        case .status(let code): kind = 4; value = code
         }
         var bytes: [UInt8] = []
         for v in [kind, value, Int32(text.count)] { withUnsafeBytes(of: v) { bytes += $0 } }
@@ -174,7 +173,6 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         switch kind {
         case 1: return .handoff(String(decoding: text, as: UTF8.self))
         case 2: return .pid(value)
-        case 4: return .status(value)
         default: return .failure(exitCode: value, text: String(decoding: text, as: UTF8.self))
         }
     }

@@ -146,8 +146,6 @@ public enum Message: Sendable, Equatable {
     case pid(Int32)
     /// A failure, already rendered, and the exit status nsspec should return for it.
     case failure(exitCode: Int32, text: String)
-    /// From a tiny PID 1: the process has ended with this status (the shell's convention).
-    case status(Int32)
 }
 
 /// How a process ended, as waitpid(2) tells.
