@@ -33,6 +33,14 @@ enum Hints {
             return "new\(kind.rawValue)map refused the map; check the caller's range in /etc/sub\(kind.rawValue)"
         case (.writeSetgroups, _):
             return "setgroups must be written before gid_map, by a process outside the namespace"
+        case (.clone, EPERM), (.clone, EACCES):
+            return "creating these namespaces needs CAP_SYS_ADMIN (run as root, or add `user` to namespaces); "
+                + "for a rootless run, user namespaces may be restricted on this host (kernel.unprivileged_userns_clone, "
+                + "kernel.apparmor_restrict_unprivileged_userns, or a seccomp filter of the caller)"
+        case (.clone, ENOSPC), (.clone, EUSERS):
+            return "a limit on namespaces is reached: see the user.max_*_namespaces sysctls"
+        case (.clone, EINVAL):
+            return "the kernel refused this combination of namespaces (clone EINVAL: a user namespace under chroot?)"
         case (.unshare(.user), EINVAL):
             return "unshare(CLONE_NEWUSER) fails with EINVAL in a multithreaded process (or under chroot)"
         case (.unshare(.user), EPERM), (.unshare(.user), EACCES):
