@@ -103,6 +103,12 @@ public final class Executor {
             } catch let failure as RunFailure {
                 return fail(failure, at: index)
             } catch let error as SystemError {
+                // Why the kernel refused a user namespace is asked only when it did: reading the
+                // sysctls before every run would cost each run what almost no run needs.
+                if makesUserNamespace(step), error.op == "clone" || error.op == "unshare",
+                   let cause = userNamespaceRefusal(error.errno) {
+                    return fail(cause, at: index)
+                }
                 return fail(RunFailure(error, during: step), at: index)
             } catch let reported as ReportedFailure {
                 return failed(text: reported.text, code: reported.exitCode)
@@ -130,7 +136,7 @@ public final class Executor {
 
     func perform(_ step: Step) throws {
         switch step.action {
-        case .checkUserNamespaces, .checkMapHelper, .checkSubordinateRange, .checkSource:
+        case .checkMapHelper, .checkSubordinateRange, .checkSource:
             try preflight(step.action)
         case .fork(let actor): try fork(actor)
         case .clone(let actor, let kinds): try fork(actor, into: kinds)

@@ -27,7 +27,6 @@ extension Executor {
 
     func preflight(_ action: Action) throws {
         switch action {
-        case .checkUserNamespaces: try checkUserNamespaces()
         case .checkMapHelper(let kind):
             let name = "new\(kind.rawValue)map"
             guard let path = Self.helperDirectories.map({ "\($0)/\(name)" }).first(where: sys.isExecutable) else {
@@ -57,25 +56,39 @@ extension Executor {
         }
     }
 
-    private func checkUserNamespaces() throws {
-        func sysctl(_ name: String) throws -> String? {
+    /// Whether this step makes a user namespace (unshare, or the clone of the sandbox).
+    func makesUserNamespace(_ step: Step) -> Bool {
+        switch step.action {
+        case .unshare(.user): true
+        case .clone(_, let kinds): kinds.contains(.user)
+        default: false
+        }
+    }
+
+    /// After the kernel refused a user namespace: the host setting that explains it, if one does.
+    func userNamespaceRefusal(_ errno: Int32) -> RunFailure? {
+        guard [1, 13, 22, 28, 87].contains(errno) else { return nil }  // EPERM EACCES EINVAL ENOSPC EUSERS
+        func sysctl(_ name: String) -> String? {
             let path = "/proc/sys/" + String(name.map { $0 == "." ? "/" : $0 })
-            guard let bytes = try readIfPresent(path) else { return nil }
+            guard let bytes = try? readIfPresent(path) else { return nil }
             return String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
         }
-        if try sysctl("user.max_user_namespaces") == "0" {
-            throw RunFailure("user namespaces are disabled on this host (user.max_user_namespaces = 0)",
-                             hint: "as root: sysctl -w user.max_user_namespaces=15000")
+        if sysctl("user.max_user_namespaces") == "0" {
+            return RunFailure("user namespaces are disabled on this host (user.max_user_namespaces = 0)", errno: errno,
+                              hint: "as root: sysctl -w user.max_user_namespaces=15000")
         }
-        guard !caller.privileged else { return }
-        if try sysctl("kernel.unprivileged_userns_clone") == "0" {
-            throw RunFailure("unprivileged user namespaces are disabled on this host (kernel.unprivileged_userns_clone = 0)",
-                             hint: "as root: sysctl -w kernel.unprivileged_userns_clone=1, or run nsspec as root")
+        guard !caller.privileged else { return nil }
+        if sysctl("kernel.unprivileged_userns_clone") == "0" {
+            return RunFailure("unprivileged user namespaces are disabled on this host (kernel.unprivileged_userns_clone = 0)",
+                              errno: errno, hint: "as root: sysctl -w kernel.unprivileged_userns_clone=1, or run nsspec as root")
         }
-        if try sysctl("kernel.apparmor_restrict_unprivileged_userns") == "1" {
-            throw RunFailure("AppArmor restricts unprivileged user namespaces on this host (kernel.apparmor_restrict_unprivileged_userns = 1)",
-                             hint: "as root: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or give nsspec an AppArmor profile with `userns,`")
+        if sysctl("kernel.apparmor_restrict_unprivileged_userns") == "1" {
+            return RunFailure(
+                "AppArmor restricts unprivileged user namespaces on this host (kernel.apparmor_restrict_unprivileged_userns = 1)",
+                errno: errno,
+                hint: "as root: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or give nsspec an AppArmor profile with `userns,`")
         }
+        return nil
     }
 
     /// A host file's bytes, or nil if it does not exist (any other error is a failure).

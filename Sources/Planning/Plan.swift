@@ -75,7 +75,6 @@ public enum EnvEntry: Sendable, Equatable {
 /// them (relative to the spec's directory).
 public enum Action: Sendable, Equatable {
     // preflight
-    case checkUserNamespaces
     case checkMapHelper(IDKind)
     case checkSubordinateRange(IDKind, count: UInt64)
     case checkSource(path: String, optional: Bool)

@@ -5,7 +5,6 @@ extension Action {
     /// A stable name for the operation (the `op` field of `plan --format json`).
     public var op: String {
         switch self {
-        case .checkUserNamespaces: "check-user-namespaces"
         case .checkMapHelper: "check-map-helper"
         case .checkSubordinateRange: "check-subordinate-range"
         case .checkSource: "check-source"
@@ -64,7 +63,6 @@ extension Action {
     /// What the step does, in words a reviewer can check against the spec.
     public var summary: String {
         switch self {
-        case .checkUserNamespaces: return "user namespaces are allowed on this host"
         case .checkMapHelper(let kind): return "new\(kind.rawValue)map is installed (the map needs ids the caller may not map itself)"
         case .checkSubordinateRange(let kind, let count): return "/etc/sub\(kind.rawValue) gives the caller at least \(count) ids"
         case .checkSource(let path, let optional): return "\(path) exists" + (optional ? " (optional: skipped if not)" : "")

@@ -90,7 +90,6 @@ public struct Planner: Sendable {
     func preflight() -> [Step] {
         var steps: [Step] = []
         func add(_ action: Action, _ at: SourceLocation) { steps.append(Step(.preflight, .parent, action, at: at)) }
-        if newUser { add(.checkUserNamespaces, namespaceLocation(.user)) }
         for kind in [IDKind.uid, .gid] where newUser {
             let map = self.map(kind)
             if needsHelper(kind, map.value) { add(.checkMapHelper(kind), map.location) }

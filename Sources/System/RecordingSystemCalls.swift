@@ -66,7 +66,21 @@ public final class RecordingSystemCalls: SystemCalls {
     public private(set) var logged = ""
     public func write(_ text: String, to fd: Int32) { if fd == 2 { logged += text } }
 
+    /// What the kernel answers to a new user namespace, from the fake's sysctl files.
+    private func userNamespaceRefusal(_ flags: Int32) -> Int32? {
+        guard flags & 0x1000_0000 != 0 else { return nil }
+        if files["/proc/sys/user/max_user_namespaces"] == "0\n" { return 28 }  // ENOSPC
+        if uid != 0 && files["/proc/sys/kernel/unprivileged_userns_clone"] == "0\n" { return 1 }  // EPERM
+        if uid != 0 && files["/proc/sys/kernel/apparmor_restrict_unprivileged_userns"] == "1\n" { return 13 }  // EACCES
+        return nil
+    }
+
     public func clone(flags: Int32) throws -> Int32 {
+        if let refused = userNamespaceRefusal(flags) {
+            calls += 1
+            trace.append("clone(\(cloneFlagNames(flags))) = -1 \(refused)")
+            throw SystemError("clone", cloneFlagNames(flags), errno: refused)
+        }
         try call("clone(\(cloneFlagNames(flags))) = \(nextPid)", "clone", cloneFlagNames(flags))
         nextPid += 1
         return nextPid - 1

@@ -40,7 +40,10 @@ import Testing
         }
         let exec = try #require(index({ command($0.action) != nil }))
         #expect(!steps[(exec + 1)...].contains { $0.actor != .parent && $0.actor != .child && $0.action != .reapAndForward })
-        #expect(steps.first?.stage == .preflight || steps.first?.action == .fork(.child))
+        // One clone into every new namespace lists the user namespace first: it owns the others.
+        for step in steps { if case .clone(_, let kinds) = step.action, kinds.contains(.user) { #expect(kinds.first == .user) } }
+        let first = steps.first?.action
+        #expect(steps.first?.stage == .preflight || first == .fork(.child) || { if case .clone? = first { true } else { false } }())
         #expect(steps.last?.action == .supervise)
     }
 
