@@ -28,8 +28,8 @@ public final class Executor {
     var me: Actor = .parent
     var pids = ProcessIDs()
     var parentPid: Int32 = 0
-    /// In the child, then in PID 1 until it has armed its parent-death signal: the parent's
-    /// pidfd, to catch a parent that died before that.
+    /// Opened by whoever makes PID 1 (the parent or the child), kept by PID 1 until it has armed
+    /// its parent-death signal: nsspec's pidfd, to catch an nsspec that died before that.
     var parentPidfd: Int32?
     /// Sandbox -> parent: handoffs, the init pid, failures. Close-on-exec, so that the parent
     /// reads end of file once the process has exec'd.
@@ -244,7 +244,7 @@ public final class Executor {
     func dieWithParent() throws {
         try sys.setParentDeathSignal(9)
         // The parent may have died before the signal was armed. PID 1 cannot see its parent's
-        // pid from inside its namespace: it asks the pidfd the child opened.
+        // pid from inside its namespace: it asks the pidfd of nsspec opened before it was made.
         if me == .child && !options.simulated && sys.getppid() != parentPid { sys.exit(125) }
         if let fd = parentPidfd, me == .`init` || options.simulated {
             let gone = sys.hasExited(pidfd: fd)
