@@ -28,14 +28,38 @@ private final class Frame {
     let location: SourceLocation
     var items: [YAMLNode] = []
     var entries: [YAMLEntry] = []
-    var seenKeys: [String: SourceLocation] = [:]
     var awaitingValue = false
     var pendingKey: YAMLScalar?
     var count = 0
+    /// The keys so far, to find duplicates: a short list while the mapping is small (most of a
+    /// spec's have a handful of keys, and hashing them cost more than comparing), a dictionary
+    /// beyond 16, so that a huge mapping stays linear.
+    private var keyList: [YAMLScalar] = []
+    private var keyIndex: [String: SourceLocation]?
 
     init(isMapping: Bool, location: SourceLocation) {
         self.isMapping = isMapping
         self.location = location
+    }
+
+    func firstLocation(of key: String) -> SourceLocation? {
+        if let keyIndex { return keyIndex[key] }
+        for k in keyList where k.text == key { return k.location }
+        return nil
+    }
+
+    func remember(_ key: YAMLScalar) {
+        if keyIndex != nil {
+            keyIndex?[key.text] = key.location
+            return
+        }
+        keyList.append(key)
+        if keyList.count > 16 {
+            var index: [String: SourceLocation] = [:]
+            for k in keyList { index[k.text] = k.location }
+            keyIndex = index
+            keyList = []
+        }
     }
 }
 
@@ -283,13 +307,13 @@ private struct EventReader {
                 try report(.error(
                     "merge-key", "merge keys (<<) are not allowed in a spec", at: key.location,
                     hint: "write the merged fields out in this mapping"))
-            } else if let first = top.seenKeys[key.text] {
+            } else if let first = top.firstLocation(of: key.text) {
                 try report(.error(
                     "duplicate-key", "duplicate key '\(key.text)'", at: key.location,
                     notes: [.init("'\(key.text)' is first defined here", at: first)],
                     hint: "YAML keeps only one of them; remove or rename one"))
             } else {
-                top.seenKeys[key.text] = key.location
+                top.remember(key)
                 top.pendingKey = key
             }
         case .invalid:
