@@ -9,6 +9,10 @@ asynchronous. Medians, minima and maxima are over all runs of a tool; peak RSS i
 `/usr/bin/time -f %M` (KiB, the whole process tree) over 5 runs; the ratio is each median over
 the baseline's median of the same case and mode.
 
+The page cache is dropped once before the first case (DROP_CACHES=0 keeps it): a binary
+copied a moment ago sits in whatever page-cache folios memory allowed at that time, and the
+same nsspec binary measured from two copies differed by 0.5 ms on this VM.
+
 Cases:
   reference    DESIGN §8's sandbox (bench/reference.yaml): new user, mount, uts, ipc, pid and
                net namespaces, hostname, uid/gid 0 -> caller, read-only /usr and /etc with the
@@ -135,6 +139,16 @@ def main():
         f.write(VETH_SH)
     subprocess.run(["chmod", "-R", "a+rX", work], check=True)
     subprocess.run(["chmod", "755", veth_sh], check=True)
+
+    # The page cache holds a file copied a moment ago in whatever folios memory allowed then;
+    # the same binary measured from two such copies differed by 0.5 ms here. Reading every
+    # binary back from disk gives each tool the same start (DROP_CACHES=0 skips it).
+    if os.environ.get("DROP_CACHES", "1") != "0":
+        subprocess.run(["sync"], check=True)
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("1")
+        for argv in ([nsspec, "--version"], ["bwrap", "--version"], ["unshare", "--version"], ["ip", "-V"], ["true"]):
+            subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     ref = os.path.join(work, "reference.yaml")
     nonet = os.path.join(work, "reference-nonet.yaml")
