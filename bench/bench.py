@@ -9,9 +9,9 @@ asynchronous. Medians, minima and maxima are over all runs of a tool; peak RSS i
 `/usr/bin/time -f %M` (KiB, the whole process tree) over 5 runs; the ratio is each median over
 the baseline's median of the same case and mode.
 
-The page cache is dropped once before the first case (DROP_CACHES=0 keeps it): a binary
-copied a moment ago sits in whatever page-cache folios memory allowed at that time, and the
-same nsspec binary measured from two copies differed by 0.5 ms on this VM.
+The page cache is dropped before every round (DROP_CACHES=0 keeps it): where a binary's pages
+land in memory changes its speed (the same nsspec binary measured from two copies differed by
+0.5 ms on this VM), so each round gives every tool a new layout and the medians span several.
 
 Cases:
   reference    DESIGN §8's sandbox (bench/reference.yaml): new user, mount, uts, ipc, pid and
@@ -66,6 +66,19 @@ def as_user(mode, argv):
             "env", "-i", f"HOME={home}", f"USER={USER}", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"] + argv
 
 
+def drop_caches():
+    """Every round starts from binaries read back from disk. Where a binary's pages land in memory
+    changes how fast it runs: the same nsspec binary measured from two copies differed by 0.5 ms
+    on this VM, and so did one copy before and after a cache drop. Dropping before each round
+    gives every tool a new layout per round, so the medians are over several (DROP_CACHES=0
+    keeps the cache)."""
+    if os.environ.get("DROP_CACHES", "1") == "0":
+        return
+    subprocess.run(["sync"], check=True)
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("1")
+
+
 def peak_rss(mode, command, wrap):
     best = 0
     for _ in range(5):
@@ -87,6 +100,7 @@ def run_case(work, case, mode, tools, wrap=lambda a: a, prepare=None):
             sys.exit(f"{case}/{mode}/{label} failed ({r.returncode}):\n$ {command}\n{r.stdout}{r.stderr}")
     per_round = max(1, -(-RUNS // ROUNDS))
     for rnd in range(ROUNDS):
+        drop_caches()
         order = tools if rnd % 2 == 0 else list(reversed(tools))
         for label, command in order:
             out = os.path.join(work, "results", f"{case}-{mode}-{label}-{rnd}.json".replace(" ", "_"))
@@ -139,16 +153,6 @@ def main():
         f.write(VETH_SH)
     subprocess.run(["chmod", "-R", "a+rX", work], check=True)
     subprocess.run(["chmod", "755", veth_sh], check=True)
-
-    # The page cache holds a file copied a moment ago in whatever folios memory allowed then;
-    # the same binary measured from two such copies differed by 0.5 ms here. Reading every
-    # binary back from disk gives each tool the same start (DROP_CACHES=0 skips it).
-    if os.environ.get("DROP_CACHES", "1") != "0":
-        subprocess.run(["sync"], check=True)
-        with open("/proc/sys/vm/drop_caches", "w") as f:
-            f.write("1")
-        for argv in ([nsspec, "--version"], ["bwrap", "--version"], ["unshare", "--version"], ["ip", "-V"], ["true"]):
-            subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     ref = os.path.join(work, "reference.yaml")
     nonet = os.path.join(work, "reference-nonet.yaml")
