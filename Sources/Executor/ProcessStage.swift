@@ -24,7 +24,14 @@ extension Executor {
                 return UInt64.max  // RLIM_INFINITY
             }
             try sys.setrlimit(Self.rlimitResources[name] ?? -1, soft: value(soft), hard: value(hard))
-        case .setGroups(let groups): try sys.setgroups(groups)
+        case .setGroups(let groups):
+            do {
+                try sys.setgroups(groups)
+            } catch let error as SystemError where error.errno == 1 && groups.isEmpty && joinsUserNamespace && setgroupsDenied() {
+                // A joined user namespace whose setgroups is "deny" (as `unshare -r` leaves it):
+                // the kernel refuses setgroups(2) there, as in a new one with `setgroups: deny`,
+                // and the caller's supplementary groups show as the overflow gid.
+            }
         case .setGid(let gid): try sys.setresgid(gid)
         case .setUid(let uid): try sys.setresuid(uid)
         case .capabilities(let keep):
@@ -110,5 +117,15 @@ extension Executor {
         throw RunFailure("\(spawn ? "posix_spawn" : "exec") \(path)", errno: errno,
                          hint: notFound ? "the path must exist inside the sandbox (after the mount table)" : nil,
                          exitCode: notFound ? 127 : 126)
+    }
+
+    var joinsUserNamespace: Bool {
+        plan.steps.contains { if case .join(.user, _) = $0.action { true } else { false } }
+    }
+
+    /// Whether this process's user namespace refuses setgroups(2) (/proc/self/setgroups).
+    func setgroupsDenied() -> Bool {
+        guard let contents = try? sys.readFile(.path("/proc/self/setgroups"), limit: 16) else { return false }
+        return String(decoding: contents.bytes, as: UTF8.self).trimmingWhitespace() == "deny"
     }
 }

@@ -168,3 +168,38 @@ import Testing
         Issue.record("no call was the default route")
     }
 }
+
+/// A joined user namespace whose setgroups is "deny" refuses setgroups(2), as a new one with
+/// `setgroups: deny` does: the run goes on without it. Anywhere else the refusal is an error.
+@Suite struct JoinedUserNamespaceTests {
+    let spec = """
+        version: 1
+        namespaces: [{type: user, path: /proc/77/ns/user}, mount, pid]
+        process: {args: [/bin/true]}
+        """
+
+    func run(setgroups: String?) throws -> (code: Int32, sys: RecordingSystemCalls) {
+        let plan = Planner(spec: try loadSpec(text: spec), caller: Who.rootless.caller).plan()
+        let probe = RecordingSystemCalls()
+        _ = Executor(plan: plan, system: probe, options: .init(simulated: true)).run()
+        let n = try #require(probe.trace.filter { !$0.hasPrefix("close ") && !$0.hasPrefix("kill ") && !$0.hasPrefix("ignore ")
+            && !$0.hasPrefix("access ") && !$0.hasPrefix("capget ") && !$0.hasPrefix("poll ") && !$0.hasPrefix("sleep ") }
+            .firstIndex { $0.hasPrefix("setgroups") })
+        let sys = RecordingSystemCalls(failAt: n)
+        if let setgroups { sys.files["/proc/self/setgroups"] = setgroups }
+        let code = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
+        #expect(sys.trace.contains("setgroups [] = -1 1"), "\(sys.trace)")
+        return (code, sys)
+    }
+
+    @Test func deniedInTheJoinedNamespaceIsNotAnError() throws {
+        let (code, sys) = try run(setgroups: "deny\n")
+        #expect(code == 0, "\(sys.logged)")
+    }
+
+    @Test func allowedButRefusedIsAnError() throws {
+        let (code, sys) = try run(setgroups: "allow\n")
+        #expect(code == 125)
+        #expect(sys.logged.contains("error: process: setgroups [] (drop supplementary groups): setgroups []: Operation not permitted (EPERM)"))
+    }
+}

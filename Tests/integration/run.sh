@@ -856,6 +856,46 @@ t_plan() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Joining namespaces by path: the fork path (a child enters them one by one, then makes PID 1
+# with clone(CLONE_PARENT) and exits), which the all-new specs above never take.
+t_join() {
+    local s helper net uts hostpid user=""
+    # The namespaces to join belong to a helper the caller starts: as root, plain net and uts
+    # namespaces; rootless, a user namespace of the caller's own with them (joining needs
+    # CAP_SYS_ADMIN over a namespace, which the owner of its user namespace has).
+    if [ "$MODE" = rootless ]; then
+        "${PREFIX[@]}" unshare --user --map-root-user --net --uts sh -c 'hostname joined-box; exec sleep 30' &
+    else
+        unshare --net --uts sh -c 'hostname joined-box; exec sleep 30' &
+    fi
+    helper=$!
+    for _ in $(seq 200); do
+        helper=$(pgrep -f "^sleep 30$" -n -P "$(pgrep -P $$ -n)" 2>/dev/null || echo "$helper")
+        [ "$(readlink /proc/$helper/ns/uts 2>/dev/null)" != "$(readlink /proc/self/ns/uts)" ] && break; sleep 0.01
+    done
+    net=$(readlink /proc/$helper/ns/net) uts=$(readlink /proc/$helper/ns/uts) hostpid=$(readlink /proc/self/ns/pid)
+    [ "$MODE" = rootless ] && user="{type: user, path: /proc/$helper/ns/user}, "
+    s=$(spec join <<EOF
+version: 1
+namespaces: [${user}mount, pid, {type: net, path: /proc/$helper/ns/net}, {type: uts, path: /proc/$helper/ns/uts}]
+mounts:
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'readlink /proc/self/ns/net /proc/self/ns/uts /proc/self/ns/pid; hostname; cat /proc/1/comm; exit 3']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "joined net and uts, new pid and mount: PID 1 made by the child, the process's status returned"
+    run_as "$s"; want_rc 3
+    want_out_has "$net"; want_out_has "$uts"; want_out_has "joined-box"
+    grep -q "^pid:" <<<"$OUT" && ! grep -qF "$hostpid" <<<"$OUT" || problem "expected a new pid namespace (host $hostpid)"
+    want_out_has "nsspec"
+    [ -z "$(pgrep -P $$ -x nsspec)" ] || problem "an nsspec process is left"
+    end_case
+    kill "$helper" 2>/dev/null; wait 2>/dev/null
+}
+
+# ---------------------------------------------------------------------------------------------
 # veth. Every case makes its own throwaway network namespace with `ip netns add`, which plays the
 # host: nsspec runs inside it (ip netns exec), so both ends of every pair live in namespaces this
 # suite made, and every address exists only there. The machine's own network is never touched.
@@ -1040,7 +1080,7 @@ EOF
 # ---------------------------------------------------------------------------------------------
 CASES=(t_namespaces t_uts t_maps t_readonly t_tmpfs t_proc t_pivot_root t_capabilities t_fds
        t_env t_exit_codes t_sigterm t_orphans t_mount_types t_symlink_escape t_directory_root t_cwd_escape t_init_hardening t_die_with_parent
-       t_missing_source t_leftovers t_network t_examples t_plan)
+       t_missing_source t_leftovers t_join t_network t_examples t_plan)
 ONLY=${ONLY:-}    # e.g. ONLY=t_maps,t_env to run some groups
 
 echo "nsspec: $NSSPEC_BIN (copied to $NSSPEC); kernel $(uname -r)"
