@@ -103,12 +103,6 @@ public final class Executor {
             } catch let failure as RunFailure {
                 return fail(failure, at: index)
             } catch let error as SystemError {
-                // Why the kernel refused a user namespace is asked only when it did: reading the
-                // sysctls before every run would cost each run what almost no run needs.
-                if makesUserNamespace(step), error.op == "clone" || error.op == "unshare",
-                   let cause = userNamespaceRefusal(error.errno) {
-                    return fail(cause, at: index)
-                }
                 return fail(RunFailure(error, during: step), at: index)
             } catch let reported as ReportedFailure {
                 return failed(text: reported.text, code: reported.exitCode)
@@ -177,7 +171,8 @@ public final class Executor {
         }
         let pid: Int32
         if !namespaces.isEmpty {
-            pid = try sys.clone(flags: namespaces.reduce(Int32(0)) { $0 | Self.cloneFlag($1) })
+            let flags = namespaces.reduce(Int32(0)) { $0 | Self.cloneFlag($1) }
+            pid = namespaces.contains(.user) ? try makingUserNamespace { try sys.clone(flags: flags) } : try sys.clone(flags: flags)
         } else if actor == .`init` {
             pid = try sys.clone(flags: nss_CLONE_PARENT)
         } else {
@@ -200,9 +195,9 @@ public final class Executor {
             // its own, and the pairs the parent made are the parent's to clean up.
             if let socket = network.socket { sys.close(socket) }
             network = NetworkState()
+            return
         }
-        if !inChild { pids[actor] = pid }
-        if inChild { return }
+        pids[actor] = pid
         if byParent {
             // The parent keeps only the ends it uses, so that it sees end of file when every
             // process of the sandbox has exec'd or exited.

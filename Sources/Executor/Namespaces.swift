@@ -20,6 +20,8 @@ extension Executor {
     /// started a thread), which unshare(CLONE_NEWUSER) requires.
     func namespace(_ action: Action) throws {
         switch action {
+        case .unshare(.user):
+            try makingUserNamespace { try sys.unshare(nss_CLONE_NEWUSER) }
         case .unshare(let kind):
             try sys.unshare(Self.cloneFlag(kind))
             // Like pid, a new time namespace is entered by children only; without a pid fork

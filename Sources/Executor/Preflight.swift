@@ -56,17 +56,20 @@ extension Executor {
         }
     }
 
-    /// Whether this step makes a user namespace (unshare, or the clone of the sandbox).
-    func makesUserNamespace(_ step: Step) -> Bool {
-        switch step.action {
-        case .unshare(.user): true
-        case .clone(_, let kinds): kinds.contains(.user)
-        default: false
+    /// Makes a user namespace (`unshare`, or the clone of the sandbox). Why the kernel refused
+    /// one is asked only when it did: reading the sysctls before every run would cost each run
+    /// what almost no run needs.
+    func makingUserNamespace<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as SystemError {
+            if let cause = userNamespaceRefusal(error.errno) { throw cause }
+            throw error
         }
     }
 
     /// After the kernel refused a user namespace: the host setting that explains it, if one does.
-    func userNamespaceRefusal(_ errno: Int32) -> RunFailure? {
+    private func userNamespaceRefusal(_ errno: Int32) -> RunFailure? {
         guard [1, 13, 22, 28, 87].contains(errno) else { return nil }  // EPERM EACCES EINVAL ENOSPC EUSERS
         func sysctl(_ name: String) -> String? {
             let path = "/proc/sys/" + String(name.map { $0 == "." ? "/" : $0 })

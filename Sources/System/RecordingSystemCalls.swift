@@ -147,7 +147,14 @@ public final class RecordingSystemCalls: SystemCalls {
         0x20000000: "CLONE_NEWPID", 0x40000000: "CLONE_NEWNET", 0x2000000: "CLONE_NEWCGROUP", 0x80: "CLONE_NEWTIME",
     ]
     private func flagName(_ flags: Int32) -> String { Self.cloneFlags[flags] ?? "0x" + String(flags, radix: 16) }
-    public func unshare(_ flags: Int32) throws { try call("unshare \(flagName(flags))", "unshare", "") }
+    public func unshare(_ flags: Int32) throws {
+        if let refused = userNamespaceRefusal(flags) {
+            calls += 1
+            trace.append("unshare \(flagName(flags)) = -1 \(refused)")
+            throw SystemError("unshare", "", errno: refused)
+        }
+        try call("unshare \(flagName(flags))", "unshare", "")
+    }
     public func setns(path: String, flags: Int32) throws { try call("setns \(path) \(flagName(flags))", "setns", path) }
     public func writeFile(_ path: String, _ contents: String) throws {
         try call("write \(path) \(contents.debugDescription)", "write", path)

@@ -122,6 +122,25 @@ import Testing
             """)
     }
 
+    /// With a joined namespace the child unshares the user namespace alone; the same reasons.
+    @Test func userNamespaceRefusedToTheChildIsExplainedToo() throws {
+        let plan = Planner(spec: try loadSpec(text: """
+            version: 1
+            namespaces: [user, mount, {type: net, path: /run/netns/x}]
+            process: {args: [/bin/true]}
+            """), caller: Who.rootless.caller).plan()
+        let sys = RecordingSystemCalls()
+        sys.files["/proc/sys/kernel/apparmor_restrict_unprivileged_userns"] = "1\n"
+        let code = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
+        #expect(code == 125)
+        #expect(sys.trace.contains("unshare CLONE_NEWUSER = -1 13"))
+        #expect(sys.logged == """
+            t.yaml:2:14: error: namespaces: AppArmor restricts unprivileged user namespaces on this host (kernel.apparmor_restrict_unprivileged_userns = 1): Permission denied (EACCES)
+            hint: as root: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or give nsspec an AppArmor profile with `userns,`
+
+            """)
+    }
+
     @Test func unprivilegedUserNamespacesDisabled() throws {
         let logged = try preflightFailure("hello") { $0.files["/proc/sys/kernel/unprivileged_userns_clone"] = "0\n" }
         #expect(logged.hasPrefix("specs/hello.yaml:9:1: error: namespaces: unprivileged user namespaces are disabled on this host"))
