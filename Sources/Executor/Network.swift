@@ -47,23 +47,24 @@ extension Executor {
             }
         case .addAddress(let interface, let cidr):
             let socket = try netlinkSocket()
-            try sys.addAddress(socket, index: try index(of: interface), interface: interface,
-                               InterfaceAddress(bytes: cidr.address.bytes, prefix: UInt8(cidr.prefix)))
+            try sys.addAddress(socket, index: try index(of: interface), interface: interface, Self.interfaceAddress(cidr))
         case .linkUp(let name):
             // The parent marks the host ends it raises, so that a later run can tell a leftover
             // of this one (gone with its namespace in a moment) from someone else's interface.
             let alias = step.stage == .hostNetwork ? Self.aliasPrefix + String(parentPid) : nil
             try sys.setLink(try netlinkSocket(), name, up: true, alias: alias)
         case .addRoute(let interface, let to, let via):
-            let route = RouteRequest(
-                destination: to.map { InterfaceAddress(bytes: $0.address.bytes, prefix: UInt8($0.prefix)) },
-                gateway: via?.bytes, isV4: (to?.address ?? via)?.isV4 ?? true)
+            let route = RouteRequest(destination: to.map(Self.interfaceAddress), gateway: via?.bytes)
             try sys.addRoute(try netlinkSocket(), index: try index(of: interface), interface: interface, route)
         case .loopbackUp:
             try sys.setLink(try netlinkSocket(), "lo", up: true, alias: nil)
         default:
             break
         }
+    }
+
+    static func interfaceAddress(_ cidr: CIDR) -> InterfaceAddress {
+        InterfaceAddress(bytes: cidr.address.bytes, prefix: UInt8(cidr.prefix))
     }
 
     func netlinkSocket() throws -> Int32 {
@@ -112,7 +113,7 @@ extension Executor {
     private func checkHostAddresses(_ cidrs: [CIDR]) throws {
         let existing = try sys.addresses(try netlinkSocket())
         for cidr in cidrs {
-            let mine = InterfaceAddress(bytes: cidr.address.bytes, prefix: UInt8(cidr.prefix))
+            let mine = Self.interfaceAddress(cidr)
             for entry in existing where entry.address.isV4 == cidr.address.isV4 {
                 let theirs = entry.address
                 // Link-local fe80::/64 is on every IPv6 interface: only the exact address counts.

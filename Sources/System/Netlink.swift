@@ -7,7 +7,7 @@
 enum RT {
     // Message types and flags.
     static let NLMSG_ERROR: UInt16 = 2, NLMSG_DONE: UInt16 = 3
-    static let NLM_F_REQUEST: UInt16 = 0x1, NLM_F_MULTI: UInt16 = 0x2, NLM_F_ACK: UInt16 = 0x4, NLM_F_ECHO: UInt16 = 0x8
+    static let NLM_F_REQUEST: UInt16 = 0x1, NLM_F_ACK: UInt16 = 0x4, NLM_F_ECHO: UInt16 = 0x8
     static let NLM_F_EXCL: UInt16 = 0x200, NLM_F_CREATE: UInt16 = 0x400, NLM_F_DUMP: UInt16 = 0x300
     /// In an ACK: extended-ACK attributes follow the (capped) original header.
     static let NLM_F_ACK_TLVS: UInt16 = 0x200, NLM_F_CAPPED: UInt16 = 0x100

@@ -100,12 +100,13 @@ public struct VethRequest: Sendable, Equatable {
 public struct RouteRequest: Sendable, Equatable {
     public var destination: InterfaceAddress?
     public var gateway: [UInt8]?
-    public var isV4: Bool
-    public init(destination: InterfaceAddress?, gateway: [UInt8]?, isV4: Bool) {
+    public init(destination: InterfaceAddress?, gateway: [UInt8]?) {
         self.destination = destination
         self.gateway = gateway
-        self.isV4 = isV4
     }
+
+    /// The family, from the destination or (for the default route) the gateway.
+    public var isV4: Bool { destination?.isV4 ?? (gateway?.count == 4) }
 }
 
 /// Which link a lookup asks for.

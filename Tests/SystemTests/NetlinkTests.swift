@@ -53,11 +53,11 @@ import Testing
 
     @Test func routesWithAndWithoutGateway() {
         let viaGateway = NetlinkRequests.addRoute(
-            index: 3, RouteRequest(destination: nil, gateway: [10, 0, 0, 1], isV4: true), seq: 4)
+            index: 3, RouteRequest(destination: nil, gateway: [10, 0, 0, 1]), seq: 4)
         #expect(Array(viaGateway[16..<24]) == [RT.AF_INET, 0, 0, 0, RT.RT_TABLE_MAIN, RT.RTPROT_STATIC, RT.RT_SCOPE_UNIVERSE, RT.RTN_UNICAST])
         #expect(NetlinkAttribute.parse(viaGateway[28...]).map(\.type) == [RT.RTA_GATEWAY, RT.RTA_OIF])
         let onLink = NetlinkRequests.addRoute(
-            index: 3, RouteRequest(destination: InterfaceAddress(bytes: [10, 96, 0, 0], prefix: 12), gateway: nil, isV4: true), seq: 5)
+            index: 3, RouteRequest(destination: InterfaceAddress(bytes: [10, 96, 0, 0], prefix: 12), gateway: nil), seq: 5)
         #expect(onLink[17] == 12 && onLink[22] == RT.RT_SCOPE_LINK)
         let attrs = NetlinkAttribute.parse(onLink[28...])
         #expect(attrs.map(\.type) == [RT.RTA_DST, RT.RTA_OIF] && Array(attrs[0].payload) == [10, 96, 0, 0])
