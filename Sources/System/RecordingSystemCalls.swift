@@ -5,6 +5,8 @@ public final class RecordingSystemCalls: SystemCalls {
     public private(set) var trace: [String] = []
     public var failAt: Int?
     public var failErrno: Int32
+    /// What the kernel says besides the errno for the failing call (netlink's extended ACK).
+    public var failDetail: String?
     public var files: [String: String]
     public var missing: Set<String> = []
     public var uid: UInt32 = 1000
@@ -30,7 +32,7 @@ public final class RecordingSystemCalls: SystemCalls {
         let failing = calls == failAt
         calls += 1
         trace.append(failing ? text + " = -1 " + String(failErrno) : text)
-        if failing { throw SystemError(op, object, errno: failErrno) }
+        if failing { throw SystemError(op, object, errno: failErrno, detail: failDetail) }
     }
 
     private func note(_ text: String) { trace.append(text) }

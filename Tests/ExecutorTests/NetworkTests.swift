@@ -169,6 +169,44 @@ import Testing
     }
 }
 
+/// The messages of kernel refusals at the network and clone steps: the hint where the errno
+/// misleads, and the kernel's own words when netlink gives them.
+@Suite struct KernelRefusalMessageTests {
+    /// Runs `name` as `who`, failing the first call whose trace line starts with `prefix`.
+    func failing(_ name: String, _ who: Who, at prefix: String, errno: Int32, detail: String? = nil) throws -> RecordingSystemCalls {
+        let plan = Planner(spec: try loadSpec(name), caller: who.caller).plan()
+        for n in 0..<400 {
+            let sys = RecordingSystemCalls(failAt: n, errno: errno)
+            sys.uid = who.caller.uid
+            sys.failDetail = detail
+            _ = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
+            guard let failed = sys.trace.first(where: { $0.hasSuffix(" = -1 \(errno)") }) else { break }
+            if failed.hasPrefix(prefix) { return sys }
+        }
+        throw TestFailure("no call starting with \(prefix)")
+    }
+
+    @Test func hostNameTakenBetweenPreflightAndCreation() throws {
+        let sys = try failing("veth", .root, at: "RTM_NEWLINK veth", errno: 17)
+        #expect(sys.logged.contains("error: host network: veth pair: nsspec-demo0 on the host"))
+        #expect(sys.logged.contains("File exists (EEXIST)\nhint: an interface of that name appeared on the host after preflight"))
+    }
+
+    @Test func theKernelsOwnWordsAreShown() throws {
+        let sys = try failing("veth", .root, at: "RTM_NEWROUTE default", errno: 22, detail: "Nexthop has invalid gateway")
+        #expect(sys.logged == """
+            specs/veth.yaml:20:16: error: network: route default via 10.250.0.1 dev eth0: RTM_NEWROUTE eth0: Invalid argument (EINVAL) (kernel: Nexthop has invalid gateway)
+
+            """)
+    }
+
+    @Test func cloneRefusedWithoutAUserNamespaceReason() throws {
+        let sys = try failing("hello", .root, at: "clone(CLONE_NEWUSER", errno: 1)
+        #expect(sys.logged.contains("error: namespaces: clone PID 1 into new namespaces"))
+        #expect(sys.logged.contains("Operation not permitted (EPERM)\nhint: creating these namespaces needs CAP_SYS_ADMIN"))
+    }
+}
+
 /// A joined user namespace whose setgroups is "deny" refuses setgroups(2), as a new one with
 /// `setgroups: deny` does: the run goes on without it. Anywhere else the refusal is an error.
 @Suite struct JoinedUserNamespaceTests {

@@ -1053,6 +1053,7 @@ EOF
             run_in_ns "$NSSPEC" run "$s"; want_rc 125
             want_err_has "$s:$(line_of "$s" "routes:"):"
             want_err_has "network: route 10.250.0.0/30 dev eth0: RTM_NEWROUTE eth0: File exists (EEXIST)"
+            want_err_has "hint: the kernel has this route already: adding an address adds the route to its own subnet"
         else
             s=$(spec veth-exec <<EOF
 $VETH_SPEC_HEAD
