@@ -179,6 +179,30 @@ let sevenMistakes = """
         }
     }
 
+    /// The hand-written argument parser's messages: what was wrong, the usage, where to read more.
+    @Test func usageErrorsSayWhatWasWrong() throws {
+        let cases: [([String], String)] = [
+            (["validate", "--formt", "json"], "nsspec: unknown option '--formt'; did you mean '--format'?\nusage: nsspec validate [--format text|json|github] [--strict] [--args-on-command-line] [FILE…]\nSee 'nsspec validate --help'.\n"),
+            (["validate", "--format", "xml"], "nsspec: --format must be one of text, json, github, not 'xml'\n"),
+            (["validate", "--format"], "nsspec: --format needs a value\n"),
+            (["valdate"], "nsspec: no command 'valdate'; did you mean 'validate'?\nusage: nsspec <validate|plan|run> [options] [FILE…]\nSee 'nsspec --help'.\n"),
+            (["run", "a.yaml", "b.yaml"], "nsspec: run takes one spec, not 2 (a.yaml b.yaml)\n"),
+            (["validate", "--", "x"], "nsspec: 'validate' takes no command after '--'\n"),
+            (["help", "nope"], "nsspec: no command 'nope'\n"),
+        ]
+        for (args, start) in cases {
+            let r = try CLI.run(args)
+            #expect(r.status == 64, "\(args)")
+            #expect(r.stderr.hasPrefix(start), "\(args): \(r.stderr)")
+        }
+        // After `--`, words belong to the sandbox's command, --help included.
+        let plan = try CLI.run(["plan", "specs/hello.yaml", "--", "/bin/echo", "--help"])
+        #expect(plan.status == 0)
+        #expect(plan.stdout.contains("exec /bin/echo --help") || plan.stdout.contains("posix_spawn /bin/echo --help"), "\(plan.stdout)")
+        #expect(try CLI.run(["help", "plan"]).stdout.hasPrefix("Print the steps `run` would take"))
+        #expect(try CLI.run(["validate", "-h"]).stdout.contains("usage: nsspec validate"))
+    }
+
     @Test func helpAndVersion() throws {
         let help = try CLI.run(["--help"])
         #expect(help.status == 0)
