@@ -10,7 +10,7 @@ struct Arguments {
         var flags: [String: String] = [:]  // spelling -> name
         var options: [String: String] = [:]  // spelling -> name; each takes one value
         var takesCommand = false
-        var command: String
+        var subcommand: String
     }
 
     var flags: Set<String> = []
@@ -27,7 +27,7 @@ struct Arguments {
             let arg = args[i]
             i += 1
             if arg == "--" {
-                guard grammar.takesCommand else { throw UsageError("'\(grammar.command)' takes no command after '--'", grammar.command) }
+                guard grammar.takesCommand else { throw UsageError("'\(grammar.subcommand)' takes no command after '--'", grammar.subcommand) }
                 out.command = Array(args[i...])
                 break
             }
@@ -50,12 +50,12 @@ struct Arguments {
                     out.options[name] = args[i]
                     i += 1
                 } else {
-                    throw UsageError("\(spelling) needs a value", grammar.command)
+                    throw UsageError("\(spelling) needs a value", grammar.subcommand)
                 }
             } else {
                 let known = Array(grammar.flags.keys) + Array(grammar.options.keys) + ["--help"]
                 let suggestion = Suggestion.closest(to: spelling, in: known.filter { $0.hasPrefix("--") })
-                throw UsageError("unknown option '\(spelling)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""), grammar.command)
+                throw UsageError("unknown option '\(spelling)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""), grammar.subcommand)
             }
         }
         return out
@@ -74,15 +74,16 @@ struct Arguments {
 /// Bad usage: printed with the command's usage line, exit status 64.
 struct UsageError: Error {
     var message: String
-    var command: String?
-    init(_ message: String, _ command: String?) {
+    /// The subcommand whose usage to show (nil: nsspec's own).
+    var subcommand: String?
+    init(_ message: String, _ subcommand: String?) {
         self.message = message
-        self.command = command
+        self.subcommand = subcommand
     }
 
     func report() -> Int32 {
-        let usage = command.flatMap { Help.usage[$0] } ?? Help.usage[""]!
-        let more = command.map { "nsspec \($0) --help" } ?? "nsspec --help"
+        let usage = subcommand.flatMap { Help.usage[$0] } ?? Help.usage[""]!
+        let more = subcommand.map { "nsspec \($0) --help" } ?? "nsspec --help"
         Output.error("nsspec: \(message)\nusage: \(usage)\nSee '\(more)'.\n")
         return 64
     }

@@ -6,7 +6,7 @@ struct PlanRequest {
     var json = false
     var command: [String] = []
 
-    static let grammar = Arguments.Grammar(options: ["--format": "format"], takesCommand: true, command: "plan")
+    static let grammar = Arguments.Grammar(options: ["--format": "format"], takesCommand: true, subcommand: "plan")
 
     static func parse(_ args: [String]) throws(UsageError) -> PlanRequest {
         let parsed = try Arguments.parse(args, grammar)

@@ -7,7 +7,7 @@ struct RunRequest {
     var verbose = false
     var command: [String] = []
 
-    static let grammar = Arguments.Grammar(flags: ["-v": "verbose", "--verbose": "verbose"], takesCommand: true, command: "run")
+    static let grammar = Arguments.Grammar(flags: ["-v": "verbose", "--verbose": "verbose"], takesCommand: true, subcommand: "run")
 
     static func parse(_ args: [String]) throws(UsageError) -> RunRequest {
         let parsed = try Arguments.parse(args, grammar)

@@ -11,7 +11,7 @@ struct ValidateRequest {
 
     static let grammar = Arguments.Grammar(
         flags: ["--strict": "strict", "--args-on-command-line": "args-on-command-line"],
-        options: ["--format": "format"], command: "validate")
+        options: ["--format": "format"], subcommand: "validate")
 
     static func parse(_ args: [String]) throws(UsageError) -> ValidateRequest {
         let parsed = try Arguments.parse(args, grammar)
