@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Validation", dependencies: ["SpecFormat", "Diagnostics"]),
         // Spec -> Plan: the ordered steps of a run. Pure.
         .target(name: "Planning", dependencies: ["SpecFormat", "Diagnostics"]),
-        // The seam to the kernel: SystemCalls, its Linux implementation and a recording fake.
+        // The seam to the kernel: SystemCalls, the kernel's typed vocabulary, the Linux implementation.
         .target(name: "System", dependencies: ["CLinux", "CCap"]),
         // Runs a Plan's steps through SystemCalls, one stage per file.
         .target(name: "Executor", dependencies: ["Planning", "System", "SpecFormat", "Diagnostics"]),
@@ -41,8 +41,12 @@ let package = Package(
         ),
         .testTarget(name: "SpecFormatTests", dependencies: ["SpecFormat", "Diagnostics"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "SpecFormat", "Diagnostics"]),
-        .testTarget(name: "ExecutorTests", dependencies: ["Executor", "Planning", "System", "SpecFormat", "Diagnostics"],
-                    exclude: ["Golden"]),
+        // Test support, in no product: a model of the kernel that runs the processes of a run and
+        // records their calls (the release binary holds none of it).
+        .target(name: "KernelModel", dependencies: ["System"], path: "Tests/KernelModel"),
+        .testTarget(name: "ExecutorTests",
+                    dependencies: ["Executor", "Planning", "System", "SpecFormat", "Diagnostics", "KernelModel"],
+                    exclude: ["Golden", "Specs"]),
         .testTarget(name: "SystemTests", dependencies: ["System"]),
         .testTarget(name: "CLITests", dependencies: ["nsspec"]),
     ],

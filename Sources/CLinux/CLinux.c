@@ -6,28 +6,20 @@
 #include <grp.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
+#include <linux/sched.h>
 #include <poll.h>
-#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/single_threaded.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
-const int nss_CLONE_PARENT = CLONE_PARENT;
-const int nss_CLONE_NEWUSER = CLONE_NEWUSER, nss_CLONE_NEWNS = CLONE_NEWNS,
-          nss_CLONE_NEWUTS = CLONE_NEWUTS, nss_CLONE_NEWIPC = CLONE_NEWIPC,
-          nss_CLONE_NEWPID = CLONE_NEWPID, nss_CLONE_NEWNET = CLONE_NEWNET,
-          nss_CLONE_NEWCGROUP = CLONE_NEWCGROUP, nss_CLONE_NEWTIME = CLONE_NEWTIME;
-
-int nss_unshare(int flags) { return unshare(flags); }
-int nss_setns(int fd, int nstype) { return setns(fd, nstype); }
+int nss_unshare(uint64_t flags) { return unshare((int)flags); }
+int nss_setns(int fd, uint64_t nstype) { return setns(fd, (int)nstype); }
 int nss_pivot_root(const char *new_root, const char *put_old) {
     return (int)syscall(SYS_pivot_root, new_root, put_old);
 }
@@ -38,7 +30,6 @@ int nss_setdomainname(const char *name, size_t len) { return setdomainname(name,
 int nss_setresuid(uid_t r, uid_t e, uid_t s) { return (int)syscall(SYS_setresuid, r, e, s); }
 int nss_setresgid(gid_t r, gid_t e, gid_t s) { return (int)syscall(SYS_setresgid, r, e, s); }
 int nss_setgroups(size_t n, const gid_t *list) { return (int)syscall(SYS_setgroups, n, list); }
-int nss_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 int nss_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
 int nss_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
 int nss_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
@@ -79,36 +70,60 @@ int nss_wexitstatus(int status) { return WEXITSTATUS(status); }
 int nss_wifsignaled(int status) { return WIFSIGNALED(status); }
 int nss_wtermsig(int status) { return WTERMSIG(status); }
 
-/* glibc keeps the calling thread's tid in its struct pthread, and fork() has the kernel write
-   the new process's tid there (CLONE_CHILD_SETTID). A raw clone must do the same, or the new
-   process runs with its parent's tid cached (glibc 2.34+ uses it for mutex owners; raise() asks
-   the kernel). The field is found by value: the one int near the start of the thread's struct
-   pthread that equals gettid(). If there is not exactly one, nothing is written (-1). */
-static long tid_offset = -2;
-
-static long find_tid_offset(void) {
-    const int *self = (const int *)pthread_self();
-    int tid = (int)syscall(SYS_gettid);
-    long found = -1;
-    for (long i = 0; i < 1024 / (long)sizeof(int); i++) {
-        if (self[i] == tid) {
-            if (found >= 0) return -1;
-            found = i * (long)sizeof(int);
-        }
-    }
-    return found;
+/* clone3(2): one argument layout on every architecture. The new process gets no stack of its
+   own (it runs on a copy of the caller's, as after fork) and SIGCHLD as its exit signal.
+   glibc's cached tid in the new process's struct pthread is left as the caller's: nothing on
+   nsspec's path reads it (raise() and pthread_kill() on self ask the kernel for the tid since
+   glibc 2.34; a default mutex records but never checks its owner; a later fork() sets
+   it right again), and writing it would mean guessing glibc's layout. */
+pid_t nss_clone3(uint64_t flags) {
+    struct clone_args args;
+    memset(&args, 0, sizeof args);
+    args.flags = flags;
+    args.exit_signal = SIGCHLD;
+    return (pid_t)syscall(SYS_clone3, &args, sizeof args);
 }
 
-pid_t nss_clone(unsigned long clone_flags) {
-    if (tid_offset == -2) tid_offset = find_tid_offset();
-    unsigned long flags = clone_flags | SIGCHLD;
-    int *ctid = NULL;
-    if (tid_offset >= 0) {
-        flags |= CLONE_CHILD_SETTID;
-        ctid = (int *)((char *)pthread_self() + tid_offset);
+int nss_single_threaded(void) { return __libc_single_threaded; }
+
+int nss_socketpair(int fds[2]) { return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds); }
+
+ssize_t nss_send_with_fd(int socket, const void *bytes, size_t length, int fd) {
+    struct iovec iov = {.iov_base = (void *)bytes, .iov_len = length};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (fd >= 0) {
+        memset(&control, 0, sizeof control);
+        msg.msg_control = control.buf;
+        msg.msg_controllen = sizeof control.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
     }
-    /* x86_64 and aarch64 order: flags, stack, parent_tid, child_tid, tls. */
-    return (pid_t)syscall(SYS_clone, flags, NULL, NULL, ctid, 0);
+    return sendmsg(socket, &msg, MSG_NOSIGNAL);
+}
+
+ssize_t nss_receive_with_fd(int socket, void *bytes, size_t capacity, int *fd, int *truncated) {
+    struct iovec iov = {.iov_base = bytes, .iov_len = capacity};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
+    *fd = -1;
+    ssize_t n = recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
+    if (n < 0) return n;
+    *truncated = (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(sizeof(int)))
+            memcpy(fd, CMSG_DATA(c), sizeof(int));
+    }
+    return n;
 }
 
 int nss_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }

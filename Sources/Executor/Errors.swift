@@ -1,86 +1,66 @@
-import Glibc
 import Planning
 import SpecFormat
 import System
-
-enum Errno {
-    static let names: [Int32: String] = [
-        EPERM: "EPERM", ENOENT: "ENOENT", ESRCH: "ESRCH", EINTR: "EINTR", EIO: "EIO", E2BIG: "E2BIG",
-        ENOEXEC: "ENOEXEC", EBADF: "EBADF", ECHILD: "ECHILD", EAGAIN: "EAGAIN", ENOMEM: "ENOMEM",
-        EACCES: "EACCES", EFAULT: "EFAULT", EBUSY: "EBUSY", EEXIST: "EEXIST", EXDEV: "EXDEV",
-        ENODEV: "ENODEV", ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL", ENFILE: "ENFILE",
-        EMFILE: "EMFILE", ETXTBSY: "ETXTBSY", ENOSPC: "ENOSPC", EROFS: "EROFS", EPIPE: "EPIPE",
-        ENAMETOOLONG: "ENAMETOOLONG", ELOOP: "ELOOP", ENOSYS: "ENOSYS", EUSERS: "EUSERS",
-        EOPNOTSUPP: "EOPNOTSUPP", ENXIO: "ENXIO", ERANGE: "ERANGE", ENETUNREACH: "ENETUNREACH",
-        ENETDOWN: "ENETDOWN", EADDRNOTAVAIL: "EADDRNOTAVAIL", EADDRINUSE: "EADDRINUSE", ENOBUFS: "ENOBUFS", EPROTONOSUPPORT: "EPROTONOSUPPORT",
-    ]
-
-    /// "No such file or directory (ENOENT)".
-    static func describe(_ errno: Int32) -> String {
-        let text = strerror(errno).map { String(cString: $0) } ?? "error \(errno)"
-        return "\(text) (\(names[errno] ?? "errno \(errno)"))"
-    }
-}
 
 /// Hints for the errors where the kernel's errno says little about the cause.
 enum Hints {
     static func hint(for error: SystemError, in step: Step) -> String? {
         switch (step.action, error.errno) {
-        case (.writeMap(let kind, _, false), EPERM):
+        case (.writeMap(let kind, _, false, _), .EPERM):
             return "unprivileged users may map only their own \(kind.rawValue), once; install new\(kind.rawValue)map "
                 + "(apt install uidmap) and give the user a range in /etc/sub\(kind.rawValue), or map `self`"
-        case (.writeMap(let kind, _, true), _):
+        case (.writeMap(let kind, _, true, _), _):
             return "new\(kind.rawValue)map refused the map; check the caller's range in /etc/sub\(kind.rawValue)"
         case (.writeSetgroups, _):
             return "setgroups must be written before gid_map, by a process outside the namespace"
-        case (.clone, EPERM), (.clone, EACCES):
+        case (.clone, .EPERM), (.clone, .EACCES):
             return "creating these namespaces needs CAP_SYS_ADMIN (run as root, or add `user` to namespaces); "
                 + "for a rootless run, user namespaces may be restricted on this host (kernel.unprivileged_userns_clone, "
                 + "kernel.apparmor_restrict_unprivileged_userns, or a seccomp filter of the caller)"
-        case (.clone, ENOSPC), (.clone, EUSERS):
+        case (.clone, .ENOSPC), (.clone, .EUSERS):
             return "a limit on namespaces is reached: see the user.max_*_namespaces sysctls"
-        case (.clone, EINVAL):
+        case (.clone, .EINVAL):
             return "the kernel refused this combination of namespaces (clone EINVAL: a user namespace under chroot?)"
-        case (.unshare(.user), EINVAL):
+        case (.unshare(.user), .EINVAL):
             return "unshare(CLONE_NEWUSER) fails with EINVAL in a multithreaded process (or under chroot)"
-        case (.unshare(.user), EPERM), (.unshare(.user), EACCES):
+        case (.unshare(.user), .EPERM), (.unshare(.user), .EACCES):
             return "user namespaces are restricted on this host: check sysctl kernel.unprivileged_userns_clone, "
                 + "kernel.apparmor_restrict_unprivileged_userns, or a seccomp filter of the caller (a container?)"
-        case (.unshare, ENOSPC), (.unshare(.user), EUSERS):
+        case (.unshare, .ENOSPC), (.unshare(.user), .EUSERS):
             return "the limit on namespaces is reached: sysctl user.max_\(nsName(step))_namespaces"
-        case (.unshare, EPERM):
+        case (.unshare, .EPERM):
             return "creating a namespace needs CAP_SYS_ADMIN: run as root, or add `user` to namespaces"
-        case (.join, EPERM):
+        case (.join, .EPERM):
             return "joining a namespace needs CAP_SYS_ADMIN over it; a new user namespace does not own the host's namespaces"
-        case (.join, ENOENT):
+        case (.join, .ENOENT):
             return "there is no namespace at that path; a named network namespace is made with `ip netns add NAME`"
-        case (.join, EINVAL):
+        case (.join, .EINVAL):
             return "the path is not a namespace of this type"
-        case (.sysfs, EPERM):
+        case (.sysfs, .EPERM):
             return "in a user namespace the kernel mounts sysfs only with a new net namespace"
-        case (.proc, EPERM):
+        case (.proc, .EPERM):
             return "in a user namespace the kernel mounts proc only with a new pid namespace, and only while a full proc is visible"
-        case (.bind, EPERM), (.readonlyPaths, EPERM), (.remountRootReadonly, EPERM), (.bindRoot, EPERM):
+        case (.bind, .EPERM), (.readonlyPaths, .EPERM), (.remountRootReadonly, .EPERM), (.bindRoot, .EPERM):
             return "in a user namespace the kernel refuses to clear flags the host locked on a mount (ro, nosuid, nodev, noexec)"
-        case (.tmpfs, EINVAL), (.mountRootTmpfs, EINVAL):
+        case (.tmpfs, .EINVAL), (.mountRootTmpfs, .EINVAL):
             return "the kernel rejected the tmpfs options (size, mode)"
-        case (.createVeth, EEXIST):
+        case (.createVeth, .EEXIST):
             return "an interface of that name appeared on the host after preflight (another run?); choose another host name"
-        case (.createVeth, EPERM):
+        case (.createVeth, .EPERM):
             return "creating a veth needs CAP_NET_ADMIN in the host's network namespace"
-        case (.addRoute, EEXIST):
+        case (.addRoute, .EEXIST):
             return "the kernel has this route already: adding an address adds the route to its own subnet"
-        case (.addRoute, ENETUNREACH):
+        case (.addRoute, .ENETUNREACH):
             return "the next hop is not reachable through the interface's addresses"
-        case (.addAddress, EEXIST):
+        case (.addAddress, .EEXIST):
             return "the interface has this address already"
-        case (.loopbackUp, EPERM):
+        case (.loopbackUp, .EPERM):
             return "bringing lo up needs CAP_NET_ADMIN in the sandbox's net namespace"
-        case (.setRlimit, EPERM):
+        case (.setRlimit, .EPERM):
             return "raising a hard limit above the caller's needs CAP_SYS_RESOURCE in the host's user namespace"
-        case (.setGroups, EPERM):
+        case (.setGroups, .EPERM):
             return "setgroups is denied in this user namespace; `setgroups: allow` needs a gid map written by newgidmap or root"
-        case (.setUid, EINVAL), (.setGid, EINVAL):
+        case (.setUid, .EINVAL), (.setGid, .EINVAL):
             return "the id is not mapped in the user namespace; add it to uidMap/gidMap"
         default:
             return nil

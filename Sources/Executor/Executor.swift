@@ -1,21 +1,17 @@
-import CLinux
 import Diagnostics
 import Planning
 import SpecFormat
 import System
 
-/// Runs a plan. Every process of the run (parent, child, init) walks the same step
-/// list, which it inherited through fork, and performs the steps of its own actor; handoff
-/// steps are where two of them meet over a pipe. In a simulated run (tests, with
-/// `RecordingSystemCalls`) one process performs every step in plan order, so the trace is the
-/// plan's logical order.
+/// Runs a plan. Every process of the run (parent, child, init) walks the same step list and
+/// performs its own part: the steps whose actor it is, and the handoffs addressed to it (which
+/// it waits for). A new process is made by a step (`fork`, `clone`) and starts at the step after
+/// it, with a copy of its maker's state; it ends by exec, or when its steps run out.
 public final class Executor {
     public struct Options: Sendable {
         public var verbose = false
-        public var simulated = false
-        public init(verbose: Bool = false, simulated: Bool = false) {
+        public init(verbose: Bool = false) {
             self.verbose = verbose
-            self.simulated = simulated
         }
     }
 
@@ -24,88 +20,101 @@ public final class Executor {
     var caller: Caller { plan.caller }
     let options: Options
 
-    /// Which process this is. Changes in the branch that fork returns 0 to.
+    /// Which process this is.
     var me: Actor = .parent
     var pids = ProcessIDs()
     var parentPid: Int32 = 0
     /// Opened by whoever makes PID 1 (the parent or the child), kept by PID 1 until it has armed
     /// its parent-death signal: nsspec's pidfd, to catch an nsspec that died before that.
     var parentPidfd: Int32?
-    /// Sandbox -> parent: handoffs, the init pid, failures. Close-on-exec, so that the parent
-    /// reads end of file once the process has exec'd.
-    var report: (read: Int32, write: Int32)?
-    /// Parent -> sandbox: "maps written", "host side ready".
-    var go: (read: Int32, write: Int32)?
+    /// This process's end of the socket pair between the parent and the sandbox (close-on-exec:
+    /// the parent reads end of file once every process of the sandbox has exec'd or exited).
+    var channel: Int32?
+    /// In the parent, until its first process is made: the sandbox's end.
+    var sandboxEnd: Int32?
     /// What preflight learned about the host, for the steps that follow.
     var host = HostFacts()
     var mounts = MountState()
     var network = NetworkState()
+    /// What this process has made that a failure takes back, newest last.
+    var undo: [Undo] = []
     var exitCode: Int32 = 0
     private var stageTimer: (stage: Stage, start: UInt64)?
-
-    /// Facts about the plan, worked out once in the parent before anything forks: a process
-    /// that walks or copies the steps after a fork touches (retains) what they refer to, and
-    /// each page it writes is a copy-on-write fault.
-    let participants: [UInt8]
-    let sandboxActor: Actor
-    let userNamespaceProcess: Actor
-    let lastFromParent: Handoff
-    let needsGoPipe: Bool
-    let initDiesWithParent: Bool
 
     public init(plan: Plan, system: SystemCalls, options: Options = Options()) {
         self.plan = plan
         self.sys = system
         self.options = options
-        let hasInit = plan.steps.contains { $0.actor == .`init` }
-        let sandbox: Actor = hasInit ? .`init` : .child
-        sandboxActor = sandbox
-        // The first process the parent makes: the child, or the sandbox cloned into its namespaces.
-        let userNS: Actor = plan.steps.lazy.compactMap { step -> Actor? in
-            switch step.action {
-            case .fork(let actor), .clone(let actor, _): actor
-            default: nil
-            }
-        }.first ?? .child
-        userNamespaceProcess = userNS
-        lastFromParent = plan.steps.contains { $0.action == .handoff(.hostSideReady) } ? .hostSideReady : .mapsWritten
-        needsGoPipe = plan.steps.contains { if case .handoff(let h) = $0.action { h.fromParent } else { false } }
-        initDiesWithParent = plan.steps.contains { $0.actor == .`init` && $0.action == .dieWithParent }
-        participants = plan.steps.map { step in
-            var bits = Self.bit(step.actor)
-            if case .handoff(let handoff) = step.action {
-                bits |= Self.bit(Self.receiver(of: handoff, sandbox: sandbox, userNamespaceProcess: userNS))
-            }
-            return bits
+    }
+
+    /// The state of a new process `actor`, made by `maker`: a copy of the maker's as it is at
+    /// the clone, as fork leaves it. No call here: what belongs to the maker alone is closed by
+    /// the new process itself, in `startAsNewProcess`.
+    init(_ actor: Actor, copying maker: Executor) {
+        plan = maker.plan
+        sys = maker.sys
+        options = maker.options
+        me = actor
+        pids = maker.pids
+        parentPid = maker.parentPid
+        parentPidfd = maker.parentPidfd
+        host = maker.host
+        mounts = maker.mounts
+        exitCode = maker.exitCode
+        stageTimer = maker.stageTimer
+        // The parent's end stays the parent's; a process made by the child shares its end.
+        if let end = maker.sandboxEnd {
+            channel = end
+            makersOnly = [maker.channel, maker.network.socket].compactMap { $0 }
+        } else {
+            channel = maker.channel
+            // A netlink socket works in the namespace it was opened in: the new process opens
+            // its own, and the pairs its maker made are the maker's to take back.
+            makersOnly = [maker.network.socket].compactMap { $0 }
         }
     }
 
-    static func bit(_ actor: Actor) -> UInt8 {
-        switch actor {
-        case .parent: 1
-        case .child: 2
-        case .`init`: 4
-        }
+    /// The fds of the maker that the new process closes first.
+    private var makersOnly: [Int32] = []
+
+    /// The new process's part of the plan, from the step after the one that made it.
+    func startAsNewProcess(after index: Int) -> Int32 {
+        for fd in makersOnly { sys.close(fd) }
+        makersOnly = []
+        // --verbose: the new process's stage starts now, not when its maker's did.
+        if let current = stageTimer { stageTimer = (current.stage, sys.now()) }
+        return perform(from: index + 1)
     }
 
-    /// Runs the plan; returns nsspec's exit status (in the parent; the other processes end in
-    /// exec or exit).
+    /// Runs the plan as nsspec's own process (the parent); returns nsspec's exit status.
     public func run() -> Int32 {
         parentPid = sys.getpid()
-        // A write to a pipe whose reader died fails with EPIPE instead of killing nsspec before
+        // A write to a socket whose reader died fails with EPIPE instead of killing nsspec before
         // it could report and clean up. Every process of the sandbox resets it before exec.
-        sys.ignoreSignals([13])
-        for index in participants.indices where options.simulated || participants[index] & Self.bit(me) != 0 {
+        sys.ignoreSignals([.SIGPIPE])
+        return perform(from: 0)
+    }
+
+    /// This process's part of the plan from step `start` on; returns its exit status.
+    func perform(from start: Int) -> Int32 {
+        for index in start..<plan.steps.count {
             let step = plan.steps[index]
+            guard step.actor == me || step.action.receiver == me else { continue }
             timeStage(step.stage)
             do {
-                try perform(step)
+                if let code = try perform(step, at: index) {
+                    timeStage(nil)
+                    return code
+                }
             } catch let failure as RunFailure {
                 return fail(failure, at: index)
             } catch let error as SystemError {
                 return fail(RunFailure(error, during: step), at: index)
             } catch let reported as ReportedFailure {
                 return failed(text: reported.text, code: reported.exitCode)
+            } catch let end as ProcessEnd {
+                rollBack()
+                return end.code
             } catch {
                 return fail(RunFailure("\(error)"), at: index)
             }
@@ -114,28 +123,22 @@ public final class Executor {
         return exitCode
     }
 
-    /// Who receives a handoff; `sandbox` is the process that builds the sandbox (PID 1 when
-    /// there is one of ours, else the child).
-    static func receiver(of handoff: Handoff, sandbox: Actor, userNamespaceProcess: Actor) -> Actor {
-        switch handoff {
-        case .mapsWritten: userNamespaceProcess
-        case .hostSideReady: sandbox
-        case .userNamespaceReady, .initPid, .netNamespaceReady: .parent
-        }
-    }
-
-    func receiver(of handoff: Handoff) -> Actor {
-        Self.receiver(of: handoff, sandbox: sandboxActor, userNamespaceProcess: userNamespaceProcess)
-    }
-
-    func perform(_ step: Step) throws {
+    /// One step; a status when it ends this process (exec, or nothing left to do).
+    func perform(_ step: Step, at index: Int) throws -> Int32? {
         switch step.action {
         case .checkMapHelper, .checkSubordinateRange, .checkSource:
             try preflight(step.action)
-        case .fork(let actor): try fork(actor)
-        case .clone(let actor, let kinds): try fork(actor, into: kinds)
+        case .openChannel:
+            (channel, sandboxEnd) = try sys.socketPair()
+        case .watchParent:
+            parentPidfd = try sys.openPidfd(parentPid)
+        case .fork(let actor):
+            try makeProcess(actor, actor == .`init` ? .parent : [], after: index)
+        case .clone(let actor, let kinds):
+            let flags = kinds.reduce(into: CloneFlags()) { $0.insert(Self.cloneFlag($1)) }
+            try makeProcess(actor, flags, after: index)
         case .notDumpable: try sys.setNotDumpable()
-        case .handoff(let handoff): try handoffStep(handoff)
+        case .handoff(let handoff, let to): try self.handoff(handoff, to: to)
         case .dieWithParent: try dieWithParent()
         case .unshare, .join: try namespace(step.action)
         case .writeSetgroups, .writeMap: try idMap(step)
@@ -146,132 +149,128 @@ public final class Executor {
         case .checkNetworkAdmin, .checkHostInterface, .checkHostAddresses, .createVeth, .addAddress, .linkUp, .addRoute,
              .loopbackUp:
             try network(step)
-        case .setRlimit, .setGroups, .setGid, .setUid, .capabilities, .noNewPrivileges, .newSession, .exec, .spawn:
+        case .setRlimit, .setGroups, .setGid, .setUid, .capabilities, .noNewPrivileges, .newSession, .spawn:
             try process(step.action)
-        case .reapAndForward: try reapAndForward()
-        case .childExits: if !options.simulated { sys.exit(0) }
-        case .supervise: try supervise()
+        case .exec(let args, let cwd, let env):
+            try exec(args, cwd: cwd, env: env, spawn: false)
+            return 0  // only a model of the kernel returns from a successful exec
+        case .reapAndForward: return try reapAndForward()
+        case .childExits: return 0
+        case .supervise(let statusOf, let reap): try supervise(statusOf: statusOf, reap: reap)
         }
+        return nil
     }
 
-    // MARK: - Processes and pipes
+    // MARK: - Processes and the channel
 
-    /// Makes the process `actor`: by fork (the child), by clone(CLONE_PARENT) (PID 1 made by
-    /// the child is nsspec's own child: nsspec waits for it directly, and the child, with
-    /// nothing left to do, exits), or by one clone into `namespaces` (the parent makes the
-    /// sandbox already inside all its new namespaces).
-    func fork(_ actor: Actor, into namespaces: [NamespaceKind] = []) throws {
-        let byParent = me == .parent
-        if byParent {
-            report = try sys.pipe()
-            if needsGoPipe { go = try sys.pipe() }
+    /// Makes the process `actor`, which performs its part of the plan from the step after
+    /// `index` and ends. `.parent` in `flags` (CLONE_PARENT): PID 1 made by the child is
+    /// nsspec's own child, which nsspec waits for directly; CLONE_NEW*: the parent makes the
+    /// sandbox already inside all its new namespaces.
+    func makeProcess(_ actor: Actor, _ flags: CloneFlags, after index: Int) throws {
+        let made = Executor(actor, copying: self)
+        let body = { made.startAsNewProcess(after: index) }
+        let pid = flags.contains(.newUser)
+            ? try makingUserNamespace { try sys.clone(flags, name: actor.rawValue, body) }
+            : try sys.clone(flags, name: actor.rawValue, body)
+        pids[actor] = pid
+        undo.append(.process(pid))
+        // The maker keeps only what it uses: the parent sees end of file on its end once every
+        // process of the sandbox has exec'd or exited.
+        if let end = sandboxEnd {
+            sys.close(end)
+            sandboxEnd = nil
         }
-        if actor == .`init` && initDiesWithParent {
-            parentPidfd = try sys.openPidfd(parentPid)
-        }
-        let pid: Int32
-        if !namespaces.isEmpty {
-            let flags = namespaces.reduce(Int32(0)) { $0 | Self.cloneFlag($1) }
-            pid = namespaces.contains(.user) ? try makingUserNamespace { try sys.clone(flags: flags) } : try sys.clone(flags: flags)
-        } else if actor == .`init` {
-            pid = try sys.clone(flags: nss_CLONE_PARENT)
-        } else {
-            pid = try sys.fork()
-        }
-        let inChild = pid == 0 && !options.simulated
-        if !inChild && actor == .`init` && !options.simulated, let fd = parentPidfd {
+        if actor == .`init`, let fd = parentPidfd {
             sys.close(fd)
             parentPidfd = nil
         }
-        if inChild {
-            me = actor
-            // --verbose: the new process's stage starts now, not when its parent's did.
-            if let current = stageTimer { stageTimer = (current.stage, sys.now()) }
-            if byParent {
-                if let report { sys.close(report.read) }
-                if let go { sys.close(go.write) }
-            }
-            // A netlink socket works in the namespace it was opened in: the new process opens
-            // its own, and the pairs the parent made are the parent's to clean up.
-            if let socket = network.socket { sys.close(socket) }
-            network = NetworkState()
-            return
-        }
-        pids[actor] = pid
-        if byParent {
-            // The parent keeps only the ends it uses, so that it sees end of file when every
-            // process of the sandbox has exec'd or exited.
-            if let report { sys.close(report.write) }
-            if let go { sys.close(go.read) }
-        }
     }
 
-    func handoffStep(_ handoff: Handoff) throws {
-        if options.simulated || me != receiver(of: handoff) {
-            let message: Message = handoff == .initPid ? .pid(pids[.`init`] ?? 0) : .handoff(handoff.rawValue)
+    /// Sends `handoff` to `receiver`, or (as the receiver) waits for it.
+    func handoff(_ handoff: Handoff, to receiver: Actor) throws {
+        guard let channel else { throw RunFailure("no channel for '\(handoff.rawValue)'") }
+        guard me == receiver else {
+            let message: Message = handoff == .initPid ? .pid(pids.initProcess ?? 0) : .handoff(handoff.rawValue)
             do {
-                try sys.send(message, to: handoff.fromParent ? go!.write : report!.write)
-            } catch let error as SystemError where error.errno == 32 && me == .parent && !options.simulated {
-                // EPIPE: the sandbox is gone; it has said why on the report pipe.
-                while let reply = try sys.receive(from: report!.read) {
-                    if case .failure(let code, let text) = reply { throw ReportedFailure(exitCode: code, text: text) }
+                try sys.send(message, passing: nil, on: channel)
+            } catch let error as SystemError where error.errno == .EPIPE && me == .parent {
+                // The sandbox is gone; it has said why on the channel.
+                while let reply = try sys.receive(on: channel) {
+                    if case .failure(let code, let text) = reply.message { throw ReportedFailure(exitCode: code, text: text) }
                 }
                 throw RunFailure("the sandbox exited before '\(handoff.rawValue)'")
             }
-            if handoff == lastFromParent, let go { sys.close(go.write) }
+            // PID 1 is the parent's now: it kills and reaps it if the run fails.
+            if handoff == .initPid { undo.removeAll { $0 == .process(pids.initProcess ?? 0) } }
             return
         }
-        let fd = handoff.fromParent ? go!.read : report!.read
-        switch try sys.receive(from: fd) {
-        case nil:
-            if me != .parent { sys.exit(125) }  // the parent is gone; it has reported why
-            throw RunFailure("the child exited before '\(handoff.rawValue)'")
-        case .failure(let code, let text)?:
-            throw ReportedFailure(exitCode: code, text: text)
-        case .pid(let pid)?:
-            pids[.`init`] = pid
-        case .handoff?:
-            break
+        guard let received = try sys.receive(on: channel) else {
+            if me != .parent { throw ProcessEnd(code: 125) }  // the parent is gone; it has reported why
+            throw RunFailure("the sandbox exited before '\(handoff.rawValue)'")
         }
-        if handoff == lastFromParent { sys.close(go!.read) }
+        if let fd = received.fd { sys.close(fd) }
+        switch received.message {
+        case .failure(let code, let text):
+            throw ReportedFailure(exitCode: code, text: text)
+        case .pid(let pid) where handoff == .initPid:
+            pids.initProcess = pid
+            undo.append(.process(pid))
+        case .handoff(let name) where name == handoff.rawValue:
+            break
+        default:
+            throw RunFailure("expected '\(handoff.rawValue)' from the other process, received \(received.message)")
+        }
     }
 
     func dieWithParent() throws {
-        try sys.setParentDeathSignal(9)
+        try sys.setParentDeathSignal(.SIGKILL)
         // The parent may have died before the signal was armed. PID 1 cannot see its parent's
         // pid from inside its namespace: it asks the pidfd of nsspec opened before it was made.
-        if me == .child && !options.simulated && sys.getppid() != parentPid { sys.exit(125) }
-        if let fd = parentPidfd, me == .`init` || options.simulated {
+        if me == .child && sys.getppid() != parentPid { throw ProcessEnd(code: 125) }
+        if let fd = parentPidfd {
             let gone = sys.hasExited(pidfd: fd)
             sys.close(fd)
             parentPidfd = nil
-            if gone && !options.simulated { sys.exit(125) }
+            if gone { throw ProcessEnd(code: 125) }
         }
     }
 
     // MARK: - Failure
 
     /// A failure in this process: the parent reports it and cleans up; any other process sends
-    /// it to the parent and exits.
+    /// it to the parent, takes back what it made, and ends.
     func fail(_ failure: RunFailure, at index: Int) -> Int32 {
         let text = failure.render(plan.steps[index])
-        if me != .parent && !options.simulated {
-            if let report { try? sys.send(.failure(exitCode: failure.exitCode, text: text), to: report.write) }
-            sys.exit(failure.exitCode)
+        guard me == .parent else {
+            if let channel { try? sys.send(.failure(exitCode: failure.exitCode, text: text), passing: nil, on: channel) }
+            rollBack()
+            return failure.exitCode
         }
         return failed(text: text, code: failure.exitCode)
     }
 
-    /// In the parent: print the failure, then leave nothing behind: the veth pairs it made are
-    /// deleted, and every process of the sandbox is killed (its mounts and namespaces go with
-    /// it) and reaped.
+    /// In the parent: print the failure, then leave nothing behind.
     func failed(text: String, code: Int32) -> Int32 {
         sys.write(text, to: 2)
-        removeCreatedLinks()
-        for pid in [pids.process, pids.initProcess, pids.child] { if let pid { sys.kill(pid, 9) } }
-        // Both are nsspec's children (PID 1 through CLONE_PARENT).
-        for pid in [pids.child, pids.initProcess] { if let pid { _ = try? sys.waitpid(pid) } }
+        rollBack()
         return code
+    }
+
+    /// Takes back what this process made, newest first: the veth pairs are deleted, and every
+    /// process is killed (its mounts and namespaces go with it), then reaped when it is this
+    /// one's child (PID 1 made by the child is the parent's, through CLONE_PARENT).
+    func rollBack() {
+        for item in undo.reversed() {
+            switch item {
+            case .link(let name, let index):
+                if let socket = network.socket { try? sys.deleteLink(socket, index: index, interface: name) }
+            case .process(let pid):
+                sys.kill(pid, .SIGKILL)
+            }
+        }
+        for case .process(let pid) in undo { _ = try? sys.waitpid(pid) }
+        undo = []
     }
 
     // MARK: - --verbose
@@ -288,8 +287,15 @@ public final class Executor {
         stageTimer = stage.map { ($0, now) }
     }
 
-    /// Before a step that does not return (exec, exit) or blocks for the sandbox's lifetime.
+    /// Before a step that does not return (exec) or blocks for the sandbox's lifetime.
     func endTiming() { timeStage(nil) }
+}
+
+/// Something a process made, which a failure takes back.
+enum Undo: Equatable {
+    case process(Int32)
+    /// The host end of a veth pair (deleting it deletes the pair).
+    case link(name: String, index: Int32)
 }
 
 /// The pids of the processes this one forked (in its own pid namespace). A struct, not a
@@ -321,13 +327,13 @@ struct ProcessIDs {
 /// A failure of one step, before the step's stage and spec line are added.
 struct RunFailure: Error {
     var message: String
-    var errno: Int32?
+    var errno: Errno?
     /// The kernel's own words, when it gave any (netlink's extended ACK).
     var detail: String?
     var hint: String?
     var exitCode: Int32 = 125
 
-    init(_ message: String, errno: Int32? = nil, hint: String? = nil, exitCode: Int32 = 125) {
+    init(_ message: String, errno: Errno? = nil, hint: String? = nil, exitCode: Int32 = 125) {
         self.message = message
         self.errno = errno
         self.hint = hint
@@ -343,12 +349,18 @@ struct RunFailure: Error {
     /// `file:line:col: error: stage: what: cause (ENAME)` and a hint, like a compiler.
     func render(_ step: Step) -> String {
         var text = "\(step.location): error: \(step.stage.rawValue): \(message)"
-        if let errno { text += ": \(Errno.describe(errno))" }
+        if let errno { text += ": \(errno)" }
         if let detail { text += " (kernel: \(detail))" }
         text += "\n"
         if let hint { text += "hint: \(hint)\n" }
         return text
     }
+}
+
+/// The end of a process that has nothing to report: its parent is gone (and has said why, or
+/// was killed).
+struct ProcessEnd: Error {
+    var code: Int32
 }
 
 /// A failure another process of the sandbox has already rendered and sent.

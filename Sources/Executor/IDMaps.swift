@@ -5,12 +5,11 @@ extension Executor {
     /// For the child's user namespace, by the parent or by the child itself: setgroups first
     /// (the kernel allows it only before gid_map), then the maps, each written whole in one write(2).
     func idMap(_ step: Step) throws {
-        // The process that entered the user namespace: the child, or PID 1 cloned into it.
-        let pid = step.actor == .parent ? String(pids.child ?? pids.initProcess ?? 0) : "self"
         switch step.action {
-        case .writeSetgroups(let policy):
-            try sys.writeFile("/proc/\(pid)/setgroups", policy.rawValue)
-        case .writeMap(let kind, let lines, let helper):
+        case .writeSetgroups(let policy, let of):
+            try sys.writeFile("/proc/\(try procName(of))/setgroups", policy.rawValue)
+        case .writeMap(let kind, let lines, let helper, let of):
+            let pid = try procName(of)
             let resolved = try resolve(kind, lines)
             if helper {
                 let path = host.helper(kind)
@@ -27,6 +26,13 @@ extension Executor {
             }
         default: break
         }
+    }
+
+    /// How /proc names the process that entered the user namespace: "self", or its pid.
+    private func procName(_ actor: Actor) throws -> String {
+        if actor == me { return "self" }
+        guard let pid = pids[actor] else { throw RunFailure("the \(actor.rawValue)'s pid is unknown") }
+        return String(pid)
     }
 
     /// `self` is the caller's id; `subordinate` lines take the caller's ranges in order.

@@ -17,25 +17,14 @@ struct MountState {
     var rootFd: Int32 = -1
 }
 
-enum MS {
-    static let rdonly: UInt = 1, nosuid: UInt = 2, nodev: UInt = 4, noexec: UInt = 8
-    static let bind: UInt = 4096, rec: UInt = 16384
-    static let unbindable: UInt = 1 << 17, `private`: UInt = 1 << 18, slave: UInt = 1 << 19, shared: UInt = 1 << 20
-}
-
-enum OpenFlag {
-    static let rdonly: Int32 = 0, wronly: Int32 = 1, creat: Int32 = 0o100, excl: Int32 = 0o200, trunc: Int32 = 0o1000
-    static let directory: Int32 = 0o200000, nofollow: Int32 = 0o400000, path: Int32 = 0o10000000
-}
-
 extension Executor {
     func mount(_ action: Action) throws {
         switch action {
         case .makeRootPrivate:
-            try sys.mount(source: nil, target: "/", type: nil, flags: MS.rec | MS.private, data: nil)
-            mounts.rootFd = try sys.open("/", flags: OpenFlag.path | OpenFlag.directory)
+            try sys.mount(source: nil, target: "/", type: nil, flags: [.recursive, .private], data: nil)
+            mounts.rootFd = try sys.open("/", [.path, .directory])
         case .enterStaging:
-            try sys.mount(source: "tmpfs", target: "/tmp", type: "tmpfs", flags: MS.nosuid | MS.nodev, data: "mode=0755,size=64k")
+            try sys.mount(source: "tmpfs", target: "/tmp", type: "tmpfs", flags: [.nosuid, .nodev], data: "mode=0755,size=64k")
             try sys.mkdir("/tmp/newroot", mode: 0o755)
             try sys.mkdir("/tmp/oldroot", mode: 0o755)
             try sys.pivotRoot("/tmp", "/tmp/oldroot")
@@ -43,11 +32,11 @@ extension Executor {
             mounts.hostPrefix = "/oldroot"
             mounts.rootPath = "/newroot"
         case .mountRootTmpfs:
-            try sys.mount(source: "tmpfs", target: "/newroot", type: "tmpfs", flags: MS.nosuid | MS.nodev, data: "mode=0755")
+            try sys.mount(source: "tmpfs", target: "/newroot", type: "tmpfs", flags: [.nosuid, .nodev], data: "mode=0755")
             try openRoot()
         case .bindRoot(let path, let readonly):
-            try sys.mount(source: mounts.hostPrefix + path, target: "/newroot", type: nil, flags: MS.bind | MS.rec, data: nil)
-            if readonly { try sys.mountSetattr("/newroot", recursive: true, set: 1, clear: 0, propagation: 0) }
+            try sys.mount(source: mounts.hostPrefix + path, target: "/newroot", type: nil, flags: [.bind, .recursive], data: nil)
+            if readonly { try sys.mountSetattr("/newroot", recursive: true, set: .readonly, clear: [], propagation: []) }
             try openRoot()
         case .bind(let source, let target, let optional, let recursive, let flags, let propagation):
             try bind(source: source, target: target, optional: optional, recursive: recursive, flags: flags, propagation: propagation)
@@ -61,13 +50,13 @@ extension Executor {
             if let mode { data.append("mode=0" + String(mode, radix: 8)) }
             try mountAt(target, source: "tmpfs", type: "tmpfs", flags: msFlags(flags), data: data.isEmpty ? nil : data.joined(separator: ","))
         case .proc(let target):
-            try mountAt(target, source: "proc", type: "proc", flags: MS.nosuid | MS.nodev | MS.noexec, data: nil)
+            try mountAt(target, source: "proc", type: "proc", flags: [.nosuid, .nodev, .noexec], data: nil)
         case .sysfs(let target, let readonly):
-            try mountAt(target, source: "sysfs", type: "sysfs", flags: MS.nosuid | MS.nodev | MS.noexec | (readonly ? MS.rdonly : 0), data: nil)
+            try mountAt(target, source: "sysfs", type: "sysfs", flags: MountFlags([.nosuid, .nodev, .noexec]).union(readonly ? .readonly : []), data: nil)
         case .devpts(let target):
-            try mountAt(target, source: "devpts", type: "devpts", flags: MS.nosuid | MS.noexec, data: "newinstance,ptmxmode=0666,mode=620")
+            try mountAt(target, source: "devpts", type: "devpts", flags: [.nosuid, .noexec], data: "newinstance,ptmxmode=0666,mode=620")
         case .mqueue(let target):
-            try mountAt(target, source: "mqueue", type: "mqueue", flags: MS.nosuid | MS.nodev | MS.noexec, data: nil)
+            try mountAt(target, source: "mqueue", type: "mqueue", flags: [.nosuid, .nodev, .noexec], data: nil)
         case .dev(let target):
             try dev(target)
         case .directory(let target, let mode):
@@ -76,7 +65,7 @@ extension Executor {
             if let mode { try chmod(target, mode) }
         case .file(let target, let content, let mode):
             sys.close(try resolve(target, create: .regular))
-            let fd = try inRoot(target, flags: OpenFlag.wronly | OpenFlag.trunc, mode: 0)
+            let fd = try inRoot(target, [.writeOnly, .truncate], mode: 0)
             defer { sys.close(fd) }
             try sys.writeAll(fd, Array(content.utf8))
             if let mode { try sys.fchmod(fd, mode) }
@@ -89,9 +78,9 @@ extension Executor {
         case .readonlyPaths(let paths):
             for path in paths {
                 guard let fd = try existing(path) else { continue }
-                try sys.mount(source: fdPath(fd), target: fdPath(fd), type: nil, flags: MS.bind | MS.rec, data: nil)
+                try sys.mount(source: fdPath(fd), target: fdPath(fd), type: nil, flags: [.bind, .recursive], data: nil)
                 sys.close(fd)
-                try setAttributes(path, recursive: true, set: 1, propagation: 0)
+                try setAttributes(path, recursive: true, set: .readonly, propagation: [])
             }
         case .pivotRoot:
             try sys.umount("/oldroot", detach: true)
@@ -102,22 +91,22 @@ extension Executor {
             mounts.hostPrefix = ""
             mounts.rootPath = "/"
         case .remountRootReadonly:
-            try sys.mountSetattr("/", recursive: false, set: 1, clear: 0, propagation: 0)
+            try sys.mountSetattr("/", recursive: false, set: .readonly, clear: [], propagation: [])
         default: break
         }
     }
 
     private func openRoot() throws {
         sys.close(mounts.rootFd)
-        mounts.rootFd = try sys.open(mounts.rootPath, flags: OpenFlag.path | OpenFlag.directory)
+        mounts.rootFd = try sys.open(mounts.rootPath, [.path, .directory])
     }
 
     /// The path through which mount(2) reaches an O_PATH fd (a /proc magic link).
     private func fdPath(_ fd: Int32) -> String { "\(mounts.hostPrefix)/proc/self/fd/\(fd)" }
 
-    private func inRoot(_ path: String, flags: Int32, mode: UInt32 = 0) throws -> Int32 {
+    private func inRoot(_ path: String, _ flags: OpenFlags, mode: UInt32 = 0) throws -> Int32 {
         do {
-            return try sys.openInRoot(mounts.rootFd, path, flags: flags, mode: mode)
+            return try sys.openInRoot(mounts.rootFd, path, flags, mode: mode)
         } catch var error as SystemError {
             error.object = path
             throw error
@@ -127,8 +116,8 @@ extension Executor {
     /// An O_PATH fd of `path` in the sandbox's root, or nil if it does not exist.
     private func existing(_ path: String) throws -> Int32? {
         do {
-            return try inRoot(path, flags: OpenFlag.path)
-        } catch let error as SystemError where error.errno == 2 {
+            return try inRoot(path, .path)
+        } catch let error as SystemError where error.errno == .ENOENT {
             return nil
         }
     }
@@ -158,26 +147,25 @@ extension Executor {
                 done.append(name)
                 continue
             }
-            let parent = try inRoot(Self.rooted(done), flags: OpenFlag.path | OpenFlag.directory)
+            let parent = try inRoot(Self.rooted(done), [.path, .directory])
             defer { sys.close(parent) }
             do {
                 if last && kind != .directory {
-                    let flags = OpenFlag.wronly | OpenFlag.creat | OpenFlag.excl | OpenFlag.nofollow
-                    sys.close(try sys.openInRoot(parent, name, flags: flags, mode: 0o644))
+                    sys.close(try sys.openInRoot(parent, name, [.writeOnly, .create, .exclusive, .noFollow], mode: 0o644))
                 } else {
                     try sys.mkdirAt(parent, name, mode: last ? mode : 0o755)
                 }
                 done.append(name)
-            } catch let error as SystemError where error.errno == 17 {  // EEXIST: a dangling symlink?
+            } catch let error as SystemError where error.errno == .EEXIST {  // a dangling symlink?
                 guard let link = try sys.readlinkAt(parent, name) else { throw error }
                 links += 1
-                if links > 40 { throw SystemError("open", path, errno: 40) }  // ELOOP
+                if links > 40 { throw SystemError("open", path, errno: .ELOOP) }
                 pending = (link.hasPrefix("/") ? [] : done) + Self.components(link) + pending
                 done = []
                 known = false
             }
         }
-        return try inRoot(Self.rooted(done), flags: OpenFlag.path)
+        return try inRoot(Self.rooted(done), .path)
     }
 
     /// "/a/b/c" from ["a", "b"] and "c". A loop, not `joined`: the generic stdlib version costs
@@ -206,17 +194,22 @@ extension Executor {
     }
 
     private func chmod(_ path: String, _ mode: UInt32) throws {
-        let fd = try inRoot(path, flags: OpenFlag.rdonly | OpenFlag.directory)
+        let fd = try inRoot(path, [.readOnly, .directory])
         defer { sys.close(fd) }
         try sys.fchmod(fd, mode)
     }
 
-    private func msFlags(_ f: MountFlags) -> UInt {
-        (f.readonly ? MS.rdonly : 0) | (f.nosuid ? MS.nosuid : 0) | (f.nodev ? MS.nodev : 0) | (f.noexec ? MS.noexec : 0)
+    private func msFlags(_ f: MountOptions) -> MountFlags {
+        var flags: MountFlags = []
+        if f.readonly { flags.insert(.readonly) }
+        if f.nosuid { flags.insert(.nosuid) }
+        if f.nodev { flags.insert(.nodev) }
+        if f.noexec { flags.insert(.noexec) }
+        return flags
     }
 
     /// Mount a filesystem at `target` inside the root (a directory, created if missing).
-    private func mountAt(_ target: String, source: String, type: String, flags: UInt, data: String?) throws {
+    private func mountAt(_ target: String, source: String, type: String, flags: MountFlags, data: String?) throws {
         let fd = try resolve(target, create: .directory)
         defer { sys.close(fd) }
         do {
@@ -229,24 +222,24 @@ extension Executor {
 
     /// mount_setattr on what is now mounted at `path` (resolved again: an fd opened before a
     /// mount refers to the mount underneath).
-    private func setAttributes(_ path: String, recursive: Bool, set: UInt64, propagation: UInt64) throws {
-        let fd = try inRoot(path, flags: OpenFlag.path)
+    private func setAttributes(_ path: String, recursive: Bool, set: MountAttributes, propagation: MountFlags) throws {
+        let fd = try inRoot(path, .path)
         defer { sys.close(fd) }
         do {
-            try sys.mountSetattr(fdPath(fd), recursive: recursive, set: set, clear: 0, propagation: propagation)
+            try sys.mountSetattr(fdPath(fd), recursive: recursive, set: set, clear: [], propagation: propagation)
         } catch var error as SystemError {
             error.object = path
             throw error
         }
     }
 
-    private func bind(source: String, target: String, optional: Bool, recursive: Bool, flags: MountFlags, propagation: Propagation) throws {
+    private func bind(source: String, target: String, optional: Bool, recursive: Bool, flags: MountOptions, propagation: Propagation) throws {
         if host.skippedSources.contains(source) { return }
         let hostSource = mounts.hostPrefix + source
         let kind: FileKind
         do {
             kind = try sys.fileKind(hostSource)
-        } catch let error as SystemError where error.errno == 2 && optional {
+        } catch let error as SystemError where error.errno == .ENOENT && optional {
             return
         } catch var error as SystemError {
             error.object = source
@@ -254,31 +247,32 @@ extension Executor {
         }
         let fd = try resolve(target, create: kind == .directory ? .directory : .regular)
         do {
-            try sys.mount(source: hostSource, target: fdPath(fd), type: nil, flags: MS.bind | (recursive ? MS.rec : 0), data: nil)
+            try sys.mount(source: hostSource, target: fdPath(fd), type: nil, flags: MountFlags.bind.union(recursive ? .recursive : []), data: nil)
         } catch var error as SystemError {
             sys.close(fd)
             error.object = "\(source) on \(target)"
             throw error
         }
         sys.close(fd)
-        let set = UInt64(msFlags(flags))
+        // MS_* per-mount flags as MOUNT_ATTR_* attributes: the values differ in general.
+        let set = MountAttributes(msFlags(flags))
         let (recursivePropagation, msPropagation) = Self.propagation(propagation)
-        if set != 0 || propagation != .rprivate {
+        if !set.isEmpty || propagation != .rprivate {
             try setAttributes(target, recursive: recursive || recursivePropagation, set: set,
-                              propagation: propagation == .rprivate ? 0 : UInt64(msPropagation))
+                              propagation: propagation == .rprivate ? [] : msPropagation)
         }
     }
 
-    static func propagation(_ p: Propagation) -> (recursive: Bool, flag: UInt) {
+    static func propagation(_ p: Propagation) -> (recursive: Bool, flag: MountFlags) {
         switch p {
-        case .private: (false, MS.private)
-        case .rprivate: (true, MS.private)
-        case .slave: (false, MS.slave)
-        case .rslave: (true, MS.slave)
-        case .shared: (false, MS.shared)
-        case .rshared: (true, MS.shared)
-        case .unbindable: (false, MS.unbindable)
-        case .runbindable: (true, MS.unbindable)
+        case .private: (false, .private)
+        case .rprivate: (true, .private)
+        case .slave: (false, .slave)
+        case .rslave: (true, .slave)
+        case .shared: (false, .shared)
+        case .rshared: (true, .shared)
+        case .unbindable: (false, .unbindable)
+        case .runbindable: (true, .unbindable)
         }
     }
 
@@ -290,9 +284,9 @@ extension Executor {
         let isDirectory = try sys.fileKind(fdPath(fd)) == .directory
         do {
             if isDirectory {
-                try sys.mount(source: "tmpfs", target: fdPath(fd), type: "tmpfs", flags: MS.rdonly, data: "size=0k,nr_inodes=1")
+                try sys.mount(source: "tmpfs", target: fdPath(fd), type: "tmpfs", flags: .readonly, data: "size=0k,nr_inodes=1")
             } else {
-                try sys.mount(source: mounts.hostPrefix + "/dev/null", target: fdPath(fd), type: nil, flags: MS.bind, data: nil)
+                try sys.mount(source: mounts.hostPrefix + "/dev/null", target: fdPath(fd), type: nil, flags: .bind, data: nil)
             }
         } catch var error as SystemError {
             error.object = path
@@ -306,13 +300,13 @@ extension Executor {
     /// may not mknod), a private devpts, /dev/shm and the usual links.
     private func dev(_ target: String) throws {
         let base = target == "/" ? "" : target
-        try mountAt(target, source: "tmpfs", type: "tmpfs", flags: MS.nosuid | MS.noexec, data: "mode=0755,size=64k")
+        try mountAt(target, source: "tmpfs", type: "tmpfs", flags: [.nosuid, .noexec], data: "mode=0755,size=64k")
         for node in Self.deviceNodes {
             try bind(source: "/dev/" + node, target: "\(base)/\(node)", optional: false, recursive: false,
-                     flags: MountFlags(), propagation: .rprivate)
+                     flags: MountOptions(), propagation: .rprivate)
         }
-        try mountAt("\(base)/pts", source: "devpts", type: "devpts", flags: MS.nosuid | MS.noexec, data: "newinstance,ptmxmode=0666,mode=620")
-        try mountAt("\(base)/shm", source: "tmpfs", type: "tmpfs", flags: MS.nosuid | MS.nodev, data: "mode=1777")
+        try mountAt("\(base)/pts", source: "devpts", type: "devpts", flags: [.nosuid, .noexec], data: "newinstance,ptmxmode=0666,mode=620")
+        try mountAt("\(base)/shm", source: "tmpfs", type: "tmpfs", flags: [.nosuid, .nodev], data: "mode=1777")
         let links = [("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                      ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")]
         for (name, link) in links {

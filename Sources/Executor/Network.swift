@@ -8,13 +8,9 @@ import System
 struct NetworkState {
     var socket: Int32?
     var indexes: [(name: String, index: Int32)] = []
-    /// Host ends made by this run, deleted if the run fails. On success they are left to die
-    /// with the sandbox's network namespace: an explicit delete costs ~30 ms.
-    var created: [(name: String, index: Int32)] = []
 }
 
 extension Executor {
-    static let capNetAdmin: Int32 = 12
     /// How long a host end left by an earlier run, whose network namespace the kernel is
     /// still tearing down (asynchronously, ~25–35 ms here), is waited for.
     static let leftoverWaitMilliseconds = 2000
@@ -23,7 +19,7 @@ extension Executor {
     func network(_ step: Step) throws {
         switch step.action {
         case .checkNetworkAdmin:
-            guard sys.hasEffectiveCapability(Self.capNetAdmin) else {
+            guard sys.hasEffectiveCapability(.netAdmin) else {
                 throw RunFailure(
                     "a veth needs CAP_NET_ADMIN in the host's network namespace, where its host end is made, and "
                         + (caller.privileged ? "this root process does not have it" : "uid \(caller.uid) does not have it"),
@@ -33,16 +29,17 @@ extension Executor {
             try checkHostInterface(name)
         case .checkHostAddresses(let cidrs):
             try checkHostAddresses(cidrs)
-        case .createVeth(let pair):
-            // PID 1 when there is one: the child exits once PID 1 exists.
-            let inside = pids.initProcess ?? pids.child ?? 0
+        case .createVeth(let pair, let peerIn):
+            guard let inside = pids[peerIn] else { throw RunFailure("the \(peerIn.rawValue)'s pid is unknown") }
             let request = VethRequest(hostName: pair.host, peerName: pair.peer, peerNamespacePid: inside,
                                       mtu: pair.mtu.map { UInt32($0) }, peerMAC: pair.mac?.octets)
             let socket = try netlinkSocket()
             var host = try sys.createVeth(socket, request)
             if host == nil, let name = pair.host { host = try sys.link(socket, .name(name)) }
+            // Deleted if the run fails. On success the pair is left to die with the sandbox's
+            // network namespace: an explicit delete costs ~30 ms.
             if let host {
-                network.created.append((host.name, host.index))
+                undo.append(.link(name: host.name, index: host.index))
                 network.indexes.append((host.name, host.index))
             }
         case .addAddress(let interface, let cidr):
@@ -128,15 +125,5 @@ extension Executor {
                                  hint: "choose a subnet the host does not use")
             }
         }
-    }
-
-    /// After a failure, in the parent: the pairs this run made are deleted now, so that nothing
-    /// is left when nsspec exits (their namespace would remove them, but later).
-    func removeCreatedLinks() {
-        guard let socket = network.socket else { return }
-        for link in network.created.reversed() {
-            try? sys.deleteLink(socket, index: link.index, interface: link.name)
-        }
-        network.created = []
     }
 }

@@ -47,7 +47,7 @@ extension Executor {
         case .checkSource(let path, let optional):
             do {
                 _ = try sys.fileKind(path)
-            } catch let error as SystemError where error.errno == 2 {
+            } catch let error as SystemError where error.errno == .ENOENT {
                 if optional { host.skippedSources.append(path); return }
                 throw RunFailure("\(path) does not exist", errno: error.errno,
                                  hint: "create it, fix the path (relative paths are relative to the spec file), or add `optional: true`")
@@ -69,8 +69,8 @@ extension Executor {
     }
 
     /// After the kernel refused a user namespace: the host setting that explains it, if one does.
-    private func userNamespaceRefusal(_ errno: Int32) -> RunFailure? {
-        guard [1, 13, 22, 28, 87].contains(errno) else { return nil }  // EPERM EACCES EINVAL ENOSPC EUSERS
+    private func userNamespaceRefusal(_ errno: Errno) -> RunFailure? {
+        guard [.EPERM, .EACCES, .EINVAL, .ENOSPC, .EUSERS].contains(errno) else { return nil }
         func sysctl(_ name: String) -> String? {
             let path = "/proc/sys/" + String(name.map { $0 == "." ? "/" : $0 })
             guard let bytes = try? readIfPresent(path) else { return nil }
@@ -98,7 +98,7 @@ extension Executor {
     private func readIfPresent(_ path: String) throws -> [UInt8]? {
         do {
             return try sys.readFile(.path(path), limit: 4 << 20).bytes
-        } catch let error as SystemError where error.errno == 2 {
+        } catch let error as SystemError where error.errno == .ENOENT {
             return nil
         }
     }

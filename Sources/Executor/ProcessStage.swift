@@ -4,9 +4,6 @@ import SpecFormat
 import System
 
 extension Executor {
-    /// The signals nsspec passes on to the sandbox (DESIGN §3.10).
-    static let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH]
-
     static let rlimitResources: [String: Int32] = [
         "as": Int32(RLIMIT_AS.rawValue), "core": Int32(RLIMIT_CORE.rawValue), "cpu": Int32(RLIMIT_CPU.rawValue),
         "data": Int32(RLIMIT_DATA.rawValue), "fsize": Int32(RLIMIT_FSIZE.rawValue), "locks": Int32(__RLIMIT_LOCKS.rawValue),
@@ -24,21 +21,26 @@ extension Executor {
                 return UInt64.max  // RLIM_INFINITY
             }
             try sys.setrlimit(Self.rlimitResources[name] ?? -1, soft: value(soft), hard: value(hard))
-        case .setGroups(let groups):
+        case .setGroups(let groups, let joinedUserNamespace):
             do {
                 try sys.setgroups(groups)
-            } catch let error as SystemError where error.errno == 1 && groups.isEmpty && joinsUserNamespace && setgroupsDenied() {
+            } catch let error as SystemError where error.errno == .EPERM && groups.isEmpty && joinedUserNamespace && setgroupsDenied() {
                 // A joined user namespace whose setgroups is "deny" (as `unshare -r` leaves it):
                 // the kernel refuses setgroups(2) there, as in a new one with `setgroups: deny`,
                 // and the caller's supplementary groups show as the overflow gid.
             }
         case .setGid(let gid): try sys.setresgid(gid)
         case .setUid(let uid): try sys.setresuid(uid)
-        case .capabilities(let keep):
-            try sys.setCapabilities(keep: keep.compactMap { Capabilities.names.firstIndex(of: $0).map(Int32.init) })
+        case .capabilities(let names):
+            let keep = names.compactMap { Capabilities.names.firstIndex(of: $0).map(Int32.init) }
+            // Dropping from the bounding set needs CAP_SETPCAP effective; the capset that follows
+            // then leaves exactly `keep` (an unprivileged process may only lower its sets).
+            try sys.raiseEffectiveCapabilities()
+            try sys.dropBoundingSet(keeping: keep)
+            try sys.setCapabilities(keep)
+            try sys.setAmbientCapabilities(keep)
         case .noNewPrivileges: try sys.setNoNewPrivileges()
         case .newSession: try sys.setsid()
-        case .exec(let args, let cwd, let env): try exec(args, cwd: cwd, env: env, spawn: false)
         case .spawn(let args, let cwd, let env): try exec(args, cwd: cwd, env: env, spawn: true)
         default: break
         }
@@ -77,7 +79,7 @@ extension Executor {
 
     /// Exec the process here, or (`spawn`, for a tiny init) start it with posix_spawn, which
     /// resets the signals in the new process and leaves this one as it is.
-    private func exec(_ args: [String], cwd: String?, env entries: [EnvEntry], spawn: Bool) throws {
+    func exec(_ args: [String], cwd: String?, env entries: [EnvEntry], spawn: Bool) throws {
         guard let first = args.first else { throw RunFailure("no command: the spec has no process.args and none was given after --") }
         if !spawn { sys.resetSignals() }
         if let dir = cwd {
@@ -100,27 +102,24 @@ extension Executor {
             throw RunFailure("\(first): command not found in \(searched)", exitCode: 127)
         }
         try sys.closeOnExec(from: 3)
-        let errno: Int32
-        if spawn {
-            do {
-                pids.process = try sys.spawn(path, args, env)
-                return
-            } catch let error as SystemError {
-                errno = error.errno
+        let errno: Errno
+        do {
+            if spawn {
+                let pid = try sys.spawn(path, args, env)
+                pids.process = pid
+                undo.append(.process(pid))
+            } else {
+                endTiming()
+                try sys.execve(path, args, env)
             }
-        } else {
-            endTiming()
-            errno = sys.execve(path, args, env)
-            if options.simulated && errno == 0 { return }
+            return
+        } catch let error as SystemError {
+            errno = error.errno
         }
-        let notFound = errno == ENOENT || errno == ENOTDIR
+        let notFound = errno == .ENOENT || errno == .ENOTDIR
         throw RunFailure("\(spawn ? "posix_spawn" : "exec") \(path)", errno: errno,
                          hint: notFound ? "the path must exist inside the sandbox (after the mount table)" : nil,
                          exitCode: notFound ? 127 : 126)
-    }
-
-    var joinsUserNamespace: Bool {
-        plan.steps.contains { if case .join(.user, _) = $0.action { true } else { false } }
     }
 
     /// Whether this process's user namespace refuses setgroups(2) (/proc/self/setgroups).

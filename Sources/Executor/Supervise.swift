@@ -2,40 +2,39 @@ import Planning
 import System
 
 extension Executor {
+    /// The signals nsspec passes on to the sandbox (DESIGN §3.10).
+    static let forwardedSignals: [Signal] = [.SIGINT, .SIGTERM, .SIGHUP, .SIGQUIT, .SIGUSR1, .SIGUSR2, .SIGWINCH]
+
     /// The parent, once the sandbox is set up: forward signals to it, wait for a failure report
-    /// or end of file on the report pipe (every process of the sandbox has exec'd or exited),
-    /// then return the status of PID 1 (nsspec's child through CLONE_PARENT), or of the child.
-    func supervise() throws {
-        let target = pids[.`init`] ?? pids[.child] ?? 0
+    /// or end of file on the channel (every process of the sandbox has exec'd or exited), reap
+    /// the processes with nothing left to do, then take the status of `statusOf`.
+    func supervise(statusOf: Actor, reap: [Actor]) throws {
+        guard let target = pids[statusOf] else { throw RunFailure("the \(statusOf.rawValue)'s pid is unknown") }
         sys.forwardSignals(Self.forwardedSignals, to: target)
         endTiming()
-        if let report, !options.simulated {
-            while let message = try sys.receive(from: report.read) {
-                if case .failure(let code, let text) = message { throw ReportedFailure(exitCode: code, text: text) }
+        if let channel {
+            while let received = try sys.receive(on: channel) {
+                if let fd = received.fd { sys.close(fd) }
+                if case .failure(let code, let text) = received.message { throw ReportedFailure(exitCode: code, text: text) }
             }
         }
-        if let initProcess = pids.initProcess {
-            if let child = pids.child { _ = try sys.waitpid(child) }  // it exited once PID 1 existed
-            exitCode = try sys.waitpid(initProcess).code
-        } else if let child = pids.child {
-            exitCode = try sys.waitpid(child).code
+        for actor in reap {
+            if let pid = pids[actor] { _ = try sys.waitpid(pid) }
         }
+        exitCode = try sys.waitpid(target).code
+        undo = []
     }
 
     /// A tiny PID 1: forward signals to the process, reap every child (orphans are reparented
-    /// here), and exit with the process's status when it ends.
-    func reapAndForward() throws {
-        if let report { sys.close(report.write) }
-        let process = pids.process ?? 0
+    /// here), and end with the process's status when it ends. It keeps its end of the channel,
+    /// to report a failure: the parent reads end of file when it exits.
+    func reapAndForward() throws -> Int32 {
+        guard let process = pids.process else { throw RunFailure("no process to wait for") }
         sys.forwardSignals(Self.forwardedSignals, to: process)
         endTiming()
-        var code: Int32 = 0
         while let (pid, status) = try sys.waitAny() {
-            if pid == process {
-                code = status.code
-                break
-            }
+            if pid == process { return status.code }
         }
-        if !options.simulated { sys.exit(code) }
+        return 0
     }
 }

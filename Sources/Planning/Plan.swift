@@ -9,9 +9,17 @@ public enum Actor: String, Sendable, CaseIterable {
     case parent, child, `init`
 }
 
-/// The stages of DESIGN §3, in the order they run. Every step belongs to one.
-public enum Stage: String, Sendable, CaseIterable {
-    case preflight, namespaces, idmaps = "id maps", hostNetwork = "host network", uts, mounts, network, process, supervise
+/// The stages of DESIGN §3, in the order they run: every plan lists its steps in this order of
+/// their stages (PlanTests checks it). `sandboxProcess` makes the first process of the sandbox
+/// (the child, or PID 1 cloned into all its namespaces); `userNamespace` enters the user
+/// namespace when that is a step of its own; `namespaces` are the others, owned by it.
+public enum Stage: String, Sendable, CaseIterable, Comparable {
+    case preflight, sandboxProcess = "sandbox process", userNamespace = "user namespace", idmaps = "id maps", namespaces
+    case hostNetwork = "host network", uts, mounts, network, process, supervise
+
+    public static func < (a: Stage, b: Stage) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
 }
 
 public enum IDKind: String, Sendable { case uid, gid }
@@ -24,7 +32,8 @@ public struct MapLine: Sendable, Equatable {
     public var count: UInt32
 }
 
-/// A message on the pipes between the parent and the child, in the direction given.
+/// A message between two processes of the run: the step's actor sends it, the step names who
+/// receives it (and waits for it).
 public enum Handoff: String, Sendable {
     /// child -> parent: the user namespace exists; write its maps.
     case userNamespaceReady = "user namespace ready"
@@ -36,9 +45,6 @@ public enum Handoff: String, Sendable {
     case netNamespaceReady = "net namespace ready"
     /// parent -> sandbox: the host ends of the veth pairs are made; configure the peers.
     case hostSideReady = "host side ready"
-
-    /// Whether the parent sends it (the others go to the parent).
-    public var fromParent: Bool { self == .mapsWritten || self == .hostSideReady }
 }
 
 /// A veth pair as the plan makes it: the host end (kernel-named when the spec gives no host
@@ -51,8 +57,8 @@ public struct VethPair: Sendable, Equatable {
     public var mac: MACAddress?
 }
 
-/// How a bind-like mount is flagged.
-public struct MountFlags: Sendable, Equatable {
+/// How a bind-like mount is flagged, as the spec says.
+public struct MountOptions: Sendable, Equatable {
     public var readonly = false
     public var nosuid = false
     public var nodev = false
@@ -78,7 +84,13 @@ public enum Action: Sendable, Equatable {
     case checkMapHelper(IDKind)
     case checkSubordinateRange(IDKind, count: UInt64)
     case checkSource(path: String, optional: Bool)
-    // processes and the pipes between them
+    // processes and the socket pair between them
+    /// The parent's socket pair to the sandbox: reports (handoffs, PID 1's pid, failures) come
+    /// back on it, and its end of file says every process of the sandbox has exec'd or exited.
+    case openChannel
+    /// Before making PID 1, which arms its parent-death signal only once it runs: a pidfd of
+    /// nsspec, through which PID 1 sees whether nsspec died before that.
+    case watchParent
     case fork(Actor)
     /// One clone(2) that makes the process already inside these new namespaces (PID 1 with a new
     /// pid namespace): what fork + unshare do in several steps, when nothing is joined.
@@ -89,14 +101,15 @@ public enum Action: Sendable, Equatable {
     /// /proc/1/exe (CVE-2019-5736). After the id maps: a non-dumpable process's /proc files
     /// (its uid_map) are root's.
     case notDumpable
-    case handoff(Handoff)
+    /// The step's actor sends it to `to`, which waits for it.
+    case handoff(Handoff, to: Actor)
     // namespaces
     case unshare(NamespaceKind)
     case join(NamespaceKind, path: String)
-    // id maps
-    case writeSetgroups(SetgroupsPolicy)
+    // id maps, of the user namespace of the process `of` (the step's actor's own, or another's)
+    case writeSetgroups(SetgroupsPolicy, of: Actor)
     /// `helper`: through newuidmap/newgidmap, for ids the caller may not map itself.
-    case writeMap(IDKind, [MapLine], helper: Bool)
+    case writeMap(IDKind, [MapLine], helper: Bool, of: Actor)
     // uts
     case setHostname(String)
     case setDomainname(String)
@@ -105,8 +118,8 @@ public enum Action: Sendable, Equatable {
     case enterStaging
     case mountRootTmpfs
     case bindRoot(path: String, readonly: Bool)
-    case bind(source: String, target: String, optional: Bool, recursive: Bool, flags: MountFlags, propagation: Propagation)
-    case tmpfs(target: String, size: Size?, mode: UInt32?, flags: MountFlags)
+    case bind(source: String, target: String, optional: Bool, recursive: Bool, flags: MountOptions, propagation: Propagation)
+    case tmpfs(target: String, size: Size?, mode: UInt32?, flags: MountOptions)
     case proc(target: String)
     case sysfs(target: String, readonly: Bool)
     case dev(target: String)
@@ -127,7 +140,8 @@ public enum Action: Sendable, Equatable {
     case checkHostInterface(String)
     /// No host interface has these addresses, or a subnet overlapping theirs.
     case checkHostAddresses([CIDR])
-    case createVeth(VethPair)
+    /// The peer is made in the network namespace of the process `peerIn`.
+    case createVeth(VethPair, peerIn: Actor)
     /// On the host end (by the parent) or inside (by the sandbox).
     case addAddress(interface: String, CIDR)
     case linkUp(String)
@@ -136,7 +150,9 @@ public enum Action: Sendable, Equatable {
     case loopbackUp
     // process
     case setRlimit(name: String, soft: Rlimit.Value, hard: Rlimit.Value)
-    case setGroups([UInt32])
+    /// `joinedUserNamespace`: the user namespace is joined, and may deny setgroups(2) (as
+    /// `unshare -r` leaves it); an empty list is then no error.
+    case setGroups([UInt32], joinedUserNamespace: Bool)
     case setGid(UInt32)
     case setUid(UInt32)
     case capabilities(keep: [String])
@@ -151,7 +167,17 @@ public enum Action: Sendable, Equatable {
     /// has nothing left to do.
     case childExits
     // supervise
-    case supervise
+    /// Wait for `reap` (processes with nothing left to do), then for `statusOf`, whose status
+    /// nsspec returns.
+    case supervise(statusOf: Actor, reap: [Actor])
+}
+
+extension Action {
+    /// The process a handoff is addressed to (nil for every other action).
+    public var receiver: Actor? {
+        if case .handoff(_, let to) = self { return to }
+        return nil
+    }
 }
 
 public struct Step: Sendable {

@@ -8,6 +8,8 @@ extension Action {
         case .checkMapHelper: "check-map-helper"
         case .checkSubordinateRange: "check-subordinate-range"
         case .checkSource: "check-source"
+        case .openChannel: "open-channel"
+        case .watchParent: "watch-parent"
         case .fork: "fork"
         case .clone: "clone"
         case .notDumpable: "not-dumpable"
@@ -16,7 +18,7 @@ extension Action {
         case .unshare: "unshare"
         case .join: "setns"
         case .writeSetgroups: "write-setgroups"
-        case .writeMap(let kind, _, _): "write-\(kind.rawValue)-map"
+        case .writeMap(let kind, _, _, _): "write-\(kind.rawValue)-map"
         case .setHostname: "sethostname"
         case .setDomainname: "setdomainname"
         case .makeRootPrivate: "make-root-private"
@@ -66,6 +68,8 @@ extension Action {
         case .checkMapHelper(let kind): return "new\(kind.rawValue)map is installed (the map needs ids the caller may not map itself)"
         case .checkSubordinateRange(let kind, let count): return "/etc/sub\(kind.rawValue) gives the caller at least \(count) ids"
         case .checkSource(let path, let optional): return "\(path) exists" + (optional ? " (optional: skipped if not)" : "")
+        case .openChannel: return "socket pair to the sandbox (its reports, and end of file once it has exec'd)"
+        case .watchParent: return "pidfd of nsspec, for PID 1 to see whether nsspec died before it armed PR_SET_PDEATHSIG"
         case .fork(let actor):
             return actor == .`init` ? "fork the init as nsspec's child (clone CLONE_PARENT)" : "fork the \(actor.rawValue)"
         case .clone(let actor, let kinds):
@@ -73,15 +77,13 @@ extension Action {
             return "clone \(what) into new namespaces (\(kinds.map(Self.cloneFlag).joined(separator: "|")))"
         case .dieWithParent: return "SIGKILL when the parent dies (PR_SET_PDEATHSIG)"
         case .notDumpable: return "not dumpable (PR_SET_DUMPABLE 0): no ptrace, no /proc/1/exe from the sandbox"
-        case .handoff(let h):
-            if h == .hostSideReady { return "parent -> sandbox: \(h.rawValue)" }
-            return h.fromParent ? "parent -> child: \(h.rawValue)" : "child -> parent: \(h.rawValue)"
+        case .handoff(let h, let to): return "-> \(to.rawValue): \(h.rawValue)"
         case .unshare(let kind): return "unshare(\(Self.cloneFlag(kind)))"
         case .join(let kind, let path): return "setns(\(path), \(Self.cloneFlag(kind)))"
-        case .writeSetgroups(let policy): return "write \"\(policy.rawValue)\" to setgroups"
-        case .writeMap(let kind, let lines, let helper):
+        case .writeSetgroups(let policy, let of): return "write \"\(policy.rawValue)\" to the \(of.rawValue)'s setgroups"
+        case .writeMap(let kind, let lines, let helper, let of):
             let text = lines.map(Self.describe).joined(separator: ", ")
-            return helper ? "new\(kind.rawValue)map \(text)" : "write \(kind.rawValue)_map: \(text)"
+            return helper ? "new\(kind.rawValue)map for the \(of.rawValue): \(text)" : "write the \(of.rawValue)'s \(kind.rawValue)_map: \(text)"
         case .setHostname(let name): return "sethostname \"\(name)\""
         case .setDomainname(let name): return "setdomainname \"\(name)\""
         case .makeRootPrivate: return "make / rprivate (nothing propagates back to the host)"
@@ -115,8 +117,8 @@ extension Action {
         case .checkHostInterface(let name): return "no interface \(name) on the host"
         case .checkHostAddresses(let cidrs):
             return "no host interface has \(cidrs.map(\.description).joined(separator: ", ")) or an overlapping subnet"
-        case .createVeth(let pair):
-            var text = "veth pair: \(pair.host ?? "(host end named by the kernel)") on the host, \(pair.peer) created in the sandbox's net namespace"
+        case .createVeth(let pair, let peerIn):
+            var text = "veth pair: \(pair.host ?? "(host end named by the kernel)") on the host, \(pair.peer) created in the \(peerIn.rawValue)'s net namespace"
             var opts: [String] = []
             if let mtu = pair.mtu { opts.append("mtu \(mtu)") }
             if let mac = pair.mac { opts.append("\(pair.peer) mac \(mac)") }
@@ -128,7 +130,9 @@ extension Action {
             return "route \(to.map(\.description) ?? "default")" + (via.map { " via \($0)" } ?? "") + " dev \(interface)"
         case .loopbackUp: return "set lo up"
         case .setRlimit(let name, let soft, let hard): return "rlimit \(name) soft=\(Self.describe(soft)) hard=\(Self.describe(hard))"
-        case .setGroups(let groups): return groups.isEmpty ? "setgroups [] (drop supplementary groups)" : "setgroups \(groups)"
+        case .setGroups(let groups, let joined):
+            return (groups.isEmpty ? "setgroups [] (drop supplementary groups)" : "setgroups \(groups)")
+                + (joined ? "; refused by a joined namespace that denies it: no error" : "")
         case .setGid(let gid): return "setresgid \(gid)"
         case .setUid(let uid): return "setresuid \(uid)"
         case .capabilities(let keep):
@@ -148,7 +152,9 @@ extension Action {
                 + (envText.isEmpty ? "(empty)" : envText.joined(separator: " "))
         case .reapAndForward: return "as PID 1: forward signals to the process, reap orphans, exit with the process's status"
         case .childExits: return "exit (PID 1 is nsspec's own child)"
-        case .supervise: return "forward INT TERM HUP QUIT USR1 USR2 WINCH; wait; exit with the sandbox's status"
+        case .supervise(let statusOf, let reap):
+            let reaped = reap.map { "reap the \($0.rawValue); " }.joined()
+            return "forward INT TERM HUP QUIT USR1 USR2 WINCH; \(reaped)exit with the \(statusOf.rawValue)'s status"
         }
     }
 
@@ -184,7 +190,7 @@ extension Action {
         }
     }
 
-    static func words(_ f: MountFlags) -> [String] {
+    static func words(_ f: MountOptions) -> [String] {
         [f.readonly ? "ro" : nil, f.nosuid ? "nosuid" : nil, f.nodev ? "nodev" : nil, f.noexec ? "noexec" : nil].compactMap { $0 }
     }
 

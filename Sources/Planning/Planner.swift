@@ -36,9 +36,11 @@ public struct Planner: Sendable {
 
     /// The order table: each row is one part of the run, in the order it runs, with the code
     /// that turns the spec into that part's steps. Rows that do not apply produce no steps.
-    static let order: [(name: String, build: @Sendable (Planner) -> [Step])] = [
+    public typealias Row = (name: String, build: @Sendable (Planner) -> [Step])
+
+    public static let order: [Row] = [
         ("host checks", { $0.preflight() }),
-        ("fork the child", { $0.forkChild() }),
+        ("the channel, and the sandbox's first process", { $0.forkChild() }),
         ("user namespace, alone", { $0.userNamespace() }),
         ("id maps, by the parent", { $0.idMaps() }),
         ("the other namespaces", { $0.otherNamespaces() }),
@@ -51,8 +53,9 @@ public struct Planner: Sendable {
         ("supervise", { $0.supervise() }),
     ]
 
-    public func plan() -> Plan {
-        Plan(file: spec.file, name: spec.name?.value, steps: Self.order.flatMap { $0.build(self) }, caller: caller)
+    /// `order` is for tests that break the order on purpose, to see the checks of it fail.
+    public func plan(order: [Row] = Planner.order) -> Plan {
+        Plan(file: spec.file, name: spec.name?.value, steps: order.flatMap { $0.build(self) }, caller: caller)
     }
 
     // MARK: - Who does what
@@ -113,16 +116,21 @@ public struct Planner: Sendable {
 
     // MARK: - Namespaces and id maps
 
+    /// The parent's socket pair to the sandbox, then its first process: the child, or the
+    /// sandbox cloned into its new namespaces.
     func forkChild() -> [Step] {
+        var steps = [Step(.sandboxProcess, .parent, .openChannel, at: key("namespaces"))]
+        func add(_ actor: Actor, _ action: Action, _ at: SourceLocation) { steps.append(Step(.sandboxProcess, actor, action, at: at)) }
         if clonesSandbox {
-            var steps = [Step(.namespaces, .parent, .clone(sandbox, clonedNamespaces), at: key("namespaces"))]
-            if dieWithParent { steps.append(Step(.namespaces, sandbox, .dieWithParent, at: dieWithParentLocation)) }
+            if sandbox == .`init` && dieWithParent { add(.parent, .watchParent, dieWithParentLocation) }
+            add(.parent, .clone(sandbox, clonedNamespaces), key("namespaces"))
+            if dieWithParent { add(sandbox, .dieWithParent, dieWithParentLocation) }
             // PID 1 stays dumpable until its maps are written (idMaps).
-            if sandbox == .`init` && !newUser { steps.append(Step(.namespaces, .`init`, .notDumpable, at: namespaceLocation(.pid))) }
+            if sandbox == .`init` && !newUser { add(.`init`, .notDumpable, namespaceLocation(.pid)) }
             return steps
         }
-        var steps = [Step(.namespaces, .parent, .fork(.child), at: key("namespaces"))]
-        if dieWithParent { steps.append(Step(.namespaces, .child, .dieWithParent, at: dieWithParentLocation)) }
+        add(.parent, .fork(.child), key("namespaces"))
+        if dieWithParent { add(.child, .dieWithParent, dieWithParentLocation) }
         return steps
     }
 
@@ -131,9 +139,9 @@ public struct Planner: Sendable {
 
     func userNamespace() -> [Step] {
         guard !clonesSandbox, let user = spec.namespace(.user) else { return [] }
-        if let path = user.path { return [Step(.namespaces, .child, .join(.user, path: path.value), at: path.location)] }
-        var steps = [Step(.namespaces, .child, .unshare(.user), at: user.location)]
-        if !selfMaps { steps.append(Step(.namespaces, .child, .handoff(.userNamespaceReady), at: user.location)) }
+        if let path = user.path { return [Step(.userNamespace, .child, .join(.user, path: path.value), at: path.location)] }
+        var steps = [Step(.userNamespace, .child, .unshare(.user), at: user.location)]
+        if !selfMaps { steps.append(Step(.userNamespace, .child, .handoff(.userNamespaceReady, to: .parent), at: user.location)) }
         return steps
     }
 
@@ -171,17 +179,18 @@ public struct Planner: Sendable {
     /// By the parent, or by the child itself when `selfMaps`.
     func idMaps() -> [Step] {
         guard newUser else { return [] }
-        let writer: Actor = selfMaps ? userNamespaceActor : .parent
+        let owner = userNamespaceActor
+        let writer: Actor = selfMaps ? owner : .parent
         var steps: [Step] = []
         let policy = spec.setgroups?.value ?? .deny
         if policy == .deny {
-            steps.append(Step(.idmaps, writer, .writeSetgroups(.deny), at: spec.setgroups?.location ?? map(.gid).location))
+            steps.append(Step(.idmaps, writer, .writeSetgroups(.deny, of: owner), at: spec.setgroups?.location ?? map(.gid).location))
         }
         for kind in [IDKind.uid, .gid] {
             let map = self.map(kind)
-            steps.append(Step(.idmaps, writer, .writeMap(kind, map.value, helper: needsHelper(kind, map.value)), at: map.location))
+            steps.append(Step(.idmaps, writer, .writeMap(kind, map.value, helper: needsHelper(kind, map.value), of: owner), at: map.location))
         }
-        if !selfMaps { steps.append(Step(.idmaps, .parent, .handoff(.mapsWritten), at: map(.gid).location)) }
+        if !selfMaps { steps.append(Step(.idmaps, .parent, .handoff(.mapsWritten, to: owner), at: map(.gid).location)) }
         if clonesSandbox && sandbox == .`init` { steps.append(Step(.idmaps, .`init`, .notDumpable, at: namespaceLocation(.pid))) }
         return steps
     }
@@ -192,19 +201,31 @@ public struct Planner: Sendable {
 
     func otherNamespaces() -> [Step] {
         if clonesSandbox { return [] }
-        return Self.otherNamespaceOrder.compactMap { kind in
-            guard let entry = spec.namespace(kind) else { return nil }
-            if let path = entry.path { return Step(.namespaces, .child, .join(kind, path: path.value), at: path.location) }
-            return Step(.namespaces, .child, .unshare(kind), at: entry.location)
+        var steps: [Step] = []
+        for kind in Self.otherNamespaceOrder {
+            guard let entry = spec.namespace(kind) else { continue }
+            if let path = entry.path {
+                steps.append(Step(.namespaces, .child, .join(kind, path: path.value), at: path.location))
+                continue
+            }
+            steps.append(Step(.namespaces, .child, .unshare(kind), at: entry.location))
+            // Like pid, a new time namespace is entered by children only; without a fork into a
+            // pid namespace to carry the sandbox into it, the child enters it itself.
+            if kind == .time && !entersPid {
+                steps.append(Step(.namespaces, .child, .join(.time, path: "/proc/self/ns/time_for_children"), at: entry.location))
+            }
         }
+        return steps
     }
 
     func forkInit() -> [Step] {
         guard entersPid, !clonesSandbox else { return [] }
         let at = namespaceLocation(.pid)
-        var steps = [Step(.namespaces, .child, .fork(.`init`), at: at), Step(.namespaces, .`init`, .notDumpable, at: at)]
+        var steps: [Step] = []
+        if dieWithParent { steps.append(Step(.namespaces, .child, .watchParent, at: dieWithParentLocation)) }
+        steps += [Step(.namespaces, .child, .fork(.`init`), at: at), Step(.namespaces, .`init`, .notDumpable, at: at)]
         if dieWithParent { steps.append(Step(.namespaces, .`init`, .dieWithParent, at: dieWithParentLocation)) }
-        steps.append(Step(.namespaces, .child, .handoff(.initPid), at: at))
+        steps.append(Step(.namespaces, .child, .handoff(.initPid, to: .parent), at: at))
         return steps
     }
 
@@ -269,12 +290,12 @@ public struct Planner: Sendable {
         case .bind:
             return .bind(source: hostPath(m.source?.value ?? ""), target: target, optional: flag(m.optional, false),
                          recursive: flag(m.recursive, true),
-                         flags: MountFlags(readonly: flag(m.readonly, false), nosuid: flag(m.nosuid, false),
+                         flags: MountOptions(readonly: flag(m.readonly, false), nosuid: flag(m.nosuid, false),
                                            nodev: flag(m.nodev, false), noexec: flag(m.noexec, false)),
                          propagation: m.propagation?.value ?? .rprivate)
         case .tmpfs:
             return .tmpfs(target: target, size: m.size?.value, mode: m.mode?.value,
-                          flags: MountFlags(readonly: flag(m.readonly, false), nosuid: flag(m.nosuid, true),
+                          flags: MountOptions(readonly: flag(m.readonly, false), nosuid: flag(m.nosuid, true),
                                             nodev: flag(m.nodev, true), noexec: flag(m.noexec, false)))
         case .proc: return .proc(target: target)
         case .sysfs: return .sysfs(target: target, readonly: flag(m.readonly, true))
@@ -318,10 +339,11 @@ public struct Planner: Sendable {
         var steps: [Step] = []
         func add(_ action: Action, _ at: SourceLocation) { steps.append(Step(.hostNetwork, .parent, action, at: at)) }
         if !entersPid && !clonesSandbox {
-            steps.append(Step(.hostNetwork, .child, .handoff(.netNamespaceReady), at: namespaceLocation(.net)))
+            steps.append(Step(.hostNetwork, .child, .handoff(.netNamespaceReady, to: .parent), at: namespaceLocation(.net)))
         }
         for v in veths {
-            add(.createVeth(VethPair(host: v.host?.name?.value, peer: v.name?.value ?? "", mtu: v.mtu?.value, mac: v.mac?.value)),
+            add(.createVeth(VethPair(host: v.host?.name?.value, peer: v.name?.value ?? "", mtu: v.mtu?.value, mac: v.mac?.value),
+                            peerIn: sandbox),
                 v.location)
             guard let host = v.host, let name = host.name?.value else { continue }
             for address in host.addresses { add(.addAddress(interface: name, address.value), address.location) }
@@ -339,7 +361,7 @@ public struct Planner: Sendable {
         func add(_ action: Action, _ at: SourceLocation) { steps.append(Step(.network, sandbox, action, at: at)) }
         // lo needs nothing from the parent: up before the wait for the host side.
         if spec.network?.loopback?.value ?? true { add(.loopbackUp, spec.network?.loopback?.location ?? namespaceLocation(.net)) }
-        if !veths.isEmpty { steps.append(Step(.network, .parent, .handoff(.hostSideReady), at: networkLocation)) }
+        if !veths.isEmpty { steps.append(Step(.network, .parent, .handoff(.hostSideReady, to: sandbox), at: networkLocation)) }
         for v in veths {
             let name = v.name?.value ?? ""
             add(.linkUp(name), v.name?.location ?? v.location)
@@ -367,7 +389,8 @@ public struct Planner: Sendable {
         // supplementary groups then show as the overflow gid and cannot be dropped.
         let groupsAllowed = !newUser || spec.setgroups?.value == .allow
         if groupsAllowed {
-            add(.setGroups(p?.groups.map(\.value) ?? []), p?.groups.first?.location ?? spec.setgroups?.location)
+            add(.setGroups(p?.groups.map(\.value) ?? [], joinedUserNamespace: spec.namespace(.user)?.path != nil),
+                p?.groups.first?.location ?? spec.setgroups?.location)
         }
         if let gid = p?.gid { add(.setGid(gid.value), gid.location) }
         if let uid = p?.uid { add(.setUid(uid.value), uid.location) }
@@ -391,10 +414,13 @@ public struct Planner: Sendable {
         return steps
     }
 
+    /// PID 1 is nsspec's own child (cloned by the parent, or by the child with CLONE_PARENT):
+    /// nsspec returns its status. The child, once PID 1 exists, has nothing left to do.
     func supervise() -> [Step] {
         var steps: [Step] = []
         if entersPid && !clonesSandbox { steps.append(Step(.supervise, .child, .childExits, at: namespaceLocation(.pid))) }
-        steps.append(Step(.supervise, .parent, .supervise, at: processLocation))
+        let reap: [Actor] = entersPid && !clonesSandbox ? [.child] : []
+        steps.append(Step(.supervise, .parent, .supervise(statusOf: sandbox, reap: reap), at: processLocation))
         return steps
     }
 }

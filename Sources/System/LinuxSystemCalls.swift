@@ -11,10 +11,7 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
 
     /// The object's description is built only on failure (it may be an array or a number).
     private func check(_ rc: Int32, _ op: String, _ object: @autoclosure () -> String) throws {
-        if rc < 0 {
-            let errno = Glibc.errno
-            throw SystemError(op, object(), errno: errno)
-        }
+        if rc < 0 { throw SystemError(op, object(), errno: .current) }
     }
 
     // MARK: Identity and host state
@@ -40,7 +37,7 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         defer { if fd != 0 { Glibc.close(fd) } }
         var st = stat()
         let known = fstat(fd, &st) == 0
-        if known && (st.st_mode & S_IFMT) == S_IFDIR { throw SystemError("read", name, errno: EISDIR) }
+        if known && (st.st_mode & S_IFMT) == S_IFDIR { throw SystemError("read", name, errno: .EISDIR) }
         let isRegular = known && (st.st_mode & S_IFMT) == S_IFREG
         // In pieces: procfs allocates a kernel buffer the size of the read.
         var bytes: [UInt8] = []
@@ -49,7 +46,7 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, min($0.count, limit - bytes.count)) }
             if n < 0 {
                 if Glibc.errno == EINTR { continue }
-                throw SystemError("read", name, errno: Glibc.errno)
+                throw SystemError("read", name, errno: .current)
             }
             if n == 0 { break }
             bytes += chunk[..<n]
@@ -100,9 +97,16 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
 
     // MARK: Processes and pipes
 
-    public func clone(flags: Int32) throws -> Int32 {
-        let pid = nss_clone(UInt(UInt32(bitPattern: flags)))
-        try check(pid, "clone", cloneFlagNames(flags))
+    public func clone(_ flags: CloneFlags, name: String, _ body: @escaping () -> Int32) throws -> Int32 {
+        // unshare(CLONE_NEWUSER) fails with EINVAL in a multithreaded process, and a fork of one
+        // copies only the calling thread (with whatever locks the others held).
+        guard nss_single_threaded() != 0 else {
+            throw SystemError("clone", "\(name): nsspec has started a thread, and forks only while single-threaded", errno: .EINVAL)
+        }
+        fflush(nil)
+        let pid = nss_clone3(flags.rawValue)
+        try check(pid, "clone3", flags.description)
+        if pid == 0 { _exit(body()) }
         return pid
     }
 
@@ -114,67 +118,61 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
 
     public func hasExited(pidfd: Int32) -> Bool { nss_pidfd_exited(pidfd) != 0 }
 
-    public func fork() throws -> Int32 {
-        fflush(nil)
-        let pid = Glibc.fork()
-        try check(pid, "fork", "")
-        return pid
-    }
-
-    public func pipe() throws -> (read: Int32, write: Int32) {
+    public func socketPair() throws -> (Int32, Int32) {
         var fds: [Int32] = [-1, -1]
-        try check(nss_pipe2(&fds, O_CLOEXEC), "pipe2", "")
+        try check(nss_socketpair(&fds), "socketpair", "AF_UNIX")
         return (fds[0], fds[1])
     }
 
     public func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
-    /// Wire format: kind (Int32), value (Int32), text length (Int32), text. One write of at
-    /// most PIPE_BUF bytes, so messages from several processes never interleave.
-    public func send(_ message: Message, to fd: Int32) throws {
+    /// Wire format: kind (Int32), value (Int32), text. One message of a SOCK_SEQPACKET socket,
+    /// so messages from several processes never interleave.
+    public func send(_ message: Message, passing fd: Int32?, on socket: Int32) throws {
         var kind: Int32 = 0, value: Int32 = 0, text: [UInt8] = []
         switch message {
         case .handoff(let name): kind = 1; text = Array(name.utf8)
         case .pid(let pid): kind = 2; value = pid
-        case .failure(let code, let t): kind = 3; value = code; text = Array(t.utf8.prefix(Int(PIPE_BUF) - 12))
+        case .failure(let code, let t): kind = 3; value = code; text = Array(t.utf8.prefix(Self.maximumMessage - 8))
         }
         var bytes: [UInt8] = []
-        for v in [kind, value, Int32(text.count)] { withUnsafeBytes(of: v) { bytes += $0 } }
+        for v in [kind, value] { withUnsafeBytes(of: v) { bytes += $0 } }
         bytes += text
         while true {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            let n = bytes.withUnsafeBytes { nss_send_with_fd(socket, $0.baseAddress, $0.count, fd ?? -1) }
             if n < 0 && Glibc.errno == EINTR { continue }
-            if n != bytes.count { throw SystemError("write", "pipe to the \(kind == 1 ? "other process" : "parent")", errno: n < 0 ? Glibc.errno : EPIPE) }
+            if n != bytes.count {
+                throw SystemError("sendmsg", "socket to the \(kind == 3 ? "parent" : "other process")", errno: n < 0 ? .current : .EPIPE)
+            }
             return
         }
     }
 
-    private func readExactly(_ fd: Int32, _ count: Int) throws -> [UInt8]? {
-        var buf = [UInt8](repeating: 0, count: count)
-        var got = 0
-        while got < count {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + got, count - got) }
-            if n < 0 {
-                if Glibc.errno == EINTR { continue }
-                throw SystemError("read", "pipe", errno: Glibc.errno)
-            }
-            if n == 0 { return got == 0 ? nil : nil }
-            got += n
-        }
-        return buf
-    }
+    static let maximumMessage = 4096
 
-    public func receive(from fd: Int32) throws -> Message? {
-        guard let header = try readExactly(fd, 12) else { return nil }
-        let (kind, value, length) = header.withUnsafeBytes { raw in
-            (raw.load(as: Int32.self), raw.load(fromByteOffset: 4, as: Int32.self), raw.load(fromByteOffset: 8, as: Int32.self))
+    public func receive(on socket: Int32) throws -> Received? {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.maximumMessage, alignment: 8)
+        defer { buffer.deallocate() }
+        var fd: Int32 = -1, truncated: Int32 = 0
+        var n: Int
+        repeat {
+            n = nss_receive_with_fd(socket, buffer, Self.maximumMessage, &fd, &truncated)
+        } while n < 0 && Glibc.errno == EINTR
+        if n < 0 { throw SystemError("recvmsg", "socket", errno: .current) }
+        if n == 0 { return nil }
+        if n < 8 || truncated != 0 {
+            if fd >= 0 { Glibc.close(fd) }
+            throw SystemError("recvmsg", "socket", errno: .EMSGSIZE, detail: "a message of \(n) bytes is not one nsspec sent")
         }
-        let text = length > 0 ? (try readExactly(fd, Int(length)) ?? []) : []
+        let kind = buffer.load(as: Int32.self), value = buffer.load(fromByteOffset: 4, as: Int32.self)
+        let text = String(decoding: UnsafeRawBufferPointer(start: buffer + 8, count: n - 8), as: UTF8.self)
+        let message: Message
         switch kind {
-        case 1: return .handoff(String(decoding: text, as: UTF8.self))
-        case 2: return .pid(value)
-        default: return .failure(exitCode: value, text: String(decoding: text, as: UTF8.self))
+        case 1: message = .handoff(text)
+        case 2: message = .pid(value)
+        default: message = .failure(exitCode: value, text: text)
         }
+        return Received(message, fd: fd >= 0 ? fd : nil)
     }
 
     private func decode(_ status: Int32) -> ExitStatus {
@@ -184,7 +182,7 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
     public func waitpid(_ pid: Int32) throws -> ExitStatus {
         var status: Int32 = 0
         while Glibc.waitpid(pid, &status, 0) < 0 {
-            if Glibc.errno != EINTR { throw SystemError("waitpid", String(pid), errno: Glibc.errno) }
+            if Glibc.errno != EINTR { throw SystemError("waitpid", String(pid), errno: .current) }
         }
         return decode(status)
     }
@@ -196,12 +194,14 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
             if pid > 0 { return (pid, decode(status)) }
             if Glibc.errno == EINTR { continue }
             if Glibc.errno == ECHILD { return nil }
-            throw SystemError("waitpid", "-1", errno: Glibc.errno)
+            throw SystemError("waitpid", "-1", errno: .current)
         }
     }
 
-    public func kill(_ pid: Int32, _ signal: Int32) { _ = Glibc.kill(pid, signal) }
+    public func kill(_ pid: Int32, _ signal: Signal) { _ = Glibc.kill(pid, signal.rawValue) }
 
+    /// The end of nsspec itself (not a protocol call: the executor's processes end by returning
+    /// from their part of the plan). Output is written unbuffered: nothing to flush.
     public func exit(_ code: Int32) -> Never { _exit(code) }
 
     public func runHelper(_ path: String, _ args: [String]) throws -> ExitStatus {
@@ -212,13 +212,13 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         let rc = env.withUnsafeBufferPointer { envp in
             posix_spawn(&pid, path, nil, nil, argv, UnsafeMutablePointer(mutating: envp.baseAddress))
         }
-        if rc != 0 { throw SystemError("posix_spawn", path, errno: rc) }
+        if rc != 0 { throw SystemError("posix_spawn", path, errno: Errno(rc)) }
         return try waitpid(pid)
     }
 
-    public func forwardSignals(_ signals: [Int32], to pid: Int32) {
+    public func forwardSignals(_ signals: [Signal], to pid: Int32) {
         forwardTarget = pid
-        for s in signals {
+        for s in signals.map(\.rawValue) {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { signal in _ = Glibc.kill(forwardTarget, signal) }
             action.sa_flags = SA_RESTART
@@ -227,8 +227,8 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         }
     }
 
-    public func ignoreSignals(_ signals: [Int32]) {
-        for s in signals { Glibc.signal(s, SIG_IGN) }
+    public func ignoreSignals(_ signals: [Signal]) {
+        for s in signals { Glibc.signal(s.rawValue, SIG_IGN) }
     }
 
     public func resetSignals() {
@@ -240,15 +240,15 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
 
     // MARK: Namespaces and identity maps
 
-    public func unshare(_ flags: Int32) throws {
-        try check(nss_unshare(flags), "unshare", "")
+    public func unshare(_ flags: CloneFlags) throws {
+        try check(nss_unshare(flags.rawValue), "unshare", "")
     }
 
-    public func setns(path: String, flags: Int32) throws {
+    public func setns(path: String, _ flags: CloneFlags) throws {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         try check(fd, "open", path)
         defer { Glibc.close(fd) }
-        try check(nss_setns(fd, flags), "setns", path)
+        try check(nss_setns(fd, flags.rawValue), "setns", path)
     }
 
     public func writeFile(_ path: String, _ contents: String) throws {
@@ -257,7 +257,7 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         defer { Glibc.close(fd) }
         let bytes = Array(contents.utf8)
         let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        if n != bytes.count { throw SystemError("write", path, errno: n < 0 ? Glibc.errno : EIO) }
+        if n != bytes.count { throw SystemError("write", path, errno: n < 0 ? .current : .EIO) }
     }
 
     public func sethostname(_ name: String) throws {
@@ -270,12 +270,13 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
 
     // MARK: Mounts
 
-    public func mount(source: String?, target: String, type: String?, flags: UInt, data: String?) throws {
-        try check(Glibc.mount(source, target, type, flags, data), "mount", target)
+    public func mount(source: String?, target: String, type: String?, flags: MountFlags, data: String?) throws {
+        try check(Glibc.mount(source, target, type, flags.rawValue, data), "mount", target)
     }
 
-    public func mountSetattr(_ path: String, recursive: Bool, set: UInt64, clear: UInt64, propagation: UInt64) throws {
-        try check(nss_mount_setattr(path, recursive ? 1 : 0, set, clear, propagation), "mount_setattr", path)
+    public func mountSetattr(_ path: String, recursive: Bool, set: MountAttributes, clear: MountAttributes, propagation: MountFlags) throws {
+        try check(nss_mount_setattr(path, recursive ? 1 : 0, set.rawValue, clear.rawValue, UInt64(propagation.rawValue)),
+                  "mount_setattr", path)
     }
 
     public func umount(_ target: String, detach: Bool) throws {
@@ -296,19 +297,19 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
 
     public func currentDirectory() throws -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buffer, buffer.count) != nil else { throw SystemError("getcwd", "", errno: Glibc.errno) }
+        guard getcwd(&buffer, buffer.count) != nil else { throw SystemError("getcwd", "", errno: .current) }
         let length = buffer.firstIndex(of: 0) ?? buffer.count
         return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    public func open(_ path: String, flags: Int32) throws -> Int32 {
-        let fd = Glibc.open(path, flags | O_CLOEXEC)
+    public func open(_ path: String, _ flags: OpenFlags) throws -> Int32 {
+        let fd = Glibc.open(path, flags.rawValue | O_CLOEXEC)
         try check(fd, "open", path)
         return fd
     }
 
-    public func openInRoot(_ root: Int32, _ path: String, flags: Int32, mode: UInt32) throws -> Int32 {
-        let fd = nss_openat_in_root(root, path, flags | O_CLOEXEC, mode)
+    public func openInRoot(_ root: Int32, _ path: String, _ flags: OpenFlags, mode: UInt32) throws -> Int32 {
+        let fd = nss_openat_in_root(root, path, flags.rawValue | O_CLOEXEC, mode)
         try check(fd, "open", path)
         return fd
     }
@@ -326,7 +327,7 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         let n = readlinkat(dir, name, &buffer, buffer.count - 1)
         if n < 0 {
             if Glibc.errno == ENOENT || Glibc.errno == EINVAL { return nil }
-            throw SystemError("readlink", name, errno: Glibc.errno)
+            throw SystemError("readlink", name, errno: .current)
         }
         return String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
@@ -337,7 +338,7 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 {
                 if Glibc.errno == EINTR { continue }
-                throw SystemError("write", "fd \(fd)", errno: Glibc.errno)
+                throw SystemError("write", "fd \(fd)", errno: .current)
             }
             offset += n
         }
@@ -369,7 +370,7 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         while true {
             let n = request.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count, 0) }
             if n >= 0 { break }
-            if Glibc.errno != EINTR { throw SystemError(op, object(), errno: Glibc.errno) }
+            if Glibc.errno != EINTR { throw SystemError(op, object(), errno: .current) }
         }
         // Not zeroed: an ACK fills a few dozen bytes of it, and untouched pages are never faulted in.
         let capacity = 32768
@@ -379,12 +380,12 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
             let n = Glibc.recv(fd, buffer, capacity, 0)
             if n < 0 {
                 if Glibc.errno == EINTR { continue }
-                throw SystemError(op, object(), errno: Glibc.errno)
+                throw SystemError(op, object(), errno: .current)
             }
             let datagram = Array(UnsafeRawBufferPointer(start: buffer, count: n))
             for reply in NetlinkReply.parse(datagram) where reply.seq == seq {
                 if let (errno, message) = reply.error {
-                    if errno != 0 { throw SystemError(op, object(), errno: errno, detail: message) }
+                    if errno != 0 { throw SystemError(op, object(), errno: Errno(errno), detail: message) }
                     return
                 }
                 if reply.type == RT.NLMSG_DONE { return }
@@ -397,7 +398,7 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         var found: LinkInfo?
         do {
             try transact(socket, { NetlinkRequests.getLink(key, seq: $0) }, "RTM_GETLINK", key.description) { found = found ?? $0.link }
-        } catch let error as SystemError where error.errno == ENODEV {
+        } catch let error as SystemError where error.errno == .ENODEV {
             return nil
         }
         return found
@@ -434,11 +435,11 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         return out
     }
 
-    public func hasEffectiveCapability(_ capability: Int32) -> Bool {
+    public func hasEffectiveCapability(_ capability: Capability) -> Bool {
         guard let current = cap_get_proc() else { return false }
         defer { cap_free(UnsafeMutableRawPointer(current)) }
         var value = cap_flag_value_t(0)
-        return cap_get_flag(current, cap_value_t(capability), CAP_EFFECTIVE, &value) == 0 && value == CAP_SET
+        return cap_get_flag(current, cap_value_t(capability.rawValue), CAP_EFFECTIVE, &value) == 0 && value == CAP_SET
     }
 
     public func processExists(_ pid: Int32) -> Bool {
@@ -471,25 +472,29 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         try check(nss_setresuid(uid, uid, uid), "setresuid", String(uid))
     }
 
-    public func setCapabilities(keep: [Int32]) throws {
-        let last = nss_cap_last_cap()
-        // CAP_SETPCAP must be effective to drop from the bounding set: raise effective to permitted.
-        guard let current = cap_get_proc() else { throw SystemError("cap_get_proc", "", errno: Glibc.errno) }
+    public func raiseEffectiveCapabilities() throws {
+        guard let current = cap_get_proc() else { throw SystemError("capget", "", errno: .current) }
         defer { cap_free(UnsafeMutableRawPointer(current)) }
-        for cap in 0...last {
+        for cap in 0...nss_cap_last_cap() {
             var value = CAP_CLEAR
             if cap_get_flag(current, cap_value_t(cap), CAP_PERMITTED, &value) == 0, value == CAP_SET {
                 var c = [cap_value_t(cap)]
                 cap_set_flag(current, CAP_EFFECTIVE, 1, &c, CAP_SET)
             }
         }
-        _ = cap_set_proc(current)
-        for cap in 0...last where !keep.contains(cap) {
+        try check(cap_set_proc(current), "capset", "effective := permitted")
+    }
+
+    public func dropBoundingSet(keeping keep: [Int32]) throws {
+        for cap in 0...nss_cap_last_cap() where !keep.contains(cap) {
             if nss_capbset_drop(cap) < 0 && Glibc.errno != EINVAL {
-                throw SystemError("prctl(PR_CAPBSET_DROP)", capabilityName(cap), errno: Glibc.errno)
+                throw SystemError("prctl(PR_CAPBSET_DROP)", capabilityName(cap), errno: .current)
             }
         }
-        guard let wanted = cap_init() else { throw SystemError("cap_init", "", errno: Glibc.errno) }
+    }
+
+    public func setCapabilities(_ keep: [Int32]) throws {
+        guard let wanted = cap_init() else { throw SystemError("cap_init", "", errno: .current) }
         defer { cap_free(UnsafeMutableRawPointer(wanted)) }
         var values = keep.map { cap_value_t($0) }
         if !values.isEmpty {
@@ -499,8 +504,11 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         }
         if cap_set_proc(wanted) < 0 {
             let names = keep.isEmpty ? "(none)" : keep.map(capabilityName).joined(separator: ",")
-            throw SystemError("capset", names, errno: Glibc.errno)
+            throw SystemError("capset", names, errno: .current)
         }
+    }
+
+    public func setAmbientCapabilities(_ keep: [Int32]) throws {
         // Directly: libcap's cap_reset_ambient first asks the kernel about every capability (42 prctl).
         try check(nss_ambient_clear_all(), "prctl(PR_CAP_AMBIENT_CLEAR_ALL)", "")
         for cap in keep {
@@ -522,8 +530,8 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         try check(nss_set_dumpable(0), "prctl(PR_SET_DUMPABLE)", "")
     }
 
-    public func setParentDeathSignal(_ signal: Int32) throws {
-        try check(nss_set_pdeathsig(signal), "prctl(PR_SET_PDEATHSIG)", "")
+    public func setParentDeathSignal(_ signal: Signal) throws {
+        try check(nss_set_pdeathsig(signal.rawValue), "prctl(PR_SET_PDEATHSIG)", "")
     }
 
     public func setsid() throws {
@@ -551,16 +559,16 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         defer { (argv + envp).forEach { free($0) } }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, path, nil, &attr, argv, envp)
-        if rc != 0 { throw SystemError("posix_spawn", path, errno: rc) }
+        if rc != 0 { throw SystemError("posix_spawn", path, errno: Errno(rc)) }
         return pid
     }
 
-    public func execve(_ path: String, _ args: [String], _ env: [String]) -> Int32 {
+    public func execve(_ path: String, _ args: [String], _ env: [String]) throws {
         let argv = args.map { strdup($0) } + [nil]
         let envp = env.map { strdup($0) } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         Glibc.execve(path, argv, envp)
-        return Glibc.errno
+        throw SystemError("execve", path, errno: .current)
     }
 }
 

@@ -2,11 +2,11 @@
 public struct SystemError: Error, Equatable, Sendable {
     public var op: String
     public var object: String
-    public var errno: Int32
+    public var errno: Errno
     /// What the kernel said besides the errno (netlink's extended ACK: "Invalid MTU", …).
     public var detail: String?
 
-    public init(_ op: String, _ object: String, errno: Int32, detail: String? = nil) {
+    public init(_ op: String, _ object: String, errno: Errno, detail: String? = nil) {
         self.op = op
         self.object = object
         self.errno = errno
@@ -139,14 +139,34 @@ public struct FileContents: Sendable, Equatable {
     }
 }
 
-/// Messages on the pipe from the sandbox's processes to the parent.
-public enum Message: Sendable, Equatable {
+/// Messages between the processes of a run, on the socket pair the parent makes before its
+/// first child: the sandbox's processes report to the parent, the parent tells them to go on.
+public enum Message: Sendable, Equatable, CustomStringConvertible {
     /// One of the plan's handoffs, by its name.
     case handoff(String)
     /// A pid, in the parent's pid namespace.
     case pid(Int32)
     /// A failure, already rendered, and the exit status nsspec should return for it.
     case failure(exitCode: Int32, text: String)
+
+    public var description: String {
+        switch self {
+        case .handoff(let name): "\"\(name)\""
+        case .pid(let pid): "pid \(pid)"
+        case .failure(let code, let text): "failure \(code) \(text.debugDescription)"
+        }
+    }
+}
+
+/// A message as received, with the file descriptor that travelled with it (SCM_RIGHTS), now
+/// open in the receiving process.
+public struct Received: Sendable, Equatable {
+    public var message: Message
+    public var fd: Int32?
+    public init(_ message: Message, fd: Int32? = nil) {
+        self.message = message
+        self.fd = fd
+    }
 }
 
 /// How a process ended, as waitpid(2) tells.
@@ -164,8 +184,9 @@ public enum ExitStatus: Sendable, Equatable {
 }
 
 /// Every effect nsspec has on the kernel goes through this protocol: `LinuxSystemCalls` makes the
-/// calls, `RecordingSystemCalls` records them in one ordered trace for tests. Methods throw
-/// `SystemError`; the executor adds the stage, the spec line and a hint.
+/// calls; the tests' model of the kernel (Tests/FakeKernel) records them, runs the processes of a
+/// run, and passes their messages. Methods throw `SystemError`; the executor adds the stage, the
+/// spec line and a hint.
 public protocol SystemCalls: AnyObject {
     // Identity and host state
     func getpid() -> Int32
@@ -186,55 +207,58 @@ public protocol SystemCalls: AnyObject {
     /// Write all of `text` to fd 1 or 2, without stdio buffers (nothing to flush before a fork).
     func write(_ text: String, to fd: Int32)
 
-    // Processes and pipes
-    func fork() throws -> Int32
-    /// clone(2) like fork, with `flags`: CLONE_PARENT (the new process is a child of this one's
-    /// parent) or CLONE_NEW* (it starts in new namespaces).
-    func clone(flags: Int32) throws -> Int32
+    // Processes and the sockets between them
+    /// A new process (clone3): with no flags a fork; with CLONE_NEW* it starts in new namespaces;
+    /// with CLONE_PARENT it is a child of this process's parent. The new process runs `body`
+    /// and ends with the status it returns; this one gets its pid. `name` says which process of
+    /// the run it is (for traces). The caller must be single-threaded (checked).
+    func clone(_ flags: CloneFlags, name: String, _ body: @escaping () -> Int32) throws -> Int32
     /// pidfd_open(2), close-on-exec.
     func openPidfd(_ pid: Int32) throws -> Int32
     /// Whether the process of a pidfd has exited (without waiting).
     func hasExited(pidfd: Int32) -> Bool
-    /// A close-on-exec pipe.
-    func pipe() throws -> (read: Int32, write: Int32)
+    /// A connected pair of AF_UNIX SOCK_SEQPACKET sockets, close-on-exec: each message sent on
+    /// one end arrives whole at the other, and a file descriptor can travel with it.
+    func socketPair() throws -> (Int32, Int32)
     func close(_ fd: Int32)
-    func send(_ message: Message, to fd: Int32) throws
-    /// The next message, or nil at end of file (every writer closed, or gone through exec).
-    func receive(from fd: Int32) throws -> Message?
+    /// Sends `message` on a socket of a pair, with `fd` (SCM_RIGHTS) when given.
+    func send(_ message: Message, passing fd: Int32?, on socket: Int32) throws
+    /// The next message on a socket of a pair, or nil at end of file (every process holding the
+    /// other end has closed it, exited or exec'd).
+    func receive(on socket: Int32) throws -> Received?
     func waitpid(_ pid: Int32) throws -> ExitStatus
     /// Reap any child; nil when there are none left.
     func waitAny() throws -> (pid: Int32, status: ExitStatus)?
-    func kill(_ pid: Int32, _ signal: Int32)
-    func exit(_ code: Int32) -> Never
+    func kill(_ pid: Int32, _ signal: Signal)
     /// posix_spawn a helper (newuidmap, newgidmap) and wait for it.
     func runHelper(_ path: String, _ args: [String]) throws -> ExitStatus
     /// Forward these signals to `pid` (a handler that calls kill).
-    func forwardSignals(_ signals: [Int32], to pid: Int32)
+    func forwardSignals(_ signals: [Signal], to pid: Int32)
     /// SIG_IGN for these signals.
-    func ignoreSignals(_ signals: [Int32])
+    func ignoreSignals(_ signals: [Signal])
     /// Default dispositions and an empty signal mask, as a process should start.
     func resetSignals()
 
     // Namespaces and identity maps
-    func unshare(_ flags: Int32) throws
-    func setns(path: String, flags: Int32) throws
+    func unshare(_ flags: CloneFlags) throws
+    func setns(path: String, _ flags: CloneFlags) throws
     func writeFile(_ path: String, _ contents: String) throws
     func sethostname(_ name: String) throws
     func setdomainname(_ name: String) throws
 
     // Mounts
-    func mount(source: String?, target: String, type: String?, flags: UInt, data: String?) throws
-    /// mount_setattr(2): MOUNT_ATTR_* bits to set and clear, and an MS_* propagation (or 0).
-    func mountSetattr(_ path: String, recursive: Bool, set: UInt64, clear: UInt64, propagation: UInt64) throws
+    func mount(source: String?, target: String, type: String?, flags: MountFlags, data: String?) throws
+    /// mount_setattr(2): attributes to set and clear, and a propagation type (or none).
+    func mountSetattr(_ path: String, recursive: Bool, set: MountAttributes, clear: MountAttributes, propagation: MountFlags) throws
     func umount(_ target: String, detach: Bool) throws
     func mkdir(_ path: String, mode: UInt32) throws
     func pivotRoot(_ newRoot: String, _ putOld: String) throws
     func chdir(_ path: String) throws
     /// getcwd(3); fails with ENOENT when the directory is not reachable from the root.
     func currentDirectory() throws -> String
-    func open(_ path: String, flags: Int32) throws -> Int32
+    func open(_ path: String, _ flags: OpenFlags) throws -> Int32
     /// openat2 with RESOLVE_IN_ROOT: `path` is looked up as if `root` were "/".
-    func openInRoot(_ root: Int32, _ path: String, flags: Int32, mode: UInt32) throws -> Int32
+    func openInRoot(_ root: Int32, _ path: String, _ flags: OpenFlags, mode: UInt32) throws -> Int32
     func mkdirAt(_ dir: Int32, _ name: String, mode: UInt32) throws
     func symlinkAt(_ link: String, _ dir: Int32, _ name: String) throws
     /// The target of the symlink `name` in `dir`; nil if there is no such entry or it is not a symlink.
@@ -257,8 +281,8 @@ public protocol SystemCalls: AnyObject {
     func deleteLink(_ socket: Int32, index: Int32, interface: String) throws
     /// Every address of every interface in the socket's network namespace.
     func addresses(_ socket: Int32) throws -> [AddressEntry]
-    /// Whether the effective set holds this capability (linux/capability.h numbering).
-    func hasEffectiveCapability(_ capability: Int32) -> Bool
+    /// Whether the effective set holds this capability.
+    func hasEffectiveCapability(_ capability: Capability) -> Bool
     /// kill(pid, 0): the process exists (EPERM counts: it exists, owned by someone else).
     func processExists(_ pid: Int32) -> Bool
     func sleep(milliseconds: Int)
@@ -270,29 +294,26 @@ public protocol SystemCalls: AnyObject {
     /// setresuid, keeping the permitted capabilities across the change (PR_SET_KEEPCAPS) so
     /// that the capability step can keep what the spec lists.
     func setresuid(_ uid: UInt32) throws
-    /// Bounding set: drop all but `keep`; permitted, effective, inheritable: exactly `keep`;
-    /// ambient: exactly `keep`. Capability numbers as in linux/capability.h.
-    func setCapabilities(keep: [Int32]) throws
+    // Capabilities, in the kernel's order (linux/capability.h numbering):
+    /// Effective := permitted (dropping from the bounding set needs CAP_SETPCAP effective).
+    func raiseEffectiveCapabilities() throws
+    /// PR_CAPBSET_DROP for every capability the kernel knows but `keep`.
+    func dropBoundingSet(keeping keep: [Int32]) throws
+    /// capset: permitted, effective and inheritable exactly `keep`.
+    func setCapabilities(_ keep: [Int32]) throws
+    /// PR_CAP_AMBIENT_CLEAR_ALL, then PR_CAP_AMBIENT_RAISE for each of `keep`.
+    func setAmbientCapabilities(_ keep: [Int32]) throws
     func setNoNewPrivileges() throws
     /// PR_SET_DUMPABLE 0: no ptrace, no /proc/PID/exe or mem for the sandbox (exec resets it).
     func setNotDumpable() throws
-    func setParentDeathSignal(_ signal: Int32) throws
+    func setParentDeathSignal(_ signal: Signal) throws
     func setsid() throws
     /// Mark every fd from `first` up close-on-exec.
     func closeOnExec(from first: Int32) throws
     /// posix_spawn with default signal dispositions and an empty mask in the new process, which
     /// gets this one's cwd, credentials and close-on-exec fds closed; a failed exec is an error.
     func spawn(_ path: String, _ args: [String], _ env: [String]) throws -> Int32
-    /// execve; returns only on failure, with the errno.
-    func execve(_ path: String, _ args: [String], _ env: [String]) -> Int32
-}
-
-/// "CLONE_NEWUSER|CLONE_NEWNS", for messages and traces.
-public func cloneFlagNames(_ flags: Int32) -> String {
-    let names: [(Int32, String)] = [
-        (0x8000, "CLONE_PARENT"), (0x1000_0000, "CLONE_NEWUSER"), (0x0800_0000, "CLONE_NEWIPC"), (0x0400_0000, "CLONE_NEWUTS"),
-        (0x4000_0000, "CLONE_NEWNET"), (0x0200_0000, "CLONE_NEWCGROUP"), (0x0002_0000, "CLONE_NEWNS"), (0x2000_0000, "CLONE_NEWPID"),
-    ]
-    let known = names.filter { flags & $0.0 != 0 }.map(\.1)
-    return known.isEmpty ? "0x" + String(flags, radix: 16) : known.joined(separator: "|")
+    /// execve. On success the process is replaced and the call does not return, except in a
+    /// model of the kernel, where the process it models then ends when its body returns.
+    func execve(_ path: String, _ args: [String], _ env: [String]) throws
 }

@@ -1,5 +1,4 @@
 import Diagnostics
-import Glibc
 import SpecFormat
 import System
 
@@ -21,14 +20,14 @@ struct SpecInput {
         } catch let error as SystemError {
             return .failure(unreadable(name, error.errno))
         } catch {
-            return .failure(unreadable(name, EIO))
+            return .failure(unreadable(name, .EIO))
         }
     }
 
-    static func unreadable(_ name: String, _ err: Int32) -> Diagnostic {
-        .error("file-unreadable", "cannot read the spec: \(String(cString: strerror(err)))",
+    static func unreadable(_ name: String, _ err: Errno) -> Diagnostic {
+        .error("file-unreadable", "cannot read the spec: \(err.message)",
                at: SourceLocation(file: name, line: 0, column: 0),
-               hint: err == ENOENT && name == "nsspec.yaml"
+               hint: err == .ENOENT && name == "nsspec.yaml"
                    ? "no ./nsspec.yaml here; give the spec's path (nsspec validate PATH)" : nil)
     }
 }

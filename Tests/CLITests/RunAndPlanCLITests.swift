@@ -10,7 +10,7 @@ import Testing
             #expect(r.status == 0, "\(spec): \(r.stderr)")
             #expect(r.stdout.hasPrefix("plan for \(spec)"))
             #expect(r.stdout.contains("[\(spec):"), "\(spec): no spec line in the plan")
-            for stage in ["namespaces", "process", "supervise"] {
+            for stage in ["sandbox process", "process", "supervise"] {
                 #expect(r.stdout.contains("\n\(stage)\n"), "\(spec): no \(stage) stage")
             }
         }
@@ -64,9 +64,9 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         for line in [
             "host network\n",
-            "parent  veth pair: nsspec-demo0 on the host, eth0 created in the sandbox's net namespace (mtu 1400, eth0 mac 02:00:0a:fa:00:02)  [specs/veth.yaml:18:7]",
+            "parent  veth pair: nsspec-demo0 on the host, eth0 created in the init's net namespace (mtu 1400, eth0 mac 02:00:0a:fa:00:02)  [specs/veth.yaml:18:7]",
             "parent  address 10.250.0.1/30 on nsspec-demo0  [specs/veth.yaml:25:44]",
-            "parent  parent -> sandbox: host side ready",
+            "parent  -> init: host side ready",
             "init    route default via 10.250.0.1 dev eth0  [specs/veth.yaml:20:16]",
         ] {
             #expect(r.stdout.contains(line), "missing: \(line)")

@@ -1,68 +1,149 @@
 import Executor
+import KernelModel
 import Planning
 import System
 import Testing
 
-/// The executor against the recording fake: whole traces (golden, in order, never sorted), and
-/// a failure injected at every call.
+/// The executor against the model of the kernel: whole traces of every process (golden, in
+/// order, never sorted), the handoffs between them, and a failure injected at every call.
 @Suite struct ExecutorTests {
-    /// A rootless veth is refused at preflight (rootlessVethIsRefusedBeforeAnythingIsMade).
-    static let cases = exampleSpecs.flatMap { name in Who.allCases.map { (name, $0) } }.filter { !($0 == "veth" && $1 == .rootless) }
+    static let cases = allSpecs.flatMap { name in Who.allCases.map { (name, $0) } }
 
-    func simulate(_ name: String, _ who: Who, failAt: Int? = nil, errno: Int32 = 1) throws -> (code: Int32, sys: RecordingSystemCalls, plan: Plan) {
-        let plan = Planner(spec: try loadSpec(name), caller: who.caller).plan()
-        let sys = RecordingSystemCalls(failAt: failAt, errno: errno)
-        sys.uid = who.caller.uid
-        let code = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
-        return (code, sys, plan)
-    }
+    /// Specs that a rootless caller cannot run: a veth's host end needs root (refused at preflight).
+    static func refusedAtPreflight(_ name: String, _ who: Who) -> Bool { who == .rootless && name.contains("veth") }
 
     @Test(arguments: cases)
     func traceMatchesGolden(_ name: String, _ who: Who) throws {
-        let (code, sys, _) = try simulate(name, who)
-        #expect(code == 0, "\(sys.logged)")
-        try expectGolden(sys.trace.joined(separator: "\n") + "\n", "traces/\(name).\(who.rawValue).trace")
+        let run = try simulate(name, who)
+        #expect(run.code == (Self.refusedAtPreflight(name, who) ? 125 : 0), "\(run.kernel.logged)")
+        #expect(run.kernel.deadlock == nil && run.kernel.leftBehind.isEmpty)
+        try expectGolden(run.text, "traces/\(name).\(who.rawValue).trace")
     }
 
-    /// Failing call N (for every N) stops the run there with a message naming a stage and a
-    /// spec line, and leaves nothing behind: every process forked so far is killed and the
-    /// child reaped; nothing else is called after the failure.
+    /// The real scheduler may run either process first after a fork: the plan must work both
+    /// ways, and nsspec returns the command's own status.
     @Test(arguments: cases)
-    func everyCallCanFail(_ name: String, _ who: Who) throws {
-        let calls = try simulate(name, who).sys.calls
-        for n in 0..<calls {
-            let (code, sys, plan) = try simulate(name, who, failAt: n)
-            let failed = try #require(sys.trace.firstIndex { $0.hasSuffix(" = -1 1") }, "call \(n) did not fail")
-            #expect([125, 126, 127].contains(code), "call \(n): exit \(code)")
-            let stages = Stage.allCases.map { "error: \($0.rawValue): " }
-            #expect(stages.contains { sys.logged.contains($0) }, "call \(n): no stage named in \(sys.logged)")
-            #expect(sys.logged.hasPrefix("specs/\(name).yaml:"), "call \(n): no spec location in \(sys.logged)")
-            #expect(sys.logged.contains("(EPERM)"), "call \(n): errno not named in \(sys.logged)")
-            // Closing the failing process's own fds is part of unwinding, not of the cleanup.
-            // Nor are the sysctls read to explain a refused user namespace.
-            let after = sys.trace[(failed + 1)...].filter { !$0.hasPrefix("close ") && !$0.hasPrefix("read /proc/sys/") }
-            // Every process made so far (forked, or spawned by init) is killed, newest first.
-            func pids(_ prefixes: [String]) -> [String] {
-                sys.trace[..<failed].compactMap { line -> String? in
-                    guard prefixes.contains(where: line.hasPrefix) else { return nil }
-                    return line.components(separatedBy: " = ").last
-                }
+    func eitherProcessMayRunFirst(_ name: String, _ who: Who) throws {
+        guard !Self.refusedAtPreflight(name, who) else { return }
+        for schedule in [FakeKernel.Schedule.makerFirst, .newFirst] {
+            let run = try simulate(name, who) {
+                $0.schedule = schedule
+                $0.commandStatus = .exited(7)
             }
-            let made = pids(["fork = ", "clone(", "posix_spawn "])
-            // nsspec's own children: the child, and PID 1 (CLONE_PARENT); both are reaped.
-            let children = pids(["fork = ", "clone("])
-            // veth pairs made so far are deleted first (their namespace would take them, but later).
-            let pairs = sys.trace[..<failed].filter { $0.hasPrefix("RTM_NEWLINK veth ") }.map { $0.split(separator: " ")[2] }
-            let deletes = pairs.reversed().map { "RTM_DELLINK \($0) " }
-            let cleanup = made.reversed().map { "kill \($0) 9" } + children.map { "waitpid \($0)" }
-            #expect(zip(after, deletes).allSatisfy { $0.hasPrefix($1) } && after.count >= deletes.count,
-                    "call \(n) (\(sys.trace[failed])): after it came \(after), expected deletes of \(pairs)")
-            #expect(Array(after.dropFirst(deletes.count)) == cleanup,
-                    "call \(n) (\(sys.trace[failed])): after it came \(after), expected \(cleanup)")
-            _ = plan
+            #expect(run.code == 7, "\(schedule): \(run.kernel.logged)\n\(run.text)")
+            #expect(!run.trace.contains { $0.failed }, "\(schedule): \(run.text)")
         }
     }
 
+    /// Failing call N (for every N) stops the run with a message naming a stage, the spec line
+    /// and the errno, and leaves nothing behind: no process of the run alive or unreaped, no
+    /// veth pair, no deadlock.
+    @Test(arguments: cases)
+    func everyCallCanFail(_ name: String, _ who: Who) throws {
+        let calls = try simulate(name, who).kernel.calls
+        for n in 0..<calls {
+            let run = try simulate(name, who, failing: .call(n))
+            let failed = try #require(run.trace.first { $0.failed }, "call \(n) did not fail")
+            let what = "call \(n) (\(failed))"
+            #expect([125, 126, 127].contains(run.code), "\(what): exit \(run.code)")
+            let stages = Stage.allCases.map { "error: \($0.rawValue): " }
+            #expect(stages.contains { run.kernel.logged.contains($0) }, "\(what): no stage named in \(run.kernel.logged)")
+            #expect(run.kernel.logged.hasPrefix(run.plan.file + ":"), "\(what): no spec location in \(run.kernel.logged)")
+            #expect(run.kernel.logged.contains("(EPERM)"), "\(what): errno not named in \(run.kernel.logged)")
+            #expect(run.kernel.deadlock == nil, "\(what): \(run.kernel.deadlock ?? "")")
+            #expect(run.kernel.leftBehind.isEmpty, "\(what): left alive: \(run.kernel.leftBehind)\n\(run.text)")
+            #expect(run.kernel.unreaped.isEmpty, "\(what): not reaped: \(run.kernel.unreaped)\n\(run.text)")
+            #expect(!run.kernel.links.contains { $0.kind == "veth" }, "\(what): a veth is left: \(run.kernel.links)")
+        }
+    }
+
+    // MARK: - The handoffs between the processes
+
+    /// Fork + unshare, rootless, ranged maps: the child makes the user namespace and says so;
+    /// the parent writes the maps through newuidmap/newgidmap and says so; only then does the
+    /// child make the namespaces the user namespace owns.
+    @Test func mapsWrittenBeforeTheOtherNamespaces() throws {
+        let run = try simulate("time", .rootless)
+        let lines = run.trace.map(\.description)
+        func index(_ text: String) throws -> Int { try #require(lines.firstIndex { $0.hasPrefix(text) }, "\(text) in\n\(run.text)") }
+        let unshareUser = try index("child   unshare CLONE_NEWUSER")
+        let ready = try index("parent  receive on 3 = \"user namespace ready\"")
+        let uidMap = try index("parent  spawn /usr/bin/newuidmap 100 0 1000 1 1 100000 1000")
+        let gidMap = try index("parent  spawn /usr/bin/newgidmap 100 0 1000 1 1 100000 1000")
+        let received = try index("child   receive on 4 = \"maps written\"")
+        let ipc = try index("child   unshare CLONE_NEWIPC")
+        #expect(unshareUser < ready && ready < uidMap && uidMap < gidMap && gidMap < received && received < ipc)
+        #expect(run.code == 0)
+    }
+
+    /// The veth's peer is made in PID 1's net namespace once its pid has come back, and PID 1
+    /// configures it only after "host side ready".
+    @Test func hostSideReadyBeforeThePeerIsConfigured() throws {
+        let run = try simulate("time-veth", .root) { $0.schedule = .newFirst }
+        let lines = run.trace.map(\.description)
+        func index(_ text: String) throws -> Int { try #require(lines.firstIndex { $0.hasPrefix(text) }, "\(text) in\n\(run.text)") }
+        let pid = try index("parent  receive on 4 = pid 101")
+        let veth = try index("parent  RTM_NEWLINK veth nsspec-time0 peer {eth0 netns pid 101}")
+        let hostUp = try index("parent  RTM_NEWLINK nsspec-time0 up")
+        let sent = try index("parent  send \"host side ready\"")
+        let received = try index("init    receive on 5 = \"host side ready\"")
+        let peerUp = try index("init    RTM_NEWLINK eth0 up")
+        #expect(pid < veth && veth < hostUp && hostUp < sent && sent < received && received < peerUp)
+        #expect(run.code == 0)
+    }
+
+    /// A failure in PID 1 reaches the parent as a rendered message on the channel: the parent
+    /// prints it, kills and reaps what it made, and returns its status.
+    @Test func aFailureInPID1IsReportedByTheParent() throws {
+        let run = try simulate("time", .rootless, failing: .nth(where: { $0 == .sethostname("clock") }))
+        #expect(run.code == 125)
+        #expect(run.kernel.logged == """
+            Tests/ExecutorTests/Specs/time.yaml:6:11: error: uts: sethostname "clock": sethostname clock: Operation not permitted (EPERM)
+
+            """)
+        let lines = run.trace.map(\.description)
+        #expect(lines.contains { $0.hasPrefix("init    send failure 125") })
+        #expect(lines.contains { $0.hasPrefix("parent  receive on 3 = failure 125") })
+        // PID 1 (the parent's child through CLONE_PARENT) and the child, newest first.
+        #expect(Array(lines.suffix(4)) == ["parent  kill 101 SIGKILL", "parent  kill 100 SIGKILL", "parent  waitpid 100 = 100 exited 0",
+                                           "parent  waitpid 101 = 101 exited 125"], "\(run.text)")
+        #expect(run.kernel.leftBehind.isEmpty && run.kernel.unreaped.isEmpty)
+    }
+
+    /// The child ends before its handoff without a word (it could not even report): the parent
+    /// reads end of file, says so, and reaps it.
+    @Test func endOfFileBeforeAHandoff() throws {
+        let run = try simulate("time", .rootless) { kernel in
+            kernel.inject(.nth(where: { $0 == .unshare(.newUser) }))
+            kernel.inject(.nth(where: { if case .send(.failure, _, _) = $0 { true } else { false } }))
+        }
+        #expect(run.code == 125)
+        #expect(run.kernel.logged == """
+            Tests/ExecutorTests/Specs/time.yaml:5:14: error: user namespace: the sandbox exited before 'user namespace ready'
+
+            """)
+        #expect(run.kernel.leftBehind.isEmpty && run.kernel.unreaped.isEmpty)
+    }
+
+    /// nsspec died before PID 1 armed its parent-death signal: PID 1 sees it through the pidfd
+    /// opened before it was made, and ends without a word.
+    @Test func pid1EndsWhenNsspecDiedBeforeItsDeathSignal() throws {
+        let run = try simulate("hello", .rootless) { $0.parentGoneBeforePdeathsig = true }
+        let lines = run.trace.map(\.description)
+        #expect(lines.contains { $0.hasPrefix("init    poll pidfd") })
+        #expect(!lines.contains { $0.hasPrefix("init    sethostname") }, "\(run.text)")
+        #expect(run.code == 125)
+    }
+
+    /// The one-clone path needs no handoff at all when the sandbox writes its own maps.
+    @Test func oneCloneWritesItsOwnMaps() throws {
+        let run = try simulate("hello", .rootless)
+        let calls = run.trace.filter { $0.process == "init" }.map(\.call)
+        #expect(calls.contains(.writeFile("/proc/self/uid_map", "0 1000 1\n")))
+        #expect(!run.trace.contains { if case .send(.handoff, _, _) = $0.call { true } else { false } })
+    }
+
+    // MARK: - Messages of failures
 
     @Test func missingSourceNamesTheMountLine() throws {
         let spec = """
@@ -72,51 +153,43 @@ import Testing
               - {type: bind, source: /nonexistent, target: /x}
             process: {args: [/bin/true]}
             """
-        let plan = Planner(spec: try loadSpec(text: spec), caller: Who.rootless.caller).plan()
-        let sys = RecordingSystemCalls()
-        sys.missing = ["/nonexistent"]
-        let code = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
-        #expect(code == 125)
-        #expect(sys.logged == """
+        let run = simulate(Planner(spec: try loadSpec(text: spec), caller: Who.rootless.caller).plan(), uid: 1000) {
+            $0.missing = ["/nonexistent"]
+        }
+        #expect(run.code == 125)
+        #expect(run.kernel.logged == """
             t.yaml:4:5: error: preflight: /nonexistent does not exist: No such file or directory (ENOENT)
             hint: create it, fix the path (relative paths are relative to the spec file), or add `optional: true`
 
             """)
-        #expect(!sys.trace.contains { $0.hasPrefix("fork") }, "nothing may be created after a preflight failure")
+        #expect(!run.trace.contains { if case .clone = $0.call { true } else { false } }, "nothing may be created after a preflight failure")
     }
 
     @Test func mapWriteEPERMExplainsItself() throws {
-        let plan = Planner(spec: try loadSpec("hello"), caller: Who.rootless.caller).plan()
-        var n = 0
-        while true {
-            let sys = RecordingSystemCalls(failAt: n)
-            _ = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
-            if sys.trace.last(where: { $0.hasSuffix(" = -1 1") })?.contains("uid_map") == true { break }
-            n += 1
-            try #require(n < 100)
-        }
-        let sys = RecordingSystemCalls(failAt: n)
-        _ = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
-        #expect(sys.logged.contains("error: id maps: write uid_map: 0 self 1: write /proc/self/uid_map: Operation not permitted (EPERM)"))
-        #expect(sys.logged.contains("hint: unprivileged users may map only their own uid, once; install newuidmap"))
+        let run = try simulate("hello", .rootless, failing: .nth(where: {
+            if case .writeFile(let path, _) = $0 { path.hasSuffix("uid_map") } else { false }
+        }))
+        #expect(run.kernel.logged.contains("error: id maps: write the init's uid_map: 0 self 1: write /proc/self/uid_map: Operation not permitted (EPERM)"))
+        #expect(run.kernel.logged.contains("hint: unprivileged users may map only their own uid, once; install newuidmap"))
     }
 
     /// Host checks: each names what to change on the host, and nothing is forked. A refused user
     /// namespace is explained after the kernel refused it (the sysctls are read only then).
-    func preflightFailure(_ spec: String, _ setUp: (RecordingSystemCalls) -> Void) throws -> String {
-        let plan = Planner(spec: try loadSpec(spec), caller: Who.rootless.caller).plan()
-        let sys = RecordingSystemCalls()
-        setUp(sys)
-        let code = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
-        #expect(code == 125)
-        #expect(!sys.trace.contains { $0.hasPrefix("fork") }, "nothing may be created after a preflight failure")
-        return sys.logged
+    func preflightFailure(_ spec: String, _ setUp: (FakeKernel) -> Void) throws -> String {
+        let run = try simulate(spec, .rootless, setUp)
+        #expect(run.code == 125)
+        let made = run.trace.contains { entry in
+            guard case .clone = entry.call else { return false }
+            return !entry.failed
+        }
+        #expect(!made, "nothing may be created after a preflight failure")
+        return run.kernel.logged
     }
 
     @Test func userNamespacesDisabled() throws {
         let logged = try preflightFailure("hello") { $0.files["/proc/sys/user/max_user_namespaces"] = "0\n" }
         #expect(logged == """
-            specs/hello.yaml:9:1: error: namespaces: user namespaces are disabled on this host (user.max_user_namespaces = 0): No space left on device (ENOSPC)
+            specs/hello.yaml:9:1: error: sandbox process: user namespaces are disabled on this host (user.max_user_namespaces = 0): No space left on device (ENOSPC)
             hint: as root: sysctl -w user.max_user_namespaces=15000
 
             """)
@@ -129,27 +202,26 @@ import Testing
             namespaces: [user, mount, {type: net, path: /run/netns/x}]
             process: {args: [/bin/true]}
             """), caller: Who.rootless.caller).plan()
-        let sys = RecordingSystemCalls()
-        sys.files["/proc/sys/kernel/apparmor_restrict_unprivileged_userns"] = "1\n"
-        let code = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
-        #expect(code == 125)
-        #expect(sys.trace.contains("unshare CLONE_NEWUSER = -1 13"))
-        #expect(sys.logged == """
-            t.yaml:2:14: error: namespaces: AppArmor restricts unprivileged user namespaces on this host (kernel.apparmor_restrict_unprivileged_userns = 1): Permission denied (EACCES)
+        let run = simulate(plan, uid: 1000) { $0.files["/proc/sys/kernel/apparmor_restrict_unprivileged_userns"] = "1\n" }
+        #expect(run.code == 125)
+        #expect(run.trace.contains { $0.call == .unshare(.newUser) && $0.outcome == .failed(.EACCES) })
+        #expect(run.kernel.logged == """
+            t.yaml:2:14: error: user namespace: AppArmor restricts unprivileged user namespaces on this host (kernel.apparmor_restrict_unprivileged_userns = 1): Permission denied (EACCES)
             hint: as root: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or give nsspec an AppArmor profile with `userns,`
 
             """)
+        #expect(run.kernel.leftBehind.isEmpty && run.kernel.unreaped.isEmpty)
     }
 
     @Test func unprivilegedUserNamespacesDisabled() throws {
         let logged = try preflightFailure("hello") { $0.files["/proc/sys/kernel/unprivileged_userns_clone"] = "0\n" }
-        #expect(logged.hasPrefix("specs/hello.yaml:9:1: error: namespaces: unprivileged user namespaces are disabled on this host"))
+        #expect(logged.hasPrefix("specs/hello.yaml:9:1: error: sandbox process: unprivileged user namespaces are disabled on this host"))
         #expect(logged.contains("hint: as root: sysctl -w kernel.unprivileged_userns_clone=1"))
     }
 
     @Test func mapHelperMissing() throws {
-        let logged = try preflightFailure("rootless-multirange") { sys in
-            for dir in ["/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"] { sys.missing.insert(dir + "/newuidmap") }
+        let logged = try preflightFailure("rootless-multirange") { kernel in
+            for dir in ["/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"] { kernel.missing.insert(dir + "/newuidmap") }
         }
         #expect(logged == """
             specs/rootless-multirange.yaml:14:3: error: preflight: newuidmap is not installed, and the map needs ids the caller may not map itself

@@ -1,4 +1,5 @@
 import Executor
+import KernelModel
 import Planning
 import SpecFormat
 import System
@@ -7,18 +8,13 @@ import Testing
 /// The network stages against the fake: preflight's host checks, leftovers of earlier runs,
 /// the handoffs without a pid namespace, and what a failure leaves behind.
 @Suite struct NetworkTests {
-    func run(_ spec: Spec, _ who: Who = .root, _ setUp: (RecordingSystemCalls) -> Void = { _ in })
-        -> (code: Int32, sys: RecordingSystemCalls)
-    {
-        let plan = Planner(spec: spec, caller: who.caller).plan()
-        let sys = RecordingSystemCalls()
-        sys.uid = who.caller.uid
-        setUp(sys)
-        return (Executor(plan: plan, system: sys, options: .init(simulated: true)).run(), sys)
+    func run(_ spec: Spec, _ who: Who = .root, _ setUp: (FakeKernel) -> Void = { _ in }) -> (code: Int32, sys: Calls) {
+        let run = simulate(Planner(spec: spec, caller: who.caller).plan(), uid: who.caller.uid, setUp)
+        return (run.code, Calls(run.kernel))
     }
 
-    func nothingMade(_ sys: RecordingSystemCalls) {
-        #expect(!sys.trace.contains { $0.hasPrefix("fork") || $0.hasPrefix("RTM_NEWLINK") || $0.hasPrefix("RTM_DELLINK") },
+    func nothingMade(_ sys: Calls) {
+        #expect(!sys.trace.contains { $0.hasPrefix("clone3") || $0.hasPrefix("RTM_NEWLINK") || $0.hasPrefix("RTM_DELLINK") },
                 "nothing may be made or deleted after a preflight failure: \(sys.trace)")
     }
 
@@ -129,71 +125,61 @@ import Testing
         let (code, sys) = run(spec)
         #expect(code == 0, "\(sys.logged)")
         let network = sys.trace.filter {
-            $0.hasPrefix("RTM_") || $0.hasPrefix("send") || $0.hasPrefix("receive") || $0.hasPrefix("fork")
+            $0.hasPrefix("RTM_") || $0.hasPrefix("send") || $0.hasPrefix("receive") || $0.hasPrefix("clone3")
         }
         #expect(network == [
-            "fork = 100",
-            "send handoff(\"net namespace ready\") to 11",
-            "RTM_NEWLINK veth (kernel-named) peer eth0 netns pid 100",
+            "clone3(0) child = 100",
+            "send \"net namespace ready\" on 4",
             "RTM_NEWLINK lo up",
-            "send handoff(\"host side ready\") to 13",
+            "receive on 3 = \"net namespace ready\"",
+            "RTM_NEWLINK veth (kernel-named) peer {eth0 netns pid 100}",
+            "send \"host side ready\" on 3",
+            "receive on 4 = \"host side ready\"",
             "RTM_NEWLINK eth0 up",
             "RTM_GETLINK eth0",
             "RTM_NEWADDR 10.9.0.2/24 dev eth0 (3)",
             "RTM_NEWROUTE 10.10.0.0/16 dev eth0 (3)",
+            "receive on 3 = end of file",
         ], "\(sys.trace)")
     }
 
     /// A failure inside, after the pair exists: the parent deletes it before it kills the
     /// sandbox, so that nothing is left once nsspec has exited.
     @Test func aFailureInsideDeletesThePair() throws {
-        let plan = Planner(spec: try loadSpec("veth"), caller: Who.root.caller).plan()
-        var n = 0
-        while true {
-            let sys = RecordingSystemCalls(failAt: n)
-            sys.uid = 0
-            let code = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
-            n += 1
-            guard let failed = sys.trace.firstIndex(where: { $0.hasSuffix(" = -1 1") }) else { break }
-            guard sys.trace[failed].hasPrefix("RTM_NEWROUTE default") else { continue }
-            #expect(code == 125)
-            #expect(sys.logged == """
-                specs/veth.yaml:20:16: error: network: route default via 10.250.0.1 dev eth0: RTM_NEWROUTE eth0: Operation not permitted (EPERM)
+        let run = try simulate("veth", .root, failing: .nth(where: {
+            if case .addRoute(let route, _, _) = $0 { route.destination == nil } else { false }
+        }))
+        #expect(run.code == 125)
+        #expect(run.kernel.logged == """
+            specs/veth.yaml:20:16: error: network: route default via 10.250.0.1 dev eth0: RTM_NEWROUTE eth0: Operation not permitted (EPERM)
 
-                """)
-            #expect(sys.trace[failed + 1] == "RTM_DELLINK nsspec-demo0 (2)")
-            #expect(!sys.links.contains { $0.name == "nsspec-demo0" || $0.name == "eth0" })
-            return
-        }
-        Issue.record("no call was the default route")
+            """)
+        let lines = run.trace.map(\.description)
+        let failed = try #require(lines.firstIndex { $0.contains("RTM_NEWROUTE default") })
+        let parentReads = try #require(lines[failed...].firstIndex { $0.hasPrefix("parent  receive on 4 = failure") })
+        #expect(lines[parentReads + 1] == "parent  RTM_DELLINK nsspec-demo0 (2)")
+        #expect(!run.kernel.links.contains { $0.name == "nsspec-demo0" || $0.name == "eth0" })
     }
 }
 
 /// The messages of kernel refusals at the network and clone steps: the hint where the errno
 /// misleads, and the kernel's own words when netlink gives them.
 @Suite struct KernelRefusalMessageTests {
-    /// Runs `name` as `who`, failing the first call whose trace line starts with `prefix`.
-    func failing(_ name: String, _ who: Who, at prefix: String, errno: Int32, detail: String? = nil) throws -> RecordingSystemCalls {
-        let plan = Planner(spec: try loadSpec(name), caller: who.caller).plan()
-        for n in 0..<400 {
-            let sys = RecordingSystemCalls(failAt: n, errno: errno)
-            sys.uid = who.caller.uid
-            sys.failDetail = detail
-            _ = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
-            guard let failed = sys.trace.first(where: { $0.hasSuffix(" = -1 \(errno)") }) else { break }
-            if failed.hasPrefix(prefix) { return sys }
-        }
-        throw TestFailure("no call starting with \(prefix)")
+    /// Runs `name` as `who`, failing the first call whose trace text starts with `prefix`.
+    func failing(_ name: String, _ who: Who, at prefix: String, errno: Errno, detail: String? = nil) throws -> FakeKernel {
+        let run = try simulate(name, who, failing: .nth(1, errno, where: { $0.text.hasPrefix(prefix) })) { $0.failDetail = detail }
+        guard run.trace.contains(where: { $0.failed }) else { throw TestFailure("no call starting with \(prefix)") }
+        return run.kernel
     }
 
     @Test func hostNameTakenBetweenPreflightAndCreation() throws {
-        let sys = try failing("veth", .root, at: "RTM_NEWLINK veth", errno: 17)
+        let sys = try failing("veth", .root, at: "RTM_NEWLINK veth", errno: .EEXIST)
         #expect(sys.logged.contains("error: host network: veth pair: nsspec-demo0 on the host"))
         #expect(sys.logged.contains("File exists (EEXIST)\nhint: an interface of that name appeared on the host after preflight"))
     }
 
     @Test func theKernelsOwnWordsAreShown() throws {
-        let sys = try failing("veth", .root, at: "RTM_NEWROUTE default", errno: 22, detail: "Nexthop has invalid gateway")
+        let sys = try failing("veth", .root, at: "RTM_NEWROUTE default", errno: .EINVAL, detail: "Nexthop has invalid gateway")
         #expect(sys.logged == """
             specs/veth.yaml:20:16: error: network: route default via 10.250.0.1 dev eth0: RTM_NEWROUTE eth0: Invalid argument (EINVAL) (kernel: Nexthop has invalid gateway)
 
@@ -201,8 +187,8 @@ import Testing
     }
 
     @Test func cloneRefusedWithoutAUserNamespaceReason() throws {
-        let sys = try failing("hello", .root, at: "clone(CLONE_NEWUSER", errno: 1)
-        #expect(sys.logged.contains("error: namespaces: clone PID 1 into new namespaces"))
+        let sys = try failing("hello", .root, at: "clone3(CLONE_NEWUSER", errno: .EPERM)
+        #expect(sys.logged.contains("error: sandbox process: clone PID 1 into new namespaces"))
         #expect(sys.logged.contains("Operation not permitted (EPERM)\nhint: creating these namespaces needs CAP_SYS_ADMIN"))
     }
 }
@@ -216,18 +202,20 @@ import Testing
         process: {args: [/bin/true]}
         """
 
-    func run(setgroups: String?) throws -> (code: Int32, sys: RecordingSystemCalls) {
+    /// The model refuses setgroups(2) in a joined namespace that denies it, as the kernel does.
+    func run(setgroups: String) throws -> (code: Int32, sys: FakeKernel) {
         let plan = Planner(spec: try loadSpec(text: spec), caller: Who.rootless.caller).plan()
-        let probe = RecordingSystemCalls()
-        _ = Executor(plan: plan, system: probe, options: .init(simulated: true)).run()
-        let n = try #require(probe.trace.filter { !$0.hasPrefix("close ") && !$0.hasPrefix("kill ") && !$0.hasPrefix("ignore ")
-            && !$0.hasPrefix("access ") && !$0.hasPrefix("capget ") && !$0.hasPrefix("poll ") && !$0.hasPrefix("sleep ") }
-            .firstIndex { $0.hasPrefix("setgroups") })
-        let sys = RecordingSystemCalls(failAt: n)
-        if let setgroups { sys.files["/proc/self/setgroups"] = setgroups }
-        let code = Executor(plan: plan, system: sys, options: .init(simulated: true)).run()
-        #expect(sys.trace.contains("setgroups [] = -1 1"), "\(sys.trace)")
-        return (code, sys)
+        let run = simulate(plan, uid: 1000) { $0.files["/proc/self/setgroups"] = setgroups }
+        if setgroups.hasPrefix("allow") {
+            let refused = simulate(plan, uid: 1000) {
+                $0.files["/proc/self/setgroups"] = setgroups
+                $0.inject(.nth(where: { $0 == .setgroups([]) }))
+            }
+            #expect(refused.trace.contains { $0.call == .setgroups([]) && $0.failed })
+            return (refused.code, refused.kernel)
+        }
+        #expect(run.trace.contains { $0.call == .setgroups([]) && $0.outcome == .failed(.EPERM) }, "\(run.text)")
+        return (run.code, run.kernel)
     }
 
     @Test func deniedInTheJoinedNamespaceIsNotAnError() throws {
@@ -238,6 +226,18 @@ import Testing
     @Test func allowedButRefusedIsAnError() throws {
         let (code, sys) = try run(setgroups: "allow\n")
         #expect(code == 125)
-        #expect(sys.logged.contains("error: process: setgroups [] (drop supplementary groups): setgroups []: Operation not permitted (EPERM)"))
+        #expect(sys.logged.contains("error: process: setgroups [] (drop supplementary groups); refused by a joined namespace that denies it: no error: setgroups []: Operation not permitted (EPERM)"))
+    }
+}
+
+/// The calls of a run as text without the process, for tests that look for a call.
+struct Calls {
+    var trace: [String]
+    var logged: String
+    var links: [LinkInfo]
+    init(_ kernel: FakeKernel) {
+        trace = kernel.trace.map { $0.call.text + $0.outcome.suffix }
+        logged = kernel.logged
+        links = kernel.links
     }
 }

@@ -1,6 +1,7 @@
 import Diagnostics
 import Executor
 import Foundation
+import KernelModel
 import Planning
 import SpecFormat
 import System
@@ -14,6 +15,13 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 let exampleSpecs = ((try? FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("specs").path)) ?? [])
     .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
 
+/// The specs that take the fork + unshare/setns path (Tests/ExecutorTests/Specs/NAME.yaml).
+let pathSpecs = ((try? FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("Tests/ExecutorTests/Specs").path)) ?? [])
+    .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+
+/// Every spec of the executor's tests: the examples, then the path fixtures.
+let allSpecs = exampleSpecs + pathSpecs
+
 /// Two callers: root, and an unprivileged user whose maps need newuidmap for ranges.
 enum Who: String, CaseIterable, Sendable {
     case root, rootless
@@ -23,10 +31,43 @@ enum Who: String, CaseIterable, Sendable {
     }
 }
 
-/// Loads `specs/NAME.yaml` (or YAML text) as `nsspec run` does: it must be valid.
+/// Loads `specs/NAME.yaml` or `Tests/ExecutorTests/Specs/NAME.yaml` (or YAML text) as `nsspec
+/// run` does: it must be valid.
 func loadSpec(_ name: String) throws -> Spec {
-    let url = packageRoot.appendingPathComponent("specs/\(name).yaml")
-    return try loadSpec(text: String(decoding: try Data(contentsOf: url), as: UTF8.self), file: "specs/\(name).yaml")
+    let file = pathSpecs.contains(name) ? "Tests/ExecutorTests/Specs/\(name).yaml" : "specs/\(name).yaml"
+    let url = packageRoot.appendingPathComponent(file)
+    return try loadSpec(text: String(decoding: try Data(contentsOf: url), as: UTF8.self), file: file)
+}
+
+/// One run of a plan against the model of the kernel.
+struct Simulation {
+    var code: Int32
+    var kernel: FakeKernel
+    var plan: Plan
+    var trace: [TraceEntry] { kernel.trace }
+    var text: String { kernel.trace.map(\.description).joined(separator: "\n") + "\n" }
+}
+
+func simulate(_ plan: Plan, uid: UInt32, _ setUp: (FakeKernel) -> Void = { _ in }) -> Simulation {
+    let kernel = FakeKernel()
+    kernel.uid = uid
+    setUp(kernel)
+    let code = kernel.runAsParent { Executor(plan: plan, system: kernel).run() }
+    return Simulation(code: code, kernel: kernel, plan: plan)
+}
+
+func simulate(_ name: String, _ who: Who, _ setUp: (FakeKernel) -> Void = { _ in }) throws -> Simulation {
+    simulate(Planner(spec: try loadSpec(name), caller: who.caller).plan(), uid: who.caller.uid, setUp)
+}
+
+/// Runs with a failure injected at call `index` (or where `injection` says).
+func simulate(_ name: String, _ who: Who, failing injection: FakeKernel.Injection, _ setUp: (FakeKernel) -> Void = { _ in }) throws
+    -> Simulation
+{
+    try simulate(name, who) {
+        $0.inject(injection)
+        setUp($0)
+    }
 }
 
 func loadSpec(text: String, file: String = "t.yaml") throws -> Spec {

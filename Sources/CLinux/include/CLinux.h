@@ -6,18 +6,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-extern const int nss_CLONE_NEWUSER, nss_CLONE_NEWNS, nss_CLONE_NEWUTS, nss_CLONE_NEWIPC,
-    nss_CLONE_NEWPID, nss_CLONE_NEWNET, nss_CLONE_NEWCGROUP, nss_CLONE_NEWTIME;
-
-int nss_unshare(int flags);
-int nss_setns(int fd, int nstype);
+int nss_unshare(uint64_t flags);
+int nss_setns(int fd, uint64_t nstype);
 int nss_pivot_root(const char *new_root, const char *put_old);
 int nss_sethostname(const char *name, size_t len);
 int nss_setdomainname(const char *name, size_t len);
 int nss_setresuid(uid_t r, uid_t e, uid_t s);
 int nss_setresgid(gid_t r, gid_t e, gid_t s);
 int nss_setgroups(size_t n, const gid_t *list);
-int nss_pipe2(int fds[2], int flags);
 int nss_set_no_new_privs(void);
 int nss_set_pdeathsig(int sig);
 int nss_set_child_subreaper(void);
@@ -33,10 +29,19 @@ int nss_openat_in_root(int rootfd, const char *path, int flags, unsigned mode);
 /// mount_setattr(2) on `path` (recursively when asked): set and clear MOUNT_ATTR_RDONLY (1),
 /// NOSUID (2), NODEV (4), NOEXEC (8); `propagation` is 0 or an MS_* propagation flag.
 int nss_mount_setattr(const char *path, int recursive, uint64_t set, uint64_t clear, uint64_t propagation);
-/// clone(flags | SIGCHLD) without a new stack: like fork(), with CLONE_PARENT (a sibling of the
-/// caller) or CLONE_NEW* (the new process starts in new namespaces). Returns like fork().
-pid_t nss_clone(unsigned long flags);
-extern const int nss_CLONE_PARENT;
+/// clone3(flags, exit signal SIGCHLD) without a new stack: like fork(), with CLONE_PARENT (a
+/// sibling of the caller) or CLONE_NEW* (the new process starts in new namespaces). Returns
+/// like fork().
+pid_t nss_clone3(uint64_t flags);
+/// glibc's __libc_single_threaded: false once the process has started a thread.
+int nss_single_threaded(void);
+/// socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC).
+int nss_socketpair(int fds[2]);
+/// sendmsg of one message, with `fd` as SCM_RIGHTS when it is >= 0 (MSG_NOSIGNAL).
+ssize_t nss_send_with_fd(int socket, const void *bytes, size_t length, int fd);
+/// recvmsg of one message; `*fd` is a received descriptor (close-on-exec) or -1, and
+/// `*truncated` says the message or its control data did not fit.
+ssize_t nss_receive_with_fd(int socket, void *bytes, size_t capacity, int *fd, int *truncated);
 /// pidfd_open(2), and whether that process has exited (poll, no wait).
 int nss_pidfd_open(pid_t pid);
 int nss_pidfd_exited(int fd);
