@@ -80,7 +80,9 @@ pid_t nss_clone3(uint64_t flags) {
     struct clone_args args;
     memset(&args, 0, sizeof args);
     args.flags = flags;
-    args.exit_signal = SIGCHLD;
+    /* With CLONE_PARENT the kernel refuses an exit signal (EINVAL): the new process takes its
+       maker's, SIGCHLD, to the shared parent. */
+    args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
     return (pid_t)syscall(SYS_clone3, &args, sizeof args);
 }
 

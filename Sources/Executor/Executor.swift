@@ -41,10 +41,24 @@ public final class Executor {
     var exitCode: Int32 = 0
     private var stageTimer: (stage: Stage, start: UInt64)?
 
+    /// For each step, the processes it involves (its actor, and the receiver of a handoff) as
+    /// bits: worked out once before any fork, so that a process skipping the steps of others
+    /// touches (retains) nothing of them, and writes no page it shares with its maker.
+    let participants: [UInt8]
+
     public init(plan: Plan, system: SystemCalls, options: Options = Options()) {
         self.plan = plan
         self.sys = system
         self.options = options
+        participants = plan.steps.map { Self.bit($0.actor) | ($0.action.receiver.map(Self.bit) ?? 0) }
+    }
+
+    static func bit(_ actor: Actor) -> UInt8 {
+        switch actor {
+        case .parent: 1
+        case .child: 2
+        case .`init`: 4
+        }
     }
 
     /// The state of a new process `actor`, made by `maker`: a copy of the maker's as it is at
@@ -54,6 +68,7 @@ public final class Executor {
         plan = maker.plan
         sys = maker.sys
         options = maker.options
+        participants = maker.participants
         me = actor
         pids = maker.pids
         parentPid = maker.parentPid
@@ -97,9 +112,9 @@ public final class Executor {
 
     /// This process's part of the plan from step `start` on; returns its exit status.
     func perform(from start: Int) -> Int32 {
-        for index in start..<plan.steps.count {
+        let mine = Self.bit(me)
+        for index in start..<plan.steps.count where participants[index] & mine != 0 {
             let step = plan.steps[index]
-            guard step.actor == me || step.action.receiver == me else { continue }
             timeStage(step.stage)
             do {
                 if let code = try perform(step, at: index) {
