@@ -114,7 +114,7 @@ struct NetlinkAttribute {
             | UInt32(payload[payload.startIndex + 2]) << 16 | UInt32(payload[payload.startIndex + 3]) << 24
     }
 
-    /// The attributes in `bytes`, from `offset` on.
+    /// The attributes in `bytes`, in order; an attribute whose length does not fit ends the list.
     static func parse(_ bytes: ArraySlice<UInt8>) -> [NetlinkAttribute] {
         var out: [NetlinkAttribute] = []
         var i = bytes.startIndex
