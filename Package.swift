@@ -41,7 +41,7 @@ let package = Package(
         ),
         .testTarget(name: "SpecFormatTests", dependencies: ["SpecFormat", "Diagnostics"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "SpecFormat", "Diagnostics"]),
-        .testTarget(name: "ExecutorTests", dependencies: ["Executor", "Planning", "System", "SpecFormat", "Diagnostics"],
+        .testTarget(name: "ExecutorTests", dependencies: ["Executor", "Planning", "Validation", "System", "SpecFormat", "Diagnostics"],
                     exclude: ["Golden"]),
         .testTarget(name: "SystemTests", dependencies: ["System"]),
         .testTarget(name: "CLITests", dependencies: ["nsspec"]),

@@ -30,12 +30,11 @@ func loadSpec(_ name: String) throws -> Spec {
 }
 
 func loadSpec(text: String, file: String = "t.yaml") throws -> Spec {
-    let loaded = SpecLoader.load(Array(text.utf8), file: file)
-    let diagnostics = loaded.diagnostics + (loaded.spec.map { Validator.validate($0) } ?? [])
-    guard let spec = loaded.spec, !diagnostics.hasErrors else {
-        throw TestFailure("\(file) is not valid: \(diagnostics.map { DiagnosticRenderer.text($0, source: loaded.source) }.joined())")
+    let checked = SpecCheck.check(Array(text.utf8), file: file)
+    guard let spec = checked.spec else {
+        throw TestFailure("\(file) is not valid: \(checked.diagnostics.map { DiagnosticRenderer.text($0, source: checked.source) }.joined())")
     }
-    return spec
+    return spec.spec
 }
 
 struct TestFailure: Error, CustomStringConvertible {
