@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "nsspec", targets: ["nsspec"]),
+        // The pure front half, for the fuzz package (fuzz/Package.swift depends on this one by
+        // path); the nsspec product does not use it.
+        .library(name: "NSSpecFrontEnd", targets: ["Diagnostics", "SpecFormat", "Validation", "Planning"]),
     ],
     // No Swift packages: swift-argument-parser would link FoundationEssentials into the static
     // binary, which costs every launch (README, Performance). The CLI parses its own arguments.
