@@ -30,8 +30,8 @@ let package = Package(
         .target(name: "SpecFormat", dependencies: ["CYAML", "Diagnostics"]),
         // Semantic rules over a decoded Spec. Pure: reads no host state.
         .target(name: "Validation", dependencies: ["SpecFormat", "Diagnostics"]),
-        // Spec -> Plan: the ordered steps of a run. Pure.
-        .target(name: "Planning", dependencies: ["SpecFormat", "Diagnostics"]),
+        // ValidatedSpec -> Plan: the ordered steps of a run. Pure.
+        .target(name: "Planning", dependencies: ["Validation", "SpecFormat", "Diagnostics"]),
         // The seam to the kernel: SystemCalls, its Linux implementation and a recording fake.
         .target(name: "System", dependencies: ["CLinux", "CCap"]),
         // Runs a Plan's steps through SystemCalls, one stage per file.

@@ -1,8 +1,9 @@
-// libFuzzer target: arbitrary bytes -> YAML reader -> decoder -> rules -> every renderer.
+// libFuzzer target: arbitrary bytes -> YAML reader -> decoder -> rules -> planner -> every renderer.
 // A package of its own (fuzz/Package.swift), built and run by fuzz/run.sh.
 import CFuzzer
 import Diagnostics
 import Glibc
+import Planning
 import Validation
 
 /// libFuzzer's entry point: one input, checked in both validation modes (with and without the
@@ -19,9 +20,22 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             _ = DiagnosticRenderer.github(d)
         }
         _ = DiagnosticRenderer.json(checked.diagnostics)
+        // A validated spec plans, as root and not: its typed views hold what validation promised.
+        guard let spec = checked.spec else { continue }
+        let args = options.argsFromCommandLine ? ["/bin/true"] : nil
+        for caller in callers {
+            let plan = Planner(spec: spec, caller: caller, argsOverride: args).plan()
+            _ = PlanRenderer.text(plan)
+            _ = PlanRenderer.json(plan)
+        }
     }
     return 0
 }
+
+let callers = [
+    Caller(uid: 0, gid: 0, privileged: true, cwd: "/src"),
+    Caller(uid: 1000, gid: 1000, privileged: false, cwd: "/src"),
+]
 
 /// SwiftPM links an executable target's entry point as the program's `main`, in place of
 /// libFuzzer's: it hands the command line to libFuzzer's driver.

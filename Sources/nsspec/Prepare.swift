@@ -1,6 +1,5 @@
 import Diagnostics
 import Planning
-import SpecFormat
 import Validation
 
 /// Read, decode, validate and plan one spec: the shared front half of `plan` and `run`.
@@ -20,7 +19,7 @@ func preparePlan(_ path: String, argsOverride: [String]?) -> Plan? {
         guard let validated = checked.spec else { return nil }
         spec = validated
     }
-    return Planner(spec: spec.spec, caller: currentCaller(), argsOverride: argsOverride).plan()
+    return Planner(spec: spec, caller: currentCaller(), argsOverride: argsOverride).plan()
 }
 
 func currentCaller() -> Caller {

@@ -24,17 +24,17 @@ enum Who: String, CaseIterable, Sendable {
 }
 
 /// Loads `specs/NAME.yaml` (or YAML text) as `nsspec run` does: it must be valid.
-func loadSpec(_ name: String) throws -> Spec {
+func loadSpec(_ name: String) throws -> ValidatedSpec {
     let url = packageRoot.appendingPathComponent("specs/\(name).yaml")
     return try loadSpec(text: String(decoding: try Data(contentsOf: url), as: UTF8.self), file: "specs/\(name).yaml")
 }
 
-func loadSpec(text: String, file: String = "t.yaml") throws -> Spec {
+func loadSpec(text: String, file: String = "t.yaml") throws -> ValidatedSpec {
     let checked = SpecCheck.check(Array(text.utf8), file: file)
     guard let spec = checked.spec else {
         throw TestFailure("\(file) is not valid: \(checked.diagnostics.map { DiagnosticRenderer.text($0, source: checked.source) }.joined())")
     }
-    return spec.spec
+    return spec
 }
 
 struct TestFailure: Error, CustomStringConvertible {
