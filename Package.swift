@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "nsspec", targets: ["nsspec"]),
+        // The pure front half, for the fuzz package (fuzz/Package.swift depends on this one by
+        // path); the nsspec product does not use it.
+        .library(name: "NSSpecFrontEnd", targets: ["Diagnostics", "SpecFormat", "Validation", "Planning"]),
     ],
     // No Swift packages: swift-argument-parser would link FoundationEssentials into the static
     // binary, which costs every launch (README, Performance). The CLI parses its own arguments.
@@ -27,8 +30,8 @@ let package = Package(
         .target(name: "SpecFormat", dependencies: ["CYAML", "Diagnostics"]),
         // Semantic rules over a decoded Spec. Pure: reads no host state.
         .target(name: "Validation", dependencies: ["SpecFormat", "Diagnostics"]),
-        // Spec -> Plan: the ordered steps of a run. Pure.
-        .target(name: "Planning", dependencies: ["SpecFormat", "Diagnostics"]),
+        // ValidatedSpec -> Plan: the ordered steps of a run. Pure.
+        .target(name: "Planning", dependencies: ["Validation", "SpecFormat", "Diagnostics"]),
         // The seam to the kernel: SystemCalls, the kernel's typed vocabulary, the Linux implementation.
         .target(name: "System", dependencies: ["CLinux", "CCap"]),
         // Runs a Plan's steps through SystemCalls, one stage per file.
@@ -45,7 +48,7 @@ let package = Package(
         // records their calls (the release binary holds none of it).
         .target(name: "KernelModel", dependencies: ["System"], path: "Tests/KernelModel"),
         .testTarget(name: "ExecutorTests",
-                    dependencies: ["Executor", "Planning", "System", "SpecFormat", "Diagnostics", "KernelModel"],
+                    dependencies: ["Executor", "Planning", "Validation", "System", "SpecFormat", "Diagnostics", "KernelModel"],
                     exclude: ["Golden", "Specs"]),
         .testTarget(name: "SystemTests", dependencies: ["System"]),
         .testTarget(name: "CLITests", dependencies: ["nsspec"]),

@@ -1,23 +1,48 @@
-// libFuzzer entry point: arbitrary bytes -> YAML reader -> decoder -> rules -> every renderer.
-// Built and run by fuzz/run.sh; not part of the package build.
+// libFuzzer target: arbitrary bytes -> YAML reader -> decoder -> rules -> planner -> every renderer.
+// A package of its own (fuzz/Package.swift), built and run by fuzz/run.sh.
+import CFuzzer
 import Diagnostics
-import SpecFormat
+import Glibc
+import Planning
 import Validation
 
+/// libFuzzer's entry point: one input, checked in both validation modes (with and without the
+/// process given on the command line).
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    let loaded = SpecLoader.load(bytes, file: "fuzz.yaml")
-    var diagnostics = loaded.diagnostics
-    if let spec = loaded.spec {
-        diagnostics += Validator.validate(spec)
-        diagnostics += Validator.validate(spec, options: ValidationOptions(argsFromCommandLine: true))
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let bytes = size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size))
+    for options in [ValidationOptions(), ValidationOptions(argsFromCommandLine: true)] {
+        let checked = SpecCheck.check(bytes, file: "fuzz.yaml", options: options)
+        precondition((checked.spec == nil) == checked.diagnostics.hasErrors, "a validated spec with errors, or none without")
+        for d in checked.diagnostics {
+            precondition(d.location.line >= 1 && d.location.column >= 1, "diagnostic without a position: \(d)")
+            _ = DiagnosticRenderer.text(d, source: checked.source)
+            _ = DiagnosticRenderer.github(d)
+        }
+        _ = DiagnosticRenderer.json(checked.diagnostics)
+        // A validated spec plans, as root and not: its typed views hold what validation promised.
+        guard let spec = checked.spec else { continue }
+        let args = options.argsFromCommandLine ? ["/bin/true"] : nil
+        for caller in callers {
+            let plan = Planner(spec: spec, caller: caller, argsOverride: args).plan()
+            _ = PlanRenderer.text(plan)
+            _ = PlanRenderer.json(plan)
+        }
     }
-    for d in diagnostics.sortedByLocation() {
-        precondition(d.location.line >= 1 && d.location.column >= 1, "diagnostic without a position: \(d)")
-        _ = DiagnosticRenderer.text(d, source: loaded.source)
-        _ = DiagnosticRenderer.github(d)
-    }
-    _ = DiagnosticRenderer.json(diagnostics)
     return 0
+}
+
+let callers = [
+    Caller(uid: 0, gid: 0, privileged: true, cwd: "/src"),
+    Caller(uid: 1000, gid: 1000, privileged: false, cwd: "/src"),
+]
+
+/// SwiftPM links an executable target's entry point as the program's `main`, in place of
+/// libFuzzer's: it hands the command line to libFuzzer's driver.
+@main enum FuzzSpec {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzz))
+    }
 }

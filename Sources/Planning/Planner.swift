@@ -1,5 +1,6 @@
 import Diagnostics
 import SpecFormat
+import Validation
 
 /// What the planner needs to know about whoever runs the spec. Values only: the CLI reads
 /// them, so that planning stays pure.
@@ -23,12 +24,12 @@ public struct Caller: Sendable {
 /// Spec -> Plan. The order of everything `run` does is the table `Planner.order`, never the
 /// order in which the spec lists things (except the mount table, which is applied as listed).
 public struct Planner: Sendable {
-    public let spec: Spec
+    public let spec: ValidatedSpec
     public let caller: Caller
     /// `nsspec run spec -- CMD…` replaces `process.args`.
     public let argsOverride: [String]?
 
-    public init(spec: Spec, caller: Caller, argsOverride: [String]? = nil) {
+    public init(spec: ValidatedSpec, caller: Caller, argsOverride: [String]? = nil) {
         self.spec = spec
         self.caller = caller
         self.argsOverride = argsOverride
@@ -102,8 +103,8 @@ public struct Planner: Sendable {
         if case .directory(let path, _)? = spec.root?.value {
             add(.checkSource(path: hostPath(path.value), optional: false), path.location)
         }
-        for mount in spec.mounts?.value ?? [] where mount.type == .bind {
-            guard let source = mount.source else { continue }
+        for mount in spec.mounts {
+            guard case .bind(let source) = mount.kind else { continue }
             add(.checkSource(path: hostPath(source.value), optional: mount.optional?.value ?? false), mount.location)
         }
         if let first = veths.first { add(.checkNetworkAdmin, first.location) }
@@ -263,9 +264,10 @@ public struct Planner: Sendable {
                 add(.bindRoot(path: hostPath(path.value), readonly: readonly?.value ?? false), path.location)
             }
         }
-        for mount in spec.mounts?.value ?? [] {
+        for mount in spec.mounts {
             add(action(for: mount), mount.location)
-            if mount.type == .proc, let target = mount.effectiveTarget?.value {
+            if mount.type == .proc {
+                let target = mount.effectiveTarget.value
                 // The OCI runtime spec's defaults, under wherever proc went.
                 add(.maskPaths(Self.maskedProcPaths.map { target + $0 }), mount.location)
                 add(.readonlyPaths(Self.readonlyProcPaths.map { target + $0 }), mount.location)
@@ -283,12 +285,12 @@ public struct Planner: Sendable {
     ]
     public static let readonlyProcPaths = ["/bus", "/fs", "/irq", "/sys", "/sysrq-trigger"]
 
-    func action(for m: Mount) -> Action {
-        let target = m.effectiveTarget?.value ?? "/"
+    func action(for m: ValidatedMount) -> Action {
+        let target = m.effectiveTarget.value
         func flag(_ value: Located<Bool>?, _ def: Bool) -> Bool { value?.value ?? def }
-        switch m.type {
-        case .bind:
-            return .bind(source: hostPath(m.source?.value ?? ""), target: target, optional: flag(m.optional, false),
+        switch m.kind {
+        case .bind(let source):
+            return .bind(source: hostPath(source.value), target: target, optional: flag(m.optional, false),
                          recursive: flag(m.recursive, true),
                          flags: MountOptions(readonly: flag(m.readonly, false), nosuid: flag(m.nosuid, false),
                                            nodev: flag(m.nodev, false), noexec: flag(m.noexec, false)),
@@ -304,7 +306,7 @@ public struct Planner: Sendable {
         case .mqueue: return .mqueue(target: target)
         case .dir: return .directory(target: target, mode: m.mode?.value)
         case .file: return .file(target: target, content: m.content?.value ?? "", mode: m.mode?.value)
-        case .symlink: return .symlink(target: target, link: m.link?.value ?? "")
+        case .symlink(let link): return .symlink(target: target, link: link.value)
         }
     }
 
@@ -329,7 +331,7 @@ public struct Planner: Sendable {
 
     // MARK: - Network
 
-    var veths: [Veth] { spec.network?.veth ?? [] }
+    var veths: [ValidatedVeth] { spec.veths }
     var networkLocation: SourceLocation { spec.network?.location ?? namespaceLocation(.net) }
 
     /// The parent makes each pair once the child is in its network namespace: the host end
@@ -342,10 +344,11 @@ public struct Planner: Sendable {
             steps.append(Step(.hostNetwork, .child, .handoff(.netNamespaceReady, to: .parent), at: namespaceLocation(.net)))
         }
         for v in veths {
-            add(.createVeth(VethPair(host: v.host?.name?.value, peer: v.name?.value ?? "", mtu: v.mtu?.value, mac: v.mac?.value),
+            add(.createVeth(VethPair(host: v.host?.name.value, peer: v.name.value, mtu: v.mtu?.value, mac: v.mac?.value),
                             peerIn: sandbox),
                 v.location)
-            guard let host = v.host, let name = host.name?.value else { continue }
+            guard let host = v.host else { continue }
+            let name = host.name.value
             for address in host.addresses { add(.addAddress(interface: name, address.value), address.location) }
             add(.linkUp(name), host.location)
         }
@@ -363,11 +366,11 @@ public struct Planner: Sendable {
         if spec.network?.loopback?.value ?? true { add(.loopbackUp, spec.network?.loopback?.location ?? namespaceLocation(.net)) }
         if !veths.isEmpty { steps.append(Step(.network, .parent, .handoff(.hostSideReady, to: sandbox), at: networkLocation)) }
         for v in veths {
-            let name = v.name?.value ?? ""
-            add(.linkUp(name), v.name?.location ?? v.location)
+            let name = v.name.value
+            add(.linkUp(name), v.name.location)
             for address in v.addresses { add(.addAddress(interface: name, address.value), address.location) }
             if let gateway = v.gateway { add(.addRoute(interface: name, to: nil, via: gateway.value), gateway.location) }
-            for route in v.routes { add(.addRoute(interface: name, to: route.to?.value, via: route.via?.value), route.location) }
+            for route in v.routes { add(.addRoute(interface: name, to: route.to.value, via: route.via?.value), route.location) }
         }
         return steps
     }

@@ -377,13 +377,25 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
         defer { buffer.deallocate() }
         while true {
-            let n = Glibc.recv(fd, buffer, capacity, 0)
+            // MSG_TRUNC: netlink then returns the datagram's real length, so that one longer than
+            // the buffer is seen as cut short instead of read as a shorter, complete answer.
+            let n = Glibc.recv(fd, buffer, capacity, Int32(MSG_TRUNC))
             if n < 0 {
                 if Glibc.errno == EINTR { continue }
                 throw SystemError(op, object(), errno: .current)
             }
+            if n > capacity {
+                throw SystemError(op, object(), errno: .EMSGSIZE,
+                                  detail: "netlink reply of \(n) bytes truncated to the \(capacity)-byte buffer")
+            }
             let datagram = Array(UnsafeRawBufferPointer(start: buffer, count: n))
-            for reply in NetlinkReply.parse(datagram) where reply.seq == seq {
+            let replies: [NetlinkReply]
+            do {
+                replies = try NetlinkReply.parse(datagram)
+            } catch {
+                throw SystemError(op, object(), errno: .EIO, detail: error.detail)
+            }
+            for reply in replies where reply.seq == seq {
                 if let (errno, message) = reply.error {
                     if errno != 0 { throw SystemError(op, object(), errno: Errno(errno), detail: message) }
                     return

@@ -114,7 +114,7 @@ struct NetlinkAttribute {
             | UInt32(payload[payload.startIndex + 2]) << 16 | UInt32(payload[payload.startIndex + 3]) << 24
     }
 
-    /// The attributes in `bytes`, from `offset` on.
+    /// The attributes in `bytes`, in order; an attribute whose length does not fit ends the list.
     static func parse(_ bytes: ArraySlice<UInt8>) -> [NetlinkAttribute] {
         var out: [NetlinkAttribute] = []
         var i = bytes.startIndex
@@ -137,18 +137,42 @@ struct NetlinkReply {
     /// Everything after the 16-byte header.
     var body: ArraySlice<UInt8>
 
-    /// Splits a datagram into its messages.
-    static func parse(_ bytes: [UInt8]) -> [NetlinkReply] {
+    /// A datagram that does not split into whole messages: cut short, or not netlink at all.
+    struct Truncated: Error, Equatable {
+        /// What is wrong, for `SystemError.detail`.
+        var detail: String
+    }
+
+    /// Splits a datagram into its messages. Every byte must belong to a whole message: an empty
+    /// datagram, a header cut short, a length past the end of the datagram or an NLMSG_ERROR
+    /// without its errno is an error, never the end of the answer (which could read as success).
+    static func parse(_ bytes: [UInt8]) throws(Truncated) -> [NetlinkReply] {
+        if bytes.isEmpty { throw Truncated(detail: "netlink reply is empty") }
         var out: [NetlinkReply] = []
         var i = 0
-        while i + 16 <= bytes.count {
+        while i < bytes.count {
+            guard i + 16 <= bytes.count else {
+                throw Truncated(detail: "netlink reply truncated: \(bytes.count - i) bytes at offset \(i) are less than a message header")
+            }
             let length = Int(le32(bytes, i))
-            guard length >= 16, i + length <= bytes.count else { break }
-            out.append(NetlinkReply(
+            guard length >= 16 else {
+                throw Truncated(detail: "netlink reply malformed: the message at offset \(i) says it is \(length) bytes long, "
+                                + "less than its header")
+            }
+            guard i + length <= bytes.count else {
+                throw Truncated(detail: "netlink reply truncated: the message at offset \(i) is \(length) bytes long, "
+                                + "\(bytes.count - i) are left in the datagram")
+            }
+            let reply = NetlinkReply(
                 type: UInt16(bytes[i + 4]) | UInt16(bytes[i + 5]) << 8,
                 flags: UInt16(bytes[i + 6]) | UInt16(bytes[i + 7]) << 8,
                 seq: le32(bytes, i + 8),
-                body: bytes[(i + 16)..<(i + length)]))
+                body: bytes[(i + 16)..<(i + length)])
+            if reply.type == RT.NLMSG_ERROR && reply.body.count < 4 {
+                throw Truncated(detail: "netlink reply truncated: an error message of \(length) bytes has no errno")
+            }
+            out.append(reply)
+            // The last message need not be padded to 4 bytes.
             i += (length + 3) & ~3
         }
         return out

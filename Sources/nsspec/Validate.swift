@@ -1,5 +1,4 @@
 import Diagnostics
-import SpecFormat
 import Validation
 
 /// `nsspec validate [--format text|json|github] [--strict] [--args-on-command-line] [FILE…]`.
@@ -37,10 +36,9 @@ struct ValidateRequest {
             case .failure(let error):
                 diagnostics = [error]
             case .success(let input):
-                let loaded = SpecLoader.load(input.bytes, file: input.name, totalSize: input.size)
-                sources[input.name] = loaded.source
-                let rules = loaded.spec.map { Validator.validate($0, options: options) } ?? []
-                diagnostics = (loaded.diagnostics + rules).sortedByLocation()
+                let checked = SpecCheck.check(input.bytes, file: input.name, totalSize: input.size, options: options)
+                sources[input.name] = checked.source
+                diagnostics = checked.diagnostics
             }
             if diagnostics.contains(where: { $0.severity == .error || strict }) { failed += 1 }
             all += diagnostics

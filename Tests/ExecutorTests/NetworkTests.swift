@@ -4,11 +4,12 @@ import Planning
 import SpecFormat
 import System
 import Testing
+import Validation
 
 /// The network stages against the fake: preflight's host checks, leftovers of earlier runs,
 /// the handoffs without a pid namespace, and what a failure leaves behind.
 @Suite struct NetworkTests {
-    func run(_ spec: Spec, _ who: Who = .root, _ setUp: (FakeKernel) -> Void = { _ in }) -> (code: Int32, sys: Calls) {
+    func run(_ spec: ValidatedSpec, _ who: Who = .root, _ setUp: (FakeKernel) -> Void = { _ in }) -> (code: Int32, sys: Calls) {
         let run = simulate(Planner(spec: spec, caller: who.caller).plan(), uid: who.caller.uid, setUp)
         return (run.code, Calls(run.kernel))
     }

@@ -2,6 +2,7 @@ import KernelModel
 import Planning
 import SpecFormat
 import Testing
+import Validation
 
 /// The planner: the exact step list of every spec, as root and rootless (golden files), and the
 /// rules of the order, checked on every one of them.
@@ -97,7 +98,7 @@ import Testing
     @Test func listingOrderDoesNotMatter() throws {
         let forwards = try loadSpec(text: "version: 1\nnamespaces: [user, mount, uts, ipc, pid, net, cgroup, time]\nprocess: {args: [x]}\n")
         let backwards = try loadSpec(text: "version: 1\nnamespaces: [time, cgroup, net, pid, ipc, uts, mount, user]\nprocess: {args: [x]}\n")
-        let ops = { (spec: Spec) in Planner(spec: spec, caller: Who.rootless.caller).plan().steps.map(\.action.summary) }
+        let ops = { (spec: ValidatedSpec) in Planner(spec: spec, caller: Who.rootless.caller).plan().steps.map(\.action.summary) }
         #expect(ops(forwards) == ops(backwards))
         let unshares = ops(forwards).filter { $0.hasPrefix("unshare") }
         #expect(unshares == ["unshare(CLONE_NEWUSER)", "unshare(CLONE_NEWIPC)", "unshare(CLONE_NEWUTS)", "unshare(CLONE_NEWNET)",

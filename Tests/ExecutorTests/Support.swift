@@ -33,7 +33,7 @@ enum Who: String, CaseIterable, Sendable {
 
 /// Loads `specs/NAME.yaml` or `Tests/ExecutorTests/Specs/NAME.yaml` (or YAML text) as `nsspec
 /// run` does: it must be valid.
-func loadSpec(_ name: String) throws -> Spec {
+func loadSpec(_ name: String) throws -> ValidatedSpec {
     let file = pathSpecs.contains(name) ? "Tests/ExecutorTests/Specs/\(name).yaml" : "specs/\(name).yaml"
     let url = packageRoot.appendingPathComponent(file)
     return try loadSpec(text: String(decoding: try Data(contentsOf: url), as: UTF8.self), file: file)
@@ -70,11 +70,10 @@ func simulate(_ name: String, _ who: Who, failing injection: FakeKernel.Injectio
     }
 }
 
-func loadSpec(text: String, file: String = "t.yaml") throws -> Spec {
-    let loaded = SpecLoader.load(Array(text.utf8), file: file)
-    let diagnostics = loaded.diagnostics + (loaded.spec.map { Validator.validate($0) } ?? [])
-    guard let spec = loaded.spec, !diagnostics.hasErrors else {
-        throw TestFailure("\(file) is not valid: \(diagnostics.map { DiagnosticRenderer.text($0, source: loaded.source) }.joined())")
+func loadSpec(text: String, file: String = "t.yaml") throws -> ValidatedSpec {
+    let checked = SpecCheck.check(Array(text.utf8), file: file)
+    guard let spec = checked.spec else {
+        throw TestFailure("\(file) is not valid: \(checked.diagnostics.map { DiagnosticRenderer.text($0, source: checked.source) }.joined())")
     }
     return spec
 }

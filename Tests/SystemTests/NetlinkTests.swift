@@ -73,12 +73,38 @@ import Testing
     }
 
     @Test func errorsCarryTheKernelsWords() throws {
-        let replies = NetlinkReply.parse(errorReply(errno: 34, message: "MTU too large", seq: 7) + errorReply(errno: 0, message: nil, seq: 8))
+        let replies = try NetlinkReply.parse(errorReply(errno: 34, message: "MTU too large", seq: 7) + errorReply(errno: 0, message: nil, seq: 8))
         #expect(replies.count == 2)
         let e = try #require(replies[0].error)
         #expect(e.errno == 34 && e.message == "MTU too large" && replies[0].seq == 7)
         let ack = try #require(replies[1].error)
         #expect(ack.errno == 0 && ack.message == nil)
+    }
+
+    /// A datagram cut short is an error, not the end of the answer: read as the end, an ACK or
+    /// an error lost with the missing bytes would pass for success.
+    @Test func truncatedRepliesAreErrors() throws {
+        let two = errorReply(errno: 34, message: "MTU too large", seq: 7) + errorReply(errno: 0, message: nil, seq: 8)
+        #expect(try NetlinkReply.parse(two).count == 2)
+        // The second message's length says more than is left.
+        #expect(throws: NetlinkReply.Truncated(
+            detail: "netlink reply truncated: the message at offset 56 is 36 bytes long, 20 are left in the datagram")) {
+            try NetlinkReply.parse(Array(two.dropLast(16)))
+        }
+        // Cut inside the second message's header.
+        #expect(throws: NetlinkReply.Truncated(
+            detail: "netlink reply truncated: 10 bytes at offset 56 are less than a message header")) {
+            try NetlinkReply.parse(Array(two.prefix(66)))
+        }
+        #expect(throws: NetlinkReply.Truncated.self) { try NetlinkReply.parse([]) }
+        // A length below the header's own size, and an error message without its errno.
+        var short = errorReply(errno: 0, message: nil, seq: 1)
+        short[0] = 8
+        #expect(throws: NetlinkReply.Truncated.self) { try NetlinkReply.parse(short) }
+        let noErrno = NetlinkMessage(type: RT.NLMSG_ERROR, flags: 0, seq: 1).finished
+        #expect(throws: NetlinkReply.Truncated(detail: "netlink reply truncated: an error message of 16 bytes has no errno")) {
+            try NetlinkReply.parse(noErrno)
+        }
     }
 
     @Test func linkRepliesGiveIndexNameAliasAndKind() throws {
@@ -89,7 +115,7 @@ import Testing
         m.beginNest(RT.IFLA_LINKINFO)
         m.attribute(RT.IFLA_INFO_KIND, string: "veth")
         m.endNest()
-        let link = try #require(NetlinkReply.parse(m.finished).first?.link)
+        let link = try #require(try NetlinkReply.parse(m.finished).first?.link)
         #expect(link == LinkInfo(index: 17, name: "host0", alias: "nsspec pid 12", kind: "veth"))
     }
 

@@ -138,9 +138,9 @@ enum Golden {
             throw GoldenError("cannot read \(url.path)")
         }
         let bytes = [UInt8](data)
-        let loaded = SpecLoader.load(bytes, file: "Tests/Fixtures/invalid/\(name).yaml")
-        let diags = (loaded.diagnostics + (loaded.spec.map { Validator.validate($0) } ?? [])).sortedByLocation()
-        let text = diags.map { DiagnosticRenderer.text($0, source: loaded.source) }.joined()
+        let checked = SpecCheck.check(bytes, file: "Tests/Fixtures/invalid/\(name).yaml")
+        let diags = checked.diagnostics
+        let text = diags.map { DiagnosticRenderer.text($0, source: checked.source) }.joined()
         return (diags, text)
     }
 

@@ -11,7 +11,7 @@ extension Rlimit {
     public static let byteNames: Set<String> = ["as", "core", "data", "fsize", "memlock", "msgqueue", "rss", "stack"]
 }
 
-extension Decoder {
+extension NodeDecoder {
     mutating func rlimits(_ node: YAMLNode?) -> [Rlimit] {
         guard let entries = entries(node, "rlimits") else { return [] }
         var out: [Rlimit] = []

@@ -9,7 +9,7 @@ public enum SpecDecoder {
     ]
 
     public static func decode(_ root: YAMLNode) -> (Spec?, [Diagnostic]) {
-        var d = Decoder()
+        var d = NodeDecoder()
         guard let top = d.object(root, "spec", allowed: topLevelKeys, what: "the spec") else {
             return (nil, [.error(
                 "wrong-type", "a spec must be a mapping of keys (version, namespaces, …), found \(root.found)",
@@ -44,7 +44,7 @@ public enum SpecDecoder {
     }
 }
 
-extension Decoder {
+extension NodeDecoder {
     mutating func namespaces(_ node: YAMLNode?) -> [NamespaceEntry] {
         guard let items = list(node, "namespaces") else { return [] }
         var out: [NamespaceEntry] = []

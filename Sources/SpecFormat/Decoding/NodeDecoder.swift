@@ -2,7 +2,7 @@ import Diagnostics
 
 /// Typed readers over located YAML nodes. Each reader returns nil and records a diagnostic when the
 /// node is not what the field needs; decoding goes on, so every mistake in a file is reported.
-struct Decoder {
+struct NodeDecoder {
     var diagnostics: [Diagnostic] = []
 
     // MARK: - mappings and lists
