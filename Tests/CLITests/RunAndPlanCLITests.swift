@@ -73,3 +73,24 @@ import Testing
         }
     }
 }
+
+/// The kernel model of the tests stays out of the product: the binary links none of it (the
+/// release binary is checked the same way by hand, `nm .build-release/release/nsspec`).
+@Suite struct ProductContentsTests {
+    @Test func theBinaryHoldsNoneOfTheKernelModel() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/nm")
+        p.arguments = [CLI.binary.path]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = Pipe()
+        try p.run()
+        let symbols = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        // Mangled names: a module is "<length><name>" ($s6System…, $s11KernelModel…).
+        #expect(symbols.contains("$s6System"), "nm read no Swift symbols from \(CLI.binary.path)")
+        let model = symbols.split(separator: "\n").filter { $0.contains("11KernelModel") }
+        #expect(model.isEmpty, "\(model.prefix(5))")
+    }
+}

@@ -239,3 +239,25 @@ import Testing
             """)
     }
 }
+
+/// Failure injection by what a call is, not only by its index.
+@Suite struct InjectionTests {
+    @Test func theThirdMount() throws {
+        let run = try simulate("hello", .root, failing: .nth(3, where: { if case .mount = $0 { true } else { false } }))
+        let mounts = run.trace.filter { if case .mount = $0.call { true } else { false } }
+        #expect(mounts.count == 3 && mounts[2].failed && !mounts[0].failed && !mounts[1].failed)
+        #expect(run.kernel.logged.hasPrefix("specs/hello.yaml:12:7: error: mounts: tmpfs as the new root (mode 0755): mount /newroot: Operation not permitted (EPERM)"),
+                "\(run.kernel.logged)")
+        #expect(run.code == 125)
+    }
+
+    @Test func theSetnsOfTheNetNamespace() throws {
+        let run = try simulate("join-netns", .root, failing: .nth(where: { if case .setns(_, let flags) = $0 { flags == .newNet } else { false } }))
+        #expect(run.kernel.logged == """
+            specs/join-netns.yaml:11:49: error: namespaces: setns(/run/netns/nsspec-demo, CLONE_NEWNET): setns /run/netns/nsspec-demo: Operation not permitted (EPERM)
+            hint: joining a namespace needs CAP_SYS_ADMIN over it; a new user namespace does not own the host's namespaces
+
+            """)
+        #expect(run.kernel.leftBehind.isEmpty && run.kernel.unreaped.isEmpty)
+    }
+}
