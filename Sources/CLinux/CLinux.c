@@ -83,7 +83,15 @@ pid_t nss_clone3(uint64_t flags) {
     /* With CLONE_PARENT the kernel refuses an exit signal (EINVAL): the new process takes its
        maker's, SIGCHLD, to the shared parent. */
     args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
-    return (pid_t)syscall(SYS_clone3, &args, sizeof args);
+    long pid = syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0 && errno == ENOSYS) {
+        /* No clone3: a kernel before 5.3, or a seccomp filter that answers ENOSYS for it (as
+           container runtimes' default profiles did, so that glibc falls back). clone(2) then,
+           with every pointer argument 0, so that the architecture's order of them does not
+           matter. */
+        pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
+    }
+    return (pid_t)pid;
 }
 
 int nss_single_threaded(void) { return __libc_single_threaded; }

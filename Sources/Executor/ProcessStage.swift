@@ -1,18 +1,8 @@
-import Glibc
 import Planning
 import SpecFormat
 import System
 
 extension Executor {
-    static let rlimitResources: [String: Int32] = [
-        "as": Int32(RLIMIT_AS.rawValue), "core": Int32(RLIMIT_CORE.rawValue), "cpu": Int32(RLIMIT_CPU.rawValue),
-        "data": Int32(RLIMIT_DATA.rawValue), "fsize": Int32(RLIMIT_FSIZE.rawValue), "locks": Int32(__RLIMIT_LOCKS.rawValue),
-        "memlock": Int32(__RLIMIT_MEMLOCK.rawValue), "msgqueue": Int32(__RLIMIT_MSGQUEUE.rawValue),
-        "nice": Int32(__RLIMIT_NICE.rawValue), "nofile": Int32(RLIMIT_NOFILE.rawValue), "nproc": Int32(__RLIMIT_NPROC.rawValue),
-        "rss": Int32(__RLIMIT_RSS.rawValue), "rtprio": Int32(__RLIMIT_RTPRIO.rawValue), "rttime": Int32(__RLIMIT_RTTIME.rawValue),
-        "sigpending": Int32(__RLIMIT_SIGPENDING.rawValue), "stack": Int32(RLIMIT_STACK.rawValue),
-    ]
-
     func process(_ action: Action) throws {
         switch action {
         case .setRlimit(let name, let soft, let hard):
@@ -20,7 +10,8 @@ extension Executor {
                 if case .limit(let n) = v { return n }
                 return UInt64.max  // RLIM_INFINITY
             }
-            try sys.setrlimit(Self.rlimitResources[name] ?? -1, soft: value(soft), hard: value(hard))
+            guard let resource = ResourceLimit.named(name) else { throw RunFailure("no resource limit named \(name)") }
+            try sys.setrlimit(resource, soft: value(soft), hard: value(hard))
         case .setGroups(let groups, let joinedUserNamespace):
             do {
                 try sys.setgroups(groups)

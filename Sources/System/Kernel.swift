@@ -183,3 +183,20 @@ public struct Capability: RawRepresentable, Hashable, Sendable {
     public init(rawValue: Int32) { self.rawValue = rawValue }
     public static let netAdmin = Capability(rawValue: 12)
 }
+
+/// A resource of setrlimit(2), found by the spec's name for it (`nofile`, `core`, …).
+public struct ResourceLimit: RawRepresentable, Hashable, Sendable {
+    public var rawValue: Int32
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    public static func named(_ name: String) -> ResourceLimit? { names[name].map(ResourceLimit.init(rawValue:)) }
+
+    static let names: [String: Int32] = [
+        "as": Int32(RLIMIT_AS.rawValue), "core": Int32(RLIMIT_CORE.rawValue), "cpu": Int32(RLIMIT_CPU.rawValue),
+        "data": Int32(RLIMIT_DATA.rawValue), "fsize": Int32(RLIMIT_FSIZE.rawValue), "locks": Int32(__RLIMIT_LOCKS.rawValue),
+        "memlock": Int32(__RLIMIT_MEMLOCK.rawValue), "msgqueue": Int32(__RLIMIT_MSGQUEUE.rawValue),
+        "nice": Int32(__RLIMIT_NICE.rawValue), "nofile": Int32(RLIMIT_NOFILE.rawValue), "nproc": Int32(__RLIMIT_NPROC.rawValue),
+        "rss": Int32(__RLIMIT_RSS.rawValue), "rtprio": Int32(__RLIMIT_RTPRIO.rawValue), "rttime": Int32(__RLIMIT_RTTIME.rawValue),
+        "sigpending": Int32(__RLIMIT_SIGPENDING.rawValue), "stack": Int32(RLIMIT_STACK.rawValue),
+    ]
+}

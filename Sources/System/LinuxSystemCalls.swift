@@ -105,7 +105,7 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         }
         fflush(nil)
         let pid = nss_clone3(flags.rawValue)
-        try check(pid, "clone3", flags.description)
+        try check(pid, "clone3", flags.isEmpty ? "" : flags.description)
         if pid == 0 { _exit(body()) }
         return pid
     }
@@ -466,9 +466,9 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
 
     // MARK: Credentials and the process
 
-    public func setrlimit(_ resource: Int32, soft: UInt64, hard: UInt64) throws {
+    public func setrlimit(_ resource: ResourceLimit, soft: UInt64, hard: UInt64) throws {
         var limit = rlimit(rlim_cur: rlim_t(soft), rlim_max: rlim_t(hard))
-        try check(Glibc.setrlimit(__rlimit_resource_t(UInt32(resource)), &limit), "setrlimit", String(resource))
+        try check(Glibc.setrlimit(__rlimit_resource_t(UInt32(resource.rawValue)), &limit), "setrlimit", String(resource.rawValue))
     }
 
     public func setgroups(_ groups: [UInt32]) throws {

@@ -288,7 +288,7 @@ public protocol SystemCalls: AnyObject {
     func sleep(milliseconds: Int)
 
     // Credentials and the process
-    func setrlimit(_ resource: Int32, soft: UInt64, hard: UInt64) throws
+    func setrlimit(_ resource: ResourceLimit, soft: UInt64, hard: UInt64) throws
     func setgroups(_ groups: [UInt32]) throws
     func setresgid(_ gid: UInt32) throws
     /// setresuid, keeping the permitted capabilities across the change (PR_SET_KEEPCAPS) so

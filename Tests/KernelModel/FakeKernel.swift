@@ -762,9 +762,9 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
 
     // MARK: Credentials and the process
 
-    public func setrlimit(_ resource: Int32, soft: UInt64, hard: UInt64) throws {
-        let call = Call.setrlimit(resource, soft: soft, hard: hard)
-        try enter(call, object: String(resource))
+    public func setrlimit(_ resource: ResourceLimit, soft: UInt64, hard: UInt64) throws {
+        let call = Call.setrlimit(resource.rawValue, soft: soft, hard: hard)
+        try enter(call, object: String(resource.rawValue))
         record(call)
     }
 

@@ -37,6 +37,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -m 755 "$T/bin" "$T/cap"
 cp "$NSSPEC_BIN" "$T/bin/nsspec" && chmod 755 "$T/bin/nsspec"
+if command -v cc >/dev/null; then cc -O -o "$T/bin/no-clone3" "$REPO/Tests/integration/no-clone3.c" || rm -f "$T/bin/no-clone3"; fi
 NSSPEC=$T/bin/nsspec
 cd "$T" || exit 2
 
@@ -1079,9 +1080,43 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
+# Process creation where clone3(2) is filtered (ENOSYS, as older container runtimes' seccomp
+# profiles answer): nsspec falls back to clone(2), on the one-clone path and on the fork path
+# (a time namespace: the child makes PID 1 with CLONE_PARENT). The filter sets no_new_privs, so
+# the specs map only the caller (no setuid newuidmap).
+t_no_clone3() {
+    local s probe
+    if [ ! -x "$T/bin/no-clone3" ]; then skip "clone3 filtered" "no C compiler to build Tests/integration/no-clone3.c"; return; fi
+    begin "clone3 filtered (ENOSYS): the filter is in place (control)"
+    probe=$("${PREFIX[@]}" "$T/bin/no-clone3" --probe 2>&1)
+    [ "$probe" = ENOSYS ] || problem "clone3 under the filter gave '$probe', not ENOSYS"
+    end_case
+    s=$(spec noclone3 <<'EOF'
+version: 1
+namespaces: [user, mount, uts, pid, time]
+hostname: fallback
+mounts:
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'hostname; cat /proc/1/comm; readlink /proc/self/ns/time']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "clone3 filtered (ENOSYS): clone(2) makes the child and PID 1 (CLONE_PARENT)"
+    run_cmd "$T/bin/no-clone3" "$NSSPEC" run "$s"; want_rc 0
+    want_out_has fallback; want_out_has nsspec
+    [ "$(grep '^time:' <<<"$OUT")" != "$(readlink /proc/self/ns/time)" ] || problem "expected a new time namespace"
+    end_case
+    begin "clone3 filtered (ENOSYS): one clone into every namespace"
+    run_cmd "$T/bin/no-clone3" "$NSSPEC" run "$REPO/specs/hello.yaml"; want_rc 0
+    want_out_has "hostname: hello"
+    end_case
+}
+
+# ---------------------------------------------------------------------------------------------
 CASES=(t_namespaces t_uts t_maps t_readonly t_tmpfs t_proc t_pivot_root t_capabilities t_fds
        t_env t_exit_codes t_sigterm t_orphans t_mount_types t_symlink_escape t_directory_root t_cwd_escape t_init_hardening t_die_with_parent
-       t_missing_source t_leftovers t_join t_network t_examples t_plan)
+       t_missing_source t_leftovers t_join t_no_clone3 t_network t_examples t_plan)
 ONLY=${ONLY:-}    # e.g. ONLY=t_maps,t_env to run some groups
 
 echo "nsspec: $NSSPEC_BIN (copied to $NSSPEC); kernel $(uname -r)"
