@@ -117,3 +117,80 @@ import Validation
         #expect(json.contains("\"file\":\"specs/ci-build.yaml\""))
     }
 }
+
+/// Each rule of the order, shown to fail: one plan broken the way the rule forbids, and the
+/// rule's own complaint expected.
+@Suite struct OrderInvariantsFailTests {
+    typealias Breakage = (spec: String, who: Who, expected: String, break: @Sendable ([Step]) -> [Step])
+
+    static func first(_ steps: [Step], _ p: (Action) -> Bool) -> Int { steps.firstIndex { p($0.action) }! }
+    /// Moves the step at `from` to just after the step at `after`.
+    static func move(_ steps: [Step], _ from: Int, after: Int) -> [Step] {
+        var out = steps
+        let step = out.remove(at: from)
+        out.insert(step, at: from < after ? after : after + 1)
+        return out
+    }
+
+    static let breakages: [Breakage] = [
+        ("tmpfs-root", .rootless, "proc is mounted after pivot_root", { s in
+            move(s, first(s) { if case .proc = $0 { true } else { false } }, after: first(s) { $0 == .pivotRoot })
+        }),
+        ("time", .rootless, "capabilities comes before setresuid", { s in
+            move(s, first(s) { if case .capabilities = $0 { true } else { false } }, after: first(s) { if case .setGid = $0 { true } else { false } })
+        }),
+        ("hello", .root, "comes after the process is started", { s in
+            move(s, first(s) { $0 == .noNewPrivileges }, after: first(s) { if case .spawn = $0 { true } else { false } })
+        }),
+        ("time", .rootless, "before the maps are written", { s in
+            move(s, first(s) { if case .writeMap(.gid, _, _, _) = $0 { true } else { false } }, after: first(s) { $0 == .makeRootPrivate })
+        }),
+        ("time", .rootless, "makes a namespace before the user namespace", { s in
+            move(s, first(s) { $0 == .unshare(.ipc) }, after: first(s) { $0 == .fork(.child) })
+        }),
+        ("time", .rootless, "writes the child's map before it says its user namespace exists", { s in
+            move(s, first(s) { $0 == .handoff(.userNamespaceReady, to: .parent) }, after: first(s) { if case .writeMap(.uid, _, _, _) = $0 { true } else { false } })
+        }),
+        ("time", .rootless, "setgroups is written after gid_map", { s in
+            move(s, first(s) { if case .writeSetgroups = $0 { true } else { false } }, after: first(s) { if case .writeMap(.gid, _, _, _) = $0 { true } else { false } })
+        }),
+        ("hello", .rootless, "PID 1 is made non-dumpable before its maps are written", { s in
+            move(s, first(s) { $0 == .notDumpable }, after: first(s) { if case .clone = $0 { true } else { false } })
+        }),
+        ("time", .rootless, "unshare(pid) after the fork of PID 1", { s in
+            move(s, first(s) { $0 == .unshare(.pid) }, after: first(s) { $0 == .fork(.`init`) })
+        }),
+        ("time", .rootless, "is the init's before it is made", { s in
+            move(s, first(s) { $0 == .fork(.`init`) }, after: first(s) { $0 == .setHostname("clock") })
+        }),
+        ("time", .rootless, "no parent-death signal after the uid change", { s in
+            var s = s
+            s.remove(at: s.lastIndex { $0.action == .dieWithParent }!)
+            return s
+        }),
+        ("veth", .root, "'host side ready' is not sent after the host side is made", { s in
+            move(s, first(s) { if case .handoff(.hostSideReady, _) = $0 { true } else { false } },
+                 after: first(s) { if case .createVeth = $0 { true } else { false } })
+        }),
+        ("time-veth", .root, "makes a veth before the parent knows the sandbox is in its net namespace", { s in
+            move(s, first(s) { $0 == .handoff(.initPid, to: .parent) }, after: first(s) { if case .createVeth = $0 { true } else { false } })
+        }),
+        ("hello", .root, "stage uts of step", { s in
+            move(s, first(s) { if case .setHostname = $0 { true } else { false } }, after: first(s) { $0 == .makeRootPrivate })
+        }),
+        ("hello", .root, "no channel before the first process", { s in
+            var s = s
+            s.remove(at: first(s) { $0 == .openChannel })
+            return s
+        }),
+    ]
+
+    @Test(arguments: breakages.indices)
+    func eachRuleCatchesItsBreakage(_ i: Int) throws {
+        let b = Self.breakages[i]
+        let steps = Planner(spec: try loadSpec(b.spec), caller: b.who.caller).plan().steps
+        #expect(OrderInvariants.violations(steps) == [], "\(b.spec) must be correct before it is broken")
+        let violations = OrderInvariants.violations(b.break(steps))
+        #expect(violations.contains { $0.contains(b.expected) }, "\(b.spec): expected '\(b.expected)' in \(violations)")
+    }
+}
