@@ -33,6 +33,11 @@ public struct Planner: Sendable {
         self.spec = spec
         self.caller = caller
         self.argsOverride = argsOverride
+        // The facts every row asks about, worked out once (each is a walk of the namespaces).
+        entersPid = spec.namespace(.pid) != nil
+        newUser = spec.creates(.user)
+        clonesSandbox = !spec.namespaces.isEmpty && spec.namespaces.allSatisfy { $0.path == nil } && !spec.creates(.time)
+        sandbox = entersPid ? .`init` : .child
     }
 
     /// The order table: each row is one part of the run, in the order it runs, with the code
@@ -63,24 +68,22 @@ public struct Planner: Sendable {
 
     /// A pid namespace, new or joined, is entered only by the children of the process that
     /// unshares or joins it: the sandbox then runs in a forked process.
-    var entersPid: Bool { spec.namespace(.pid) != nil }
-    var newUser: Bool { spec.creates(.user) }
+    let entersPid: Bool
+    let newUser: Bool
     /// PID 1 of a new pid namespace, reaping orphans (in a joined one it would not be PID 1).
     var tinyInit: Bool { spec.creates(.pid) && (spec.process?.initProcess?.value ?? true) }
     var dieWithParent: Bool { spec.process?.dieWithParent?.value ?? true }
     /// Nothing joined and no time namespace (clone(2) has no flag for one): the parent clones the
     /// sandbox straight into all its new namespaces, as bubblewrap does. No intermediate child,
     /// and the user namespace and the pid namespace exist the moment the parent has the pid.
-    var clonesSandbox: Bool {
-        !spec.namespaces.isEmpty && spec.namespaces.allSatisfy { $0.path == nil } && !spec.creates(.time)
-    }
+    let clonesSandbox: Bool
     /// The namespaces of that clone, user first (it owns the others).
     var clonedNamespaces: [NamespaceKind] {
         ([.user] + Self.otherNamespaceOrder).filter { spec.creates($0) }
     }
     /// The process that builds the sandbox: the one forked into the pid namespace (PID 1 of a
     /// new one), or the child.
-    var sandbox: Actor { entersPid ? .`init` : .child }
+    let sandbox: Actor
     var fileLocation: SourceLocation { SourceLocation(file: spec.file, line: 0, column: 0) }
 
     func key(_ name: String) -> SourceLocation { spec.keys[name] ?? fileLocation }

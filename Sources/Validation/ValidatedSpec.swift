@@ -22,7 +22,7 @@ public struct ValidatedSpec: Sendable {
         veths = (spec.network?.veth ?? []).map(ValidatedVeth.init)
     }
 
-    public subscript<T>(dynamicMember member: KeyPath<Spec, T>) -> T { spec[keyPath: member] }
+    @inlinable public subscript<T>(dynamicMember member: KeyPath<Spec, T>) -> T { spec[keyPath: member] }
 
     public func namespace(_ kind: NamespaceKind) -> NamespaceEntry? { spec.namespace(kind) }
 
@@ -66,7 +66,7 @@ public struct ValidatedMount: Sendable {
         }
     }
 
-    public subscript<T>(dynamicMember member: KeyPath<Mount, T>) -> T { mount[keyPath: member] }
+    @inlinable public subscript<T>(dynamicMember member: KeyPath<Mount, T>) -> T { mount[keyPath: member] }
 }
 
 /// A veth pair of a validated spec: the sandbox end's name, the host end's, each route's destination.
@@ -85,7 +85,7 @@ public struct ValidatedVeth: Sendable {
         routes = v.routes.map(ValidatedRoute.init)
     }
 
-    public subscript<T>(dynamicMember member: KeyPath<Veth, T>) -> T { veth[keyPath: member] }
+    @inlinable public subscript<T>(dynamicMember member: KeyPath<Veth, T>) -> T { veth[keyPath: member] }
 }
 
 @dynamicMemberLookup
@@ -99,7 +99,7 @@ public struct ValidatedVethHost: Sendable {
         self.name = name
     }
 
-    public subscript<T>(dynamicMember member: KeyPath<VethHost, T>) -> T { host[keyPath: member] }
+    @inlinable public subscript<T>(dynamicMember member: KeyPath<VethHost, T>) -> T { host[keyPath: member] }
 }
 
 @dynamicMemberLookup
@@ -113,7 +113,7 @@ public struct ValidatedRoute: Sendable {
         self.to = to
     }
 
-    public subscript<T>(dynamicMember member: KeyPath<Route, T>) -> T { route[keyPath: member] }
+    @inlinable public subscript<T>(dynamicMember member: KeyPath<Route, T>) -> T { route[keyPath: member] }
 }
 
 /// A value the decoder reports as missing (`missing-field`), so that a spec without it never
