@@ -39,10 +39,14 @@ int nss_capbset_drop(int cap) { return prctl(PR_CAPBSET_DROP, cap, 0, 0, 0); }
 int nss_ambient_clear_all(void) { return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); }
 int nss_ambient_raise(int cap) { return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0); }
 int nss_cap_last_cap(void) {
-    // The highest capability this kernel knows: probe the bounding set (EINVAL past the end).
+    // The highest capability this kernel knows: probe the bounding set (EINVAL past the end),
+    // once per process.
+    static int known = -1;
+    if (known >= 0) return known;
     int last = 40;
     while (last < 63 && prctl(PR_CAPBSET_READ, last + 1, 0, 0, 0) >= 0) last++;
     while (last > 0 && prctl(PR_CAPBSET_READ, last, 0, 0, 0) < 0) last--;
+    known = last;
     return last;
 }
 int nss_close_range_cloexec(unsigned first) {
