@@ -64,8 +64,7 @@ import Testing
     /// child make the namespaces the user namespace owns.
     @Test func mapsWrittenBeforeTheOtherNamespaces() throws {
         let run = try simulate("time", .rootless)
-        let lines = run.trace.map(\.description)
-        func index(_ text: String) throws -> Int { try #require(lines.firstIndex { $0.hasPrefix(text) }, "\(text) in\n\(run.text)") }
+        let index = { (text: String) in try run.line(startingWith: text) }
         let unshareUser = try index("child   unshare CLONE_NEWUSER")
         let ready = try index("parent  receive on 3 = \"user namespace ready\"")
         let uidMap = try index("parent  spawn /usr/bin/newuidmap 100 0 1000 1 1 100000 1000")
@@ -80,8 +79,7 @@ import Testing
     /// configures it only after "host side ready".
     @Test func hostSideReadyBeforeThePeerIsConfigured() throws {
         let run = try simulate("time-veth", .root) { $0.schedule = .newFirst }
-        let lines = run.trace.map(\.description)
-        func index(_ text: String) throws -> Int { try #require(lines.firstIndex { $0.hasPrefix(text) }, "\(text) in\n\(run.text)") }
+        let index = { (text: String) in try run.line(startingWith: text) }
         let pid = try index("parent  receive on 4 = pid 101")
         let veth = try index("parent  RTM_NEWLINK veth nsspec-time0 peer {eth0 netns pid 101}")
         let hostUp = try index("parent  RTM_NEWLINK nsspec-time0 up")

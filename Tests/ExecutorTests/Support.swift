@@ -46,6 +46,14 @@ struct Simulation {
     var plan: Plan
     var trace: [TraceEntry] { kernel.trace }
     var text: String { kernel.trace.map(\.description).joined(separator: "\n") + "\n" }
+
+    /// The index of the first trace line (process, call, outcome) that starts with `prefix`.
+    func line(startingWith prefix: String) throws -> Int {
+        guard let index = trace.firstIndex(where: { $0.description.hasPrefix(prefix) }) else {
+            throw TestFailure("no line starting with '\(prefix)' in\n\(text)")
+        }
+        return index
+    }
 }
 
 func simulate(_ plan: Plan, uid: UInt32, _ setUp: (FakeKernel) -> Void = { _ in }) -> Simulation {

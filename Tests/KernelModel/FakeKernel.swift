@@ -183,8 +183,6 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
     /// The process making the calls now.
     private var current: Process { running }
 
-    public var parentPid: Int32 { 42 }
-
     /// Runs `body` as nsspec's own process (the parent); when it returns, every process still
     /// alive is recorded in `leftBehind` and killed, so that no thread of the model outlives the run.
     public func runAsParent(_ body: () -> Int32) -> Int32 {
@@ -243,8 +241,6 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         while running !== me { baton.wait() }
         baton.unlock()
     }
-
-    private struct Killed: Error {}
 
     /// Waits until `condition` holds, letting the other processes run meanwhile.
     private func block(_ what: String, until condition: @escaping () -> Bool) throws {
