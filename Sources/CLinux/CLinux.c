@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/keyctl.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
@@ -97,6 +98,8 @@ pid_t nss_clone3(uint64_t flags) {
     }
     return (pid_t)pid;
 }
+
+long nss_join_new_session_keyring(void) { return syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, (char *)NULL); }
 
 int nss_single_threaded(void) { return __libc_single_threaded; }
 

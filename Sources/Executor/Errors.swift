@@ -60,6 +60,8 @@ enum Hints {
             return "raising a hard limit above the caller's needs CAP_SYS_RESOURCE in the host's user namespace"
         case (.setGroups, .EPERM):
             return "setgroups is denied in this user namespace; `setgroups: allow` needs a gid map written by newgidmap or root"
+        case (.newSessionKeyring, .EDQUOT):
+            return "the caller's key quota is full (see /proc/key-users); each sandbox's session keyring counts against it"
         case (.setUid, .EINVAL), (.setGid, .EINVAL):
             return "the id is not mapped in the user namespace; add it to uidMap/gidMap"
         default:

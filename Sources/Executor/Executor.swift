@@ -164,7 +164,7 @@ public final class Executor {
         case .checkNetworkAdmin, .checkHostInterface, .checkHostAddresses, .createVeth, .addAddress, .linkUp, .addRoute,
              .loopbackUp:
             try network(step)
-        case .setRlimit, .setGroups, .setGid, .setUid, .capabilities, .noNewPrivileges, .newSession, .spawn:
+        case .setRlimit, .setGroups, .setGid, .setUid, .capabilities, .noNewPrivileges, .newSession, .newSessionKeyring, .spawn:
             try process(step.action)
         case .exec(let args, let cwd, let env):
             try exec(args, cwd: cwd, env: env, spawn: false)

@@ -32,6 +32,12 @@ extension Executor {
             try sys.setAmbientCapabilities(keep)
         case .noNewPrivileges: try sys.setNoNewPrivileges()
         case .newSession: try sys.setsid()
+        case .newSessionKeyring:
+            do {
+                _ = try sys.joinNewSessionKeyring()
+            } catch let error as SystemError where error.errno == .ENOSYS {
+                // A kernel without keyrings (CONFIG_KEYS=n) has no keys to keep apart.
+            }
         case .spawn(let args, let cwd, let env): try exec(args, cwd: cwd, env: env, spawn: true)
         default: break
         }

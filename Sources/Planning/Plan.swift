@@ -158,6 +158,9 @@ public enum Action: Sendable, Equatable {
     case capabilities(keep: [String])
     case noNewPrivileges
     case newSession
+    /// A session keyring of the sandbox's own: the caller's keys are out of its reach, and the
+    /// keys it adds go with it.
+    case newSessionKeyring
     case exec(args: [String], cwd: String?, env: [EnvEntry])
     /// As exec, but in a new process started with posix_spawn (vfork: nsspec's memory is not
     /// copied), for a tiny init that stays as PID 1.

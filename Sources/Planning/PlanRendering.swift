@@ -54,6 +54,7 @@ extension Action {
         case .capabilities: "capabilities"
         case .noNewPrivileges: "no-new-privs"
         case .newSession: "setsid"
+        case .newSessionKeyring: "new-session-keyring"
         case .exec: "exec"
         case .spawn: "spawn"
         case .reapAndForward: "reap-and-forward"
@@ -140,6 +141,7 @@ extension Action {
                 : "keep \(keep.joined(separator: ", ")) in all five sets; drop every other"
         case .noNewPrivileges: return "PR_SET_NO_NEW_PRIVS"
         case .newSession: return "setsid (no controlling terminal)"
+        case .newSessionKeyring: return "a session keyring of its own (KEYCTL_JOIN_SESSION_KEYRING): the caller's keys out of reach"
         case .exec(let args, let cwd, let env), .spawn(let args, let cwd, let env):
             let envText = env.map { e -> String in
                 switch e {

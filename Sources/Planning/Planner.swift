@@ -405,6 +405,7 @@ public struct Planner: Sendable {
         // After the uid change, which clears the parent-death signal.
         if dieWithParent { add(.dieWithParent, dieWithParentLocation) }
         add(.newSession, nil)
+        add(.newSessionKeyring, nil)
         let args = argsOverride ?? p?.args?.value.map(\.value) ?? []
         let env = (p?.env.map { EnvEntry.set($0.name.value, $0.value.value) } ?? [])
             + (p?.passEnv.map { EnvEntry.pass($0.value) } ?? [])

@@ -24,6 +24,7 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
     public static let EPROTONOSUPPORT = Errno(Glibc.EPROTONOSUPPORT), EADDRINUSE = Errno(Glibc.EADDRINUSE)
     public static let EADDRNOTAVAIL = Errno(Glibc.EADDRNOTAVAIL), ENETDOWN = Errno(Glibc.ENETDOWN)
     public static let ENETUNREACH = Errno(Glibc.ENETUNREACH), ENOBUFS = Errno(Glibc.ENOBUFS), ENXIO = Errno(Glibc.ENXIO)
+    public static let EDQUOT = Errno(Glibc.EDQUOT)
 
     static let names: [Int32: String] = [
         Glibc.EPERM: "EPERM", Glibc.ENOENT: "ENOENT", Glibc.ESRCH: "ESRCH", Glibc.EINTR: "EINTR", Glibc.EIO: "EIO",
@@ -36,6 +37,7 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
         Glibc.ENOTSOCK: "ENOTSOCK", Glibc.EMSGSIZE: "EMSGSIZE", Glibc.EOPNOTSUPP: "EOPNOTSUPP",
         Glibc.EPROTONOSUPPORT: "EPROTONOSUPPORT", Glibc.EADDRINUSE: "EADDRINUSE", Glibc.EADDRNOTAVAIL: "EADDRNOTAVAIL",
         Glibc.ENETDOWN: "ENETDOWN", Glibc.ENETUNREACH: "ENETUNREACH", Glibc.ENOBUFS: "ENOBUFS", Glibc.ENXIO: "ENXIO",
+        Glibc.EDQUOT: "EDQUOT",
     ]
 
     /// "ENOENT" (or "errno 133" for one without a name here).

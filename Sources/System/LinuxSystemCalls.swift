@@ -550,6 +550,12 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         try check(Glibc.setsid(), "setsid", "")
     }
 
+    public func joinNewSessionKeyring() throws -> Int32 {
+        let serial = nss_join_new_session_keyring()
+        if serial < 0 { throw SystemError("keyctl(KEYCTL_JOIN_SESSION_KEYRING)", "", errno: .current) }
+        return Int32(truncatingIfNeeded: serial)
+    }
+
     public func closeOnExec(from first: Int32) throws {
         try check(nss_close_range_cloexec(UInt32(first)), "close_range", "\(first)..")
     }

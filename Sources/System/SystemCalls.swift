@@ -308,6 +308,9 @@ public protocol SystemCalls: AnyObject {
     func setNotDumpable() throws
     func setParentDeathSignal(_ signal: Signal) throws
     func setsid() throws
+    /// keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL): a new, anonymous session keyring for this
+    /// process and what it starts; returns its serial.
+    func joinNewSessionKeyring() throws -> Int32
     /// Mark every fd from `first` up close-on-exec.
     func closeOnExec(from first: Int32) throws
     /// posix_spawn with default signal dispositions and an empty mask in the new process, which

@@ -259,3 +259,33 @@ import Testing
         #expect(run.kernel.leftBehind.isEmpty && run.kernel.unreaped.isEmpty)
     }
 }
+
+/// The sandbox's own session keyring: joined last before the process starts, whatever else the
+/// spec says; a kernel without keyrings has nothing to keep apart.
+@Suite struct SessionKeyringTests {
+    @Test(arguments: allSpecs)
+    func joinedBeforeTheProcessStarts(_ name: String) throws {
+        let run = try simulate(name, .root)
+        guard run.code == 0 else { return }
+        let keyring = try #require(run.trace.firstIndex { $0.call == .joinSessionKeyring }, "\(name): no keyring joined")
+        let start = try #require(run.trace.firstIndex {
+            switch $0.call {
+            case .spawn, .execve: true
+            default: false
+            }
+        })
+        #expect(keyring < start && run.trace[keyring].process == run.trace[start].process)
+    }
+
+    @Test func noKeyringsOnThisKernelIsNoError() throws {
+        let run = try simulate("hello", .rootless, failing: .nth(1, .ENOSYS, where: { $0 == .joinSessionKeyring }))
+        #expect(run.code == 0, "\(run.kernel.logged)")
+    }
+
+    @Test func aFullKeyQuotaIsExplained() throws {
+        let run = try simulate("hello", .rootless, failing: .nth(1, .EDQUOT, where: { $0 == .joinSessionKeyring }))
+        #expect(run.code == 125)
+        #expect(run.kernel.logged.contains("error: process: a session keyring of its own (KEYCTL_JOIN_SESSION_KEYRING): the caller's keys out of reach: keyctl(KEYCTL_JOIN_SESSION_KEYRING): Disk quota exceeded (EDQUOT)"), "\(run.kernel.logged)")
+        #expect(run.kernel.logged.contains("hint: the caller's key quota is full"))
+    }
+}

@@ -69,6 +69,7 @@ public enum Call: Equatable, Sendable {
     case notDumpable
     case parentDeathSignal(Signal)
     case setsid
+    case joinSessionKeyring
     case closeOnExec(from: Int32)
     case spawn(String, [String], env: [String])
     case execve(String, [String], env: [String])
@@ -117,6 +118,7 @@ public enum Call: Equatable, Sendable {
         case .notDumpable: "prctl(PR_SET_DUMPABLE)"
         case .parentDeathSignal: "prctl(PR_SET_PDEATHSIG)"
         case .closeOnExec: "close_range"
+        case .joinSessionKeyring: "keyctl(KEYCTL_JOIN_SESSION_KEYRING)"
         case .mountSetattr: "mount_setattr"
         default: String(text.prefix { $0 != " " })
         }
@@ -193,6 +195,7 @@ public enum Call: Equatable, Sendable {
         case .notDumpable: "PR_SET_DUMPABLE 0"
         case .parentDeathSignal(let signal): "PR_SET_PDEATHSIG \(signal)"
         case .setsid: "setsid"
+        case .joinSessionKeyring: "keyctl KEYCTL_JOIN_SESSION_KEYRING NULL"
         case .closeOnExec(let first): "close_range \(first).. CLOSE_RANGE_CLOEXEC"
         case .spawn(let path, let args, let env): "posix_spawn \(path) \(args) \(env)"
         case .execve(let path, let args, let env): "execve \(path) \(args) \(env)"

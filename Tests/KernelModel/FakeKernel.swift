@@ -826,6 +826,16 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         record(.setsid)
     }
 
+    /// Serials of the session keyrings made, from this one on.
+    private var nextKeyring: Int32 = 700_000_000
+
+    public func joinNewSessionKeyring() throws -> Int32 {
+        try enter(.joinSessionKeyring)
+        nextKeyring += 1
+        record(.joinSessionKeyring, .value(nextKeyring))
+        return nextKeyring
+    }
+
     public func closeOnExec(from first: Int32) throws {
         try enter(.closeOnExec(from: first))
         record(.closeOnExec(from: first))

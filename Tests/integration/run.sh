@@ -1115,9 +1115,35 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
+# The caller's keys (trust): the sandbox joins a session keyring of its own, so a key the caller
+# holds in its session keyring is out of reach. The control is the same read by the caller,
+# which possesses the key and reads it.
+t_keyring() {
+    local s caller inside key
+    cp "$REPO/Tests/integration/keyring.py" "$D/keyring.py"; chmod 644 "$D/keyring.py"
+    s=$(spec keyring <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: bind, source: $D/keyring.py, target: /keyring.py, readonly: true}
+process:
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "keyring: the caller's session keyring and its keys are out of the sandbox's reach"
+    run_cmd /usr/bin/python3 "$D/keyring.py" outer /bin/sh -c "exec \"\$0\" run \"\$1\" -- /usr/bin/python3 /keyring.py inner \"\$NSSPEC_TEST_KEY\"" "$NSSPEC" "$s"
+    want_rc 0
+    caller=$(grep '^caller ' <<<"$OUT") inside=$(grep '^inside ' <<<"$OUT")
+    want "control: the caller reads its own key" grep -q ' read:s3cret$' <<<"$caller"
+    want "inside, the caller's session keyring is not the sandbox's" [ "$(cut -d' ' -f2 <<<"$caller")" != "$(cut -d' ' -f2 <<<"$inside")" ]
+    want "inside, the caller's key is readable: $inside" grep -Eq ' (EACCES|ENOKEY|EKEYREVOKED)$' <<<"$inside"
+    end_case
+}
+
+# ---------------------------------------------------------------------------------------------
 CASES=(t_namespaces t_uts t_maps t_readonly t_tmpfs t_proc t_pivot_root t_capabilities t_fds
        t_env t_exit_codes t_sigterm t_orphans t_mount_types t_symlink_escape t_directory_root t_cwd_escape t_init_hardening t_die_with_parent
-       t_missing_source t_leftovers t_join t_no_clone3 t_network t_examples t_plan)
+       t_missing_source t_leftovers t_join t_no_clone3 t_keyring t_network t_examples t_plan)
 ONLY=${ONLY:-}    # e.g. ONLY=t_maps,t_env to run some groups
 
 echo "nsspec: $NSSPEC_BIN (copied to $NSSPEC); kernel $(uname -r)"

@@ -33,6 +33,8 @@ int nss_mount_setattr(const char *path, int recursive, uint64_t set, uint64_t cl
 /// sibling of the caller) or CLONE_NEW* (the new process starts in new namespaces). Returns
 /// like fork().
 pid_t nss_clone3(uint64_t flags);
+/// keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL): a new anonymous session keyring; its serial.
+long nss_join_new_session_keyring(void);
 /// glibc's __libc_single_threaded: false once the process has started a thread.
 int nss_single_threaded(void);
 /// socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC).
