@@ -14,8 +14,36 @@ public struct Process: Sendable {
     public var rlimits: [Rlimit] = []
     public var initProcess: Located<Bool>?
     public var dieWithParent: Located<Bool>?
+    /// `seccomp: default | unconfined | {profile, allow, deny}`; nil: the default profile.
+    public var seccomp: Seccomp?
+    /// Whether the process may make namespaces of its own (unshare, setns, clone's namespace
+    /// flags), which the default profile refuses.
+    public var nestedNamespaces: Located<Bool>?
 
     public init(location: SourceLocation) { self.location = location }
+}
+
+/// The system-call filter of the process.
+public struct Seccomp: Sendable {
+    public enum Profile: String, Sendable, CaseIterable {
+        /// An allow-list (Docker's default profile, stricter in places): anything else is EPERM.
+        case `default`
+        /// No filter.
+        case unconfined
+    }
+
+    public var location: SourceLocation
+    /// nil: `default`.
+    public var profile: Located<Profile>?
+    /// Names allowed back out of the profile.
+    public var allow: [Located<String>] = []
+    /// More names denied, with EPERM.
+    public var deny: [Located<String>] = []
+
+    public init(location: SourceLocation, profile: Located<Profile>? = nil) {
+        self.location = location
+        self.profile = profile
+    }
 }
 
 public struct Rlimit: Sendable {
