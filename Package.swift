@@ -24,6 +24,10 @@ let package = Package(
         .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
         // The gaps of Swift's Glibc module (_GNU_SOURCE names, variadic calls, macros).
         .target(name: "CLinux"),
+        // A system-call filter as a value (rules, conditions, actions). No dependencies.
+        .target(name: "SyscallFilter"),
+        // libseccomp from the system (Debian: libseccomp-dev): compiles a filter to BPF.
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         // Source locations, diagnostics and their three renderings. No dependencies.
         .target(name: "Diagnostics"),
         // YAML events -> located nodes -> Spec. Every value keeps file:line:col.
@@ -31,9 +35,9 @@ let package = Package(
         // Semantic rules over a decoded Spec. Pure: reads no host state.
         .target(name: "Validation", dependencies: ["SpecFormat", "Diagnostics"]),
         // ValidatedSpec -> Plan: the ordered steps of a run. Pure.
-        .target(name: "Planning", dependencies: ["Validation", "SpecFormat", "Diagnostics"]),
+        .target(name: "Planning", dependencies: ["Validation", "SpecFormat", "Diagnostics", "SyscallFilter"]),
         // The seam to the kernel: SystemCalls, the kernel's typed vocabulary, the Linux implementation.
-        .target(name: "System", dependencies: ["CLinux", "CCap"]),
+        .target(name: "System", dependencies: ["CLinux", "CCap", "CSeccomp", "SyscallFilter"]),
         // Runs a Plan's steps through SystemCalls, one stage per file.
         .target(name: "Executor", dependencies: ["Planning", "System", "SpecFormat", "Diagnostics"]),
         .executableTarget(
@@ -46,7 +50,7 @@ let package = Package(
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "SpecFormat", "Diagnostics"]),
         // Test support, in no product: a model of the kernel that runs the processes of a run and
         // records their calls (the release binary holds none of it).
-        .target(name: "KernelModel", dependencies: ["System"], path: "Tests/KernelModel"),
+        .target(name: "KernelModel", dependencies: ["System", "SyscallFilter"], path: "Tests/KernelModel"),
         .testTarget(name: "ExecutorTests",
                     dependencies: ["Executor", "Planning", "Validation", "System", "SpecFormat", "Diagnostics", "KernelModel"],
                     exclude: ["Golden", "Specs"]),

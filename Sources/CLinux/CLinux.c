@@ -5,7 +5,10 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/keyctl.h>
+#include <linux/filter.h>
 #include <linux/mount.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
 #include <poll.h>
@@ -100,6 +103,13 @@ pid_t nss_clone3(uint64_t flags) {
 }
 
 long nss_join_new_session_keyring(void) { return syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, (char *)NULL); }
+
+int nss_seccomp_load(const void *program, size_t length) {
+    struct sock_fprog prog = {.len = (unsigned short)(length / sizeof(struct sock_filter)), .filter = (struct sock_filter *)program};
+    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+int nss_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
 int nss_single_threaded(void) { return __libc_single_threaded; }
 

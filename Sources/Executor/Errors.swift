@@ -60,6 +60,10 @@ enum Hints {
             return "raising a hard limit above the caller's needs CAP_SYS_RESOURCE in the host's user namespace"
         case (.setGroups, .EPERM):
             return "setgroups is denied in this user namespace; `setgroups: allow` needs a gid map written by newgidmap or root"
+        case (.loadSeccomp, .EACCES):
+            return "a process loads a seccomp filter only with no_new_privs or CAP_SYS_ADMIN in its user namespace"
+        case (.loadSeccomp, .EINVAL):
+            return "the kernel refused the filter (is CONFIG_SECCOMP_FILTER set?); `seccomp: unconfined` runs without one"
         case (.newSessionKeyring, .EDQUOT):
             return "the caller's key quota is full (see /proc/key-users); each sandbox's session keyring counts against it"
         case (.setUid, .EINVAL), (.setGid, .EINVAL):

@@ -36,6 +36,8 @@ public final class Executor {
     var host = HostFacts()
     var mounts = MountState()
     var network = NetworkState()
+    /// The seccomp filters, compiled by the parent before any fork, loaded by the sandbox.
+    var seccompPrograms: [[UInt8]] = []
     /// What this process has made that a failure takes back, newest last.
     var undo: [Undo] = []
     var exitCode: Int32 = 0
@@ -74,6 +76,7 @@ public final class Executor {
         parentPid = maker.parentPid
         parentPidfd = maker.parentPidfd
         host = maker.host
+        seccompPrograms = maker.seccompPrograms
         mounts = maker.mounts
         exitCode = maker.exitCode
         stageTimer = maker.stageTimer
@@ -164,6 +167,10 @@ public final class Executor {
         case .checkNetworkAdmin, .checkHostInterface, .checkHostAddresses, .createVeth, .addAddress, .linkUp, .addRoute,
              .loopbackUp:
             try network(step)
+        case .compileSeccomp(let plan):
+            seccompPrograms = try plan.filters.map { try sys.compileSeccomp($0) }
+        case .loadSeccomp:
+            for program in seccompPrograms { try sys.loadSeccomp(program) }
         case .setRlimit, .setGroups, .setGid, .setUid, .capabilities, .noNewPrivileges, .newSession, .newSessionKeyring, .spawn:
             try process(step.action)
         case .exec(let args, let cwd, let env):

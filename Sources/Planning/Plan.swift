@@ -1,5 +1,6 @@
 import Diagnostics
 import SpecFormat
+import SyscallFilter
 
 /// Who performs a step. `parent` is nsspec itself, on the host, from start to end. `child` is
 /// forked by the parent and enters the new namespaces. `init` is forked by the child into the
@@ -161,6 +162,10 @@ public enum Action: Sendable, Equatable {
     /// A session keyring of the sandbox's own: the caller's keys are out of its reach, and the
     /// keys it adds go with it.
     case newSessionKeyring
+    /// Before any fork, by the parent: the filters compiled to BPF (libseccomp allocates).
+    case compileSeccomp(SeccompPlan)
+    /// By the sandbox, last before the process starts (after no_new_privs): the filters loaded.
+    case loadSeccomp(SeccompPlan)
     case exec(args: [String], cwd: String?, env: [EnvEntry])
     /// As exec, but in a new process started with posix_spawn (vfork: nsspec's memory is not
     /// copied), for a tiny init that stays as PID 1.

@@ -55,6 +55,8 @@ extension Action {
         case .noNewPrivileges: "no-new-privs"
         case .newSession: "setsid"
         case .newSessionKeyring: "new-session-keyring"
+        case .compileSeccomp: "compile-seccomp"
+        case .loadSeccomp: "load-seccomp"
         case .exec: "exec"
         case .spawn: "spawn"
         case .reapAndForward: "reap-and-forward"
@@ -142,6 +144,9 @@ extension Action {
         case .noNewPrivileges: return "PR_SET_NO_NEW_PRIVS"
         case .newSession: return "setsid (no controlling terminal)"
         case .newSessionKeyring: return "a session keyring of its own (KEYCTL_JOIN_SESSION_KEYRING): the caller's keys out of reach"
+        case .compileSeccomp(let s): return "compile the seccomp filter with libseccomp: " + Self.describe(s)
+        case .loadSeccomp(let s):
+            return "load the seccomp filter (\(s.profile.rawValue) profile\(s.filters.count > 1 ? ", \(s.filters.count) filters" : ""))"
         case .exec(let args, let cwd, let env), .spawn(let args, let cwd, let env):
             let envText = env.map { e -> String in
                 switch e {
@@ -176,6 +181,17 @@ extension Action {
         case .subordinate: outside = "subordinate"
         }
         return "\(line.inside) \(outside) \(line.count)"
+    }
+
+    /// "default profile: 312 calls allowed, 4 with conditions (clone, ioctl, …), ENOSYS for
+    /// clone3, EPERM for the rest".
+    static func describe(_ s: SeccompPlan) -> String {
+        if s.profile == .unconfined { return "unconfined but for \(s.denied.joined(separator: " ")) (EPERM)" }
+        var parts = ["\(s.profile.rawValue) profile: \(s.allowed.count) calls allowed"]
+        if !s.conditional.isEmpty { parts.append("\(s.conditional.joined(separator: " ")) with conditions") }
+        if !s.notImplemented.isEmpty { parts.append("ENOSYS for \(s.notImplemented.joined(separator: " "))") }
+        if !s.denied.isEmpty { parts.append("\(s.denied.joined(separator: " ")) denied by the spec") }
+        return parts.joined(separator: ", ") + ", EPERM for the rest (and for other ABIs)"
     }
 
     static func describe(_ size: Size) -> String {
@@ -238,7 +254,13 @@ public enum PlanRenderer {
             let loc = step.location
             out += "\n{\"index\":\(i + 1),\"stage\":\(DiagnosticRenderer.jsonString(step.stage.rawValue)),\"actor\":\(DiagnosticRenderer.jsonString(step.actor.rawValue))"
                 + ",\"op\":\(DiagnosticRenderer.jsonString(step.action.op)),\"summary\":\(DiagnosticRenderer.jsonString(step.action.summary))"
-                + ",\"location\":{\"file\":\(DiagnosticRenderer.jsonString(loc.file)),\"line\":\(loc.line),\"column\":\(loc.column)}}"
+                + ",\"location\":{\"file\":\(DiagnosticRenderer.jsonString(loc.file)),\"line\":\(loc.line),\"column\":\(loc.column)}"
+            if case .compileSeccomp(let s) = step.action {
+                func names(_ list: [String]) -> String { "[" + list.map(DiagnosticRenderer.jsonString).joined(separator: ",") + "]" }
+                out += ",\"seccomp\":{\"profile\":\(DiagnosticRenderer.jsonString(s.profile.rawValue)),\"allowed\":\(names(s.allowed))"
+                    + ",\"conditional\":\(names(s.conditional)),\"enosys\":\(names(s.notImplemented)),\"denied\":\(names(s.denied))}"
+            }
+            out += "}"
         }
         return out + "\n]}\n"
     }

@@ -110,6 +110,7 @@ public struct Planner: Sendable {
             guard case .bind(let source) = mount.kind else { continue }
             add(.checkSource(path: hostPath(source.value), optional: mount.optional?.value ?? false), mount.location)
         }
+        if let seccomp = seccompPlan { add(.compileSeccomp(seccomp), seccompLocation) }
         if let first = veths.first { add(.checkNetworkAdmin, first.location) }
         for v in veths { if let name = v.host?.name { add(.checkHostInterface(name.value), name.location) } }
         for v in veths {
@@ -391,6 +392,13 @@ public struct Planner: Sendable {
         for limit in p?.rlimits ?? [] {
             add(.setRlimit(name: limit.name.value, soft: limit.soft.value, hard: limit.hard.value), limit.name.location)
         }
+        if loadsSeccompEarly, let seccomp = seccompPlan {
+            // Without no_new_privs the kernel loads a filter only for a process with
+            // CAP_SYS_ADMIN (in its user namespace): before the ids change and the capabilities go.
+            // What follows (setgroups, setres*id, capset, prctl, setsid) is in every profile.
+            add(.newSessionKeyring, nil)
+            add(.loadSeccomp(seccomp), seccompLocation)
+        }
         // With setgroups denied the kernel refuses setgroups(2) in the namespace; the caller's
         // supplementary groups then show as the overflow gid and cannot be dropped.
         let groupsAllowed = !newUser || spec.setgroups?.value == .allow
@@ -405,7 +413,10 @@ public struct Planner: Sendable {
         // After the uid change, which clears the parent-death signal.
         if dieWithParent { add(.dieWithParent, dieWithParentLocation) }
         add(.newSession, nil)
-        add(.newSessionKeyring, nil)
+        if !loadsSeccompEarly {
+            add(.newSessionKeyring, nil)
+            if let seccomp = seccompPlan { add(.loadSeccomp(seccomp), seccompLocation) }
+        }
         let args = argsOverride ?? p?.args?.value.map(\.value) ?? []
         let env = (p?.env.map { EnvEntry.set($0.name.value, $0.value.value) } ?? [])
             + (p?.passEnv.map { EnvEntry.pass($0.value) } ?? [])
@@ -420,6 +431,15 @@ public struct Planner: Sendable {
         }
         return steps
     }
+
+    /// The filters of `process.seccomp` (the default profile when there is no such key).
+    var seccompPlan: SeccompPlan? {
+        let p = spec.process
+        return SeccompProfiles.plan(p?.seccomp, capabilities: p?.capabilities.map(\.value) ?? [],
+                                    nestedNamespaces: p?.nestedNamespaces?.value ?? false)
+    }
+    var seccompLocation: SourceLocation { spec.process?.seccomp?.location ?? processLocation }
+    var loadsSeccompEarly: Bool { !(spec.process?.noNewPrivileges?.value ?? true) }
 
     /// PID 1 is nsspec's own child (cloned by the parent, or by the child with CLONE_PARENT):
     /// nsspec returns its status. The child, once PID 1 exists, has nothing left to do.

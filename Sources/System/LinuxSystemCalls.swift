@@ -1,6 +1,7 @@
 import CCap
 import CLinux
 import Glibc
+import SyscallFilter
 
 /// rtnetlink sequence numbers: one process, one thread (nsspec forks, never starts threads).
 nonisolated(unsafe) private var netlinkSequence: UInt32 = 0
@@ -532,6 +533,13 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         guard let p = cap_to_name(cap_value_t(cap)) else { return String(cap) }
         defer { cap_free(p) }
         return String(cString: p).uppercased()
+    }
+
+    public func compileSeccomp(_ filter: Filter) throws -> [UInt8] { try SeccompCompiler.compile(filter) }
+
+    public func loadSeccomp(_ program: [UInt8]) throws {
+        try check(program.withUnsafeBytes { nss_seccomp_load($0.baseAddress, $0.count) }, "seccomp(SECCOMP_SET_MODE_FILTER)",
+                  "\(program.count / 8) instructions")
     }
 
     public func setNoNewPrivileges() throws {

@@ -1,3 +1,5 @@
+import SyscallFilter
+
 /// A failed system call: what was called, on what, and the errno it returned.
 public struct SystemError: Error, Equatable, Sendable {
     public var op: String
@@ -303,6 +305,12 @@ public protocol SystemCalls: AnyObject {
     func setCapabilities(_ keep: [Int32]) throws
     /// PR_CAP_AMBIENT_CLEAR_ALL, then PR_CAP_AMBIENT_RAISE for each of `keep`.
     func setAmbientCapabilities(_ keep: [Int32]) throws
+    /// Compiles a filter to classic BPF (struct sock_filter, 8 bytes each), with libseccomp.
+    /// Before any fork: libseccomp allocates.
+    func compileSeccomp(_ filter: Filter) throws -> [UInt8]
+    /// seccomp(SECCOMP_SET_MODE_FILTER) with a compiled program; needs no_new_privs (or
+    /// CAP_SYS_ADMIN). Filters stack: the strictest answer of all of them wins.
+    func loadSeccomp(_ program: [UInt8]) throws
     func setNoNewPrivileges() throws
     /// PR_SET_DUMPABLE 0: no ptrace, no /proc/PID/exe or mem for the sandbox (exec resets it).
     func setNotDumpable() throws

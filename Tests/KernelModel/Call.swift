@@ -1,4 +1,5 @@
 import System
+import SyscallFilter
 
 /// One call nsspec made to the kernel, with its arguments: an entry of `FakeKernel.trace`.
 /// Typed, so that tests compare and select calls by value; rendered as text only for the
@@ -70,6 +71,8 @@ public enum Call: Equatable, Sendable {
     case parentDeathSignal(Signal)
     case setsid
     case joinSessionKeyring
+    case compileSeccomp(default: FilterAction, rules: Int)
+    case loadSeccomp(instructions: Int)
     case closeOnExec(from: Int32)
     case spawn(String, [String], env: [String])
     case execve(String, [String], env: [String])
@@ -119,8 +122,34 @@ public enum Call: Equatable, Sendable {
         case .parentDeathSignal: "prctl(PR_SET_PDEATHSIG)"
         case .closeOnExec: "close_range"
         case .joinSessionKeyring: "keyctl(KEYCTL_JOIN_SESSION_KEYRING)"
+        case .compileSeccomp: "seccomp_export_bpf"
+        case .loadSeccomp: "seccomp(SECCOMP_SET_MODE_FILTER)"
         case .mountSetattr: "mount_setattr"
         default: String(text.prefix { $0 != " " })
+        }
+    }
+
+    /// The system call a loaded seccomp filter judges this call by (for the calls whose order
+    /// against the filter matters: nsspec's own setup must come before it).
+    public var syscallName: String? {
+        switch self {
+        case .sethostname: "sethostname"
+        case .setdomainname: "setdomainname"
+        case .mount: "mount"
+        case .mountSetattr: "mount_setattr"
+        case .umount: "umount2"
+        case .pivotRoot: "pivot_root"
+        case .unshare: "unshare"
+        case .setns: "setns"
+        case .joinSessionKeyring: "keyctl"
+        case .setgroups: "setgroups"
+        case .setresuid: "setresuid"
+        case .setresgid: "setresgid"
+        case .setCapabilities, .raiseEffectiveCapabilities: "capset"
+        case .noNewPrivileges, .notDumpable, .parentDeathSignal, .dropBoundingSet, .setAmbientCapabilities: "prctl"
+        case .execve, .spawn: "execve"
+        case .loadSeccomp: "seccomp"
+        default: nil
         }
     }
 
@@ -196,6 +225,8 @@ public enum Call: Equatable, Sendable {
         case .parentDeathSignal(let signal): "PR_SET_PDEATHSIG \(signal)"
         case .setsid: "setsid"
         case .joinSessionKeyring: "keyctl KEYCTL_JOIN_SESSION_KEYRING NULL"
+        case .compileSeccomp(let action, let rules): "libseccomp: \(rules) rules, default \(action), export BPF"
+        case .loadSeccomp(let instructions): "seccomp SECCOMP_SET_MODE_FILTER (\(instructions) instructions)"
         case .closeOnExec(let first): "close_range \(first).. CLOSE_RANGE_CLOEXEC"
         case .spawn(let path, let args, let env): "posix_spawn \(path) \(args) \(env)"
         case .execve(let path, let args, let env): "execve \(path) \(args) \(env)"

@@ -1,5 +1,6 @@
 import Foundation
 import System
+import SyscallFilter
 
 /// A model of the kernel for the executor's tests. It records every call in one ordered, typed
 /// `trace`; it runs the processes of a run (parent, child, PID 1, the command) as processes of
@@ -165,6 +166,8 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         var reaped = false
         /// What it waits for, while it waits.
         var waitingFor: (() -> Bool)?
+        /// The seccomp filters loaded, inherited by the processes it makes.
+        var filters: [Filter] = []
         var waitingOn = ""
 
         init(pid: Int32, name: String, parent: Int32, userNamespace: UserNamespace) {
@@ -304,6 +307,16 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
     /// Every call goes through here: a killed process makes none; a call chosen to fail fails.
     private func enter(_ call: Call, object: @autoclosure () -> String = "") throws {
         if current.killed { throw SystemError(call.op, "killed", errno: .EINTR) }
+        // A loaded filter judges the call by its name (a rule with conditions counts as matching).
+        if let name = call.syscallName {
+            for filter in current.filters {
+                let action = filter.rules.first { $0.name == name }?.action ?? filter.defaultAction
+                if action != .allow {
+                    record(call, .failed(action == .deny ? .EPERM : .ENOSYS))
+                    throw SystemError(call.op, "seccomp", errno: action == .deny ? .EPERM : .ENOSYS)
+                }
+            }
+        }
         guard call.canFail else { return }
         let index = calls
         calls += 1
@@ -386,6 +399,7 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         child.isNamespaceInit = flags.contains(.newPID) || maker.newPidNamespaceForChildren
         child.netNamespace = flags.contains(.newNet) ? newNetNamespace() : maker.netNamespace
         child.cwd = maker.cwd
+        child.filters = maker.filters
         for (fd, object) in maker.fds {
             if case .socket(let end) = object { end.holders += 1 }
             child.fds[fd] = object
@@ -824,6 +838,25 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
     public func setsid() throws {
         try enter(.setsid)
         record(.setsid)
+    }
+
+    /// The filters compiled, by the index their "BPF" holds.
+    private var compiled: [Filter] = []
+
+    public func compileSeccomp(_ filter: Filter) throws -> [UInt8] {
+        let call = Call.compileSeccomp(default: filter.defaultAction, rules: filter.rules.count)
+        try enter(call)
+        record(call)
+        compiled.append(filter)
+        return withUnsafeBytes(of: UInt64(compiled.count - 1)) { Array($0) }
+    }
+
+    public func loadSeccomp(_ program: [UInt8]) throws {
+        let call = Call.loadSeccomp(instructions: program.count / 8)
+        try enter(call)
+        let index = program.withUnsafeBytes { $0.load(as: UInt64.self) }
+        current.filters.append(compiled[Int(index)])
+        record(call)
     }
 
     /// Serials of the session keyrings made, from this one on.

@@ -35,6 +35,11 @@ int nss_mount_setattr(const char *path, int recursive, uint64_t set, uint64_t cl
 pid_t nss_clone3(uint64_t flags);
 /// keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL): a new anonymous session keyring; its serial.
 long nss_join_new_session_keyring(void);
+/// seccomp(SECCOMP_SET_MODE_FILTER): install a classic BPF program of `length` bytes (a whole
+/// number of struct sock_filter). No allocation: it runs after fork.
+int nss_seccomp_load(const void *program, size_t length);
+/// memfd_create(name, MFD_CLOEXEC).
+int nss_memfd(const char *name);
 /// glibc's __libc_single_threaded: false once the process has started a thread.
 int nss_single_threaded(void);
 /// socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC).
