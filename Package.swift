@@ -39,7 +39,7 @@ let package = Package(
         // The seam to the kernel: SystemCalls, the kernel's typed vocabulary, the Linux implementation.
         .target(name: "System", dependencies: ["CLinux", "CCap", "CSeccomp", "SyscallFilter"]),
         // Runs a Plan's steps through SystemCalls, one stage per file.
-        .target(name: "Executor", dependencies: ["Planning", "System", "SpecFormat", "Diagnostics"]),
+        .target(name: "Executor", dependencies: ["Planning", "System", "SpecFormat", "Diagnostics", "SyscallFilter"]),
         .executableTarget(
             name: "nsspec",
             dependencies: [

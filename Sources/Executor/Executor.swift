@@ -168,7 +168,7 @@ public final class Executor {
              .loopbackUp:
             try network(step)
         case .compileSeccomp(let plan):
-            seccompPrograms = try plan.filters.map { try sys.compileSeccomp($0) }
+            seccompPrograms = try seccompPrograms(plan)
         case .loadSeccomp:
             for program in seccompPrograms { try sys.loadSeccomp(program) }
         case .setRlimit, .setGroups, .setGid, .setUid, .capabilities, .noNewPrivileges, .newSession, .newSessionKeyring, .spawn:

@@ -537,6 +537,31 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
 
     public func compileSeccomp(_ filter: Filter) throws -> [UInt8] { try SeccompCompiler.compile(filter) }
 
+    public func seccompCompilerIdentity() -> String { SeccompCompiler.identity }
+
+    public func privateDirectory(_ path: String) -> Bool {
+        var st = stat()
+        if lstat(path, &st) != 0 {
+            guard Glibc.errno == ENOENT, Glibc.mkdir(path, 0o700) == 0 || Glibc.errno == EEXIST, lstat(path, &st) == 0 else { return false }
+        }
+        return (st.st_mode & S_IFMT) == S_IFDIR && st.st_uid == geteuid() && st.st_mode & 0o022 == 0
+    }
+
+    public func replaceFile(_ path: String, with bytes: [UInt8]) throws {
+        let temporary = "\(path).\(Glibc.getpid()).tmp"
+        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        try check(fd, "open", temporary)
+        do {
+            try writeAll(fd, bytes)
+            Glibc.close(fd)
+            try check(rename(temporary, path), "rename", path)
+        } catch {
+            Glibc.close(fd)
+            unlink(temporary)
+            throw error
+        }
+    }
+
     public func loadSeccomp(_ program: [UInt8]) throws {
         try check(program.withUnsafeBytes { nss_seccomp_load($0.baseAddress, $0.count) }, "seccomp(SECCOMP_SET_MODE_FILTER)",
                   "\(program.count / 8) instructions")

@@ -16,6 +16,13 @@ extension FilterAction {
 
 /// libseccomp, behind `LinuxSystemCalls.compileSeccomp`: compiles a filter to classic BPF.
 enum SeccompCompiler {
+    /// "audit arch 0xc000003e, libseccomp 2.5.4": what a compiled program depends on besides
+    /// the filter.
+    static var identity: String {
+        let v = seccomp_version()
+        return "audit arch 0x\(String(seccomp_arch_native(), radix: 16)), libseccomp \(v?.pointee.major ?? 0).\(v?.pointee.minor ?? 0).\(v?.pointee.micro ?? 0)"
+    }
+
     static func compile(_ filter: Filter) throws -> [UInt8] {
         guard let ctx = seccomp_init(filter.defaultAction.raw) else { throw SystemError("seccomp_init", "", errno: .ENOMEM) }
         defer { seccomp_release(ctx) }
@@ -23,6 +30,8 @@ enum SeccompCompiler {
         // default (kill the thread).
         var rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, filter.defaultAction.raw)
         if rc < 0 { throw SystemError("seccomp_attr_set", "SCMP_FLTATR_ACT_BADARCH", errno: Errno(-rc)) }
+        // A binary tree over the call numbers instead of a linear chain (libseccomp 2.5+).
+        _ = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)
         for rule in filter.rules {
             let nr = seccomp_syscall_resolve_name(rule.name)
             if nr == __NR_SCMP_ERROR { continue }  // not a call of this architecture

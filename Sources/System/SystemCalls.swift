@@ -308,6 +308,15 @@ public protocol SystemCalls: AnyObject {
     /// Compiles a filter to classic BPF (struct sock_filter, 8 bytes each), with libseccomp.
     /// Before any fork: libseccomp allocates.
     func compileSeccomp(_ filter: Filter) throws -> [UInt8]
+    /// What a compiled program depends on besides its filter: the architecture and the
+    /// compiler's version ("x86_64 libseccomp 2.5.4"), for a cache of compiled programs.
+    func seccompCompilerIdentity() -> String
+    /// Whether `path` is a directory only the caller may change: owned by the effective uid,
+    /// not a symlink, writable by neither group nor others. Made (0700) when missing (its
+    /// parent must exist).
+    func privateDirectory(_ path: String) -> Bool
+    /// Writes `bytes` to a new file beside `path` (0600) and renames it over `path`.
+    func replaceFile(_ path: String, with bytes: [UInt8]) throws
     /// seccomp(SECCOMP_SET_MODE_FILTER) with a compiled program; needs no_new_privs (or
     /// CAP_SYS_ADMIN). Filters stack: the strictest answer of all of them wins.
     func loadSeccomp(_ program: [UInt8]) throws

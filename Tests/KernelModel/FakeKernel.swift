@@ -859,6 +859,11 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         record(call)
     }
 
+    public func seccompCompilerIdentity() -> String { "the model's compiler" }
+    /// The model has no cache directory (the cache itself is tested on the real kernel).
+    public func privateDirectory(_ path: String) -> Bool { false }
+    public func replaceFile(_ path: String, with bytes: [UInt8]) throws {}
+
     /// Serials of the session keyrings made, from this one on.
     private var nextKeyring: Int32 = 700_000_000
 
