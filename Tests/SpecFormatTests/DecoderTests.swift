@@ -54,6 +54,8 @@ import Testing
               rlimits: {nofile: 1024, core: 0, stack: {soft: 8Mi, hard: unlimited}, cpu: unlimited}
               init: false
               dieWithParent: false
+              seccomp: {profile: default, allow: [ptrace], deny: [keyctl, io_uring_setup]}
+              nestedNamespaces: true
             """
         let loaded = load(yaml)
         #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
@@ -108,6 +110,51 @@ import Testing
         #expect(p.rlimits[0].soft.value == .limit(1024) && p.rlimits[0].hard.value == .limit(1024))
         #expect(p.rlimits[2].soft.value == .limit(8 << 20) && p.rlimits[2].hard.value == .unlimited)
         #expect(p.rlimits[3].soft.value == .unlimited)
+        #expect(p.seccomp?.profile?.value == .default)
+        #expect(p.seccomp?.allow.map(\.value) == ["ptrace"])
+        #expect(p.seccomp?.deny.map(\.value) == ["keyctl", "io_uring_setup"])
+        #expect(p.nestedNamespaces?.value == true)
+    }
+
+    /// `seccomp` is a word or a mapping; every value keeps where it was written.
+    @Test func decodesTheThreeSeccompForms() throws {
+        let process = { (fragment: String) throws -> Process in
+            let loaded = load("version: 1\nprocess:\n  args: [a]\n" + fragment + "\n")
+            #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics.map(\.message))")
+            return try #require(loaded.spec?.process)
+        }
+        let word = try process("  seccomp: default")
+        #expect(word.seccomp?.profile?.value == .default)
+        #expect(word.seccomp?.profile?.location.line == 4 && word.seccomp?.profile?.location.column == 12)
+        #expect(word.seccomp?.allow.isEmpty == true && word.seccomp?.deny.isEmpty == true)
+        #expect(word.nestedNamespaces == nil)
+
+        let unconfined = try process("  seccomp: unconfined\n  nestedNamespaces: false")
+        #expect(unconfined.seccomp?.profile?.value == .unconfined)
+        #expect(unconfined.nestedNamespaces?.value == false)
+        #expect(unconfined.nestedNamespaces?.location.line == 5)
+
+        let mapping = try process("""
+              seccomp:
+                allow: [ptrace, perf_event_open]
+                deny: [io_uring_setup]
+              nestedNamespaces: true
+            """)
+        let s = try #require(mapping.seccomp)
+        #expect(s.profile == nil)  // no profile: the default one
+        #expect(s.location.line == 5 && s.location.column == 5)
+        #expect(s.allow.map(\.value) == ["ptrace", "perf_event_open"])
+        #expect(s.allow.map(\.location.column) == [13, 21])
+        #expect(s.deny.map(\.value) == ["io_uring_setup"])
+        #expect(s.deny.first?.location.line == 6)
+        #expect(mapping.nestedNamespaces?.value == true)
+
+        let explicit = try process("  seccomp: {profile: unconfined, deny: [mount]}")
+        #expect(explicit.seccomp?.profile?.value == .unconfined)
+        #expect(explicit.seccomp?.deny.map(\.value) == ["mount"])
+
+        #expect(try process("  seccomp: {}").seccomp.map { $0.profile == nil && $0.allow.isEmpty } == true)
+        #expect(try process("").seccomp == nil)
     }
 
     /// Each row: a spec fragment under `version: 1` and the exact diagnostics it must produce.
@@ -210,6 +257,31 @@ import Testing
          "'18446744073709551616' is too large"),
         ("network: {veth: [{name: e, mtu: 67}]}", [Found("out-of-range", 2, 33)], "'mtu' must be an MTU from 68 to 65535, found 67"),
         ("version: 2", [Found("unsupported-version", 2, 10)], "spec version 2 is not supported; this nsspec reads version 1"),
+        // seccomp and nestedNamespaces
+        ("process: {seccomp: defualt}", [Found("unknown-value", 2, 20)],
+         "'defualt' is not a valid 'seccomp'; did you mean 'default'?"),
+        ("process: {seccomp: Unconfined}", [Found("unknown-value", 2, 20)],
+         "'Unconfined' is not a valid 'seccomp'; did you mean 'unconfined'?"),
+        ("process: {seccomp: {profile: unconfied}}", [Found("unknown-value", 2, 30)],
+         "'unconfied' is not a valid 'profile'; did you mean 'unconfined'?"),
+        ("process: {seccomp: {alow: [ptrace]}}", [Found("unknown-key", 2, 21)],
+         "unknown key 'alow' in seccomp; did you mean 'allow'?"),
+        ("process: {seccomp: {profile: default, denied: [ptrace]}}", [Found("unknown-key", 2, 39)],
+         "unknown key 'denied' in seccomp; did you mean 'deny'?"),
+        ("process: {seccomp: [default]}", [Found("wrong-type", 2, 20)],
+         "'seccomp' must be 'default', 'unconfined' or a mapping with 'profile', 'allow', 'deny', found a list"),
+        ("process: {seccomp: true}", [Found("wrong-type", 2, 20)],
+         "'seccomp' must be 'default', 'unconfined' or a mapping with 'profile', 'allow', 'deny', found the boolean 'true'"),
+        ("process: {seccomp: {profile: [default]}}", [Found("wrong-type", 2, 30)],
+         "'profile' must be one of 'default', 'unconfined', found a list"),
+        ("process: {seccomp: {allow: ptrace}}", [Found("wrong-type", 2, 28)],
+         "'allow' must be a list of system call names, found the string 'ptrace'"),
+        ("process: {seccomp: {deny: {mount: 1}}}", [Found("wrong-type", 2, 27)], "'deny' must be a list, found a mapping"),
+        ("process: {seccomp: {deny: [mount, [umount2]]}}", [Found("wrong-type", 2, 35)], "'deny[1]' must be a string, found a list"),
+        ("process: {nestedNamespaces: yes}", [Found("ambiguous-boolean", 2, 29)],
+         "'nestedNamespaces' must be true or false, found 'yes'"),
+        ("process: {nestedNamespaces: \"true\"}", [Found("wrong-type", 2, 29)],
+         "'nestedNamespaces' must be a boolean (true or false), found the quoted string \"true\""),
     ] as [(String, [Found], String)])
     func diagnoses(_ fragment: String, _ expected: [Found], _ message: String) {
         let yaml = fragment.hasPrefix("version:") || fragment.hasPrefix("name:") ? "\n" + fragment : "version: 1\n" + fragment
@@ -241,6 +313,8 @@ import Testing
         #expect(hint("process: {uid: \"5\"}") == "remove the quotes")
         #expect(hint("readonlyRoot: on") == "YAML 1.1 reads 'on' as true and YAML 1.2 as a string; write true")
         #expect(hint("mounts: [{type: tmpfs, target: /a, size: 64MB}]") == "did you mean 64M (×1000) or 64Mi (×1024)?")
+        #expect(hint("process: {seccomp: {allow: ptrace}}") == "write [ptrace] for a list of one")
+        #expect(hint("process: {seccomp: defualt}") == "expected 'default', 'unconfined', or {profile, allow, deny} to change the profile")
         #expect(hint("hostname: yes") == "YAML 1.1 reads 'yes' as a boolean and YAML 1.2 as a string; quote it if you mean the text")
     }
 }

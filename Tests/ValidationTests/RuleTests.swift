@@ -151,6 +151,24 @@ func found(_ d: [Diagnostic]) -> [Found] { d.map { Found($0.rule, $0.location.li
         ("namespaces: [user]\nsetgroups: allow\ngidMap: [{inside: 0, outside: 0, count: 10}]\nprocess: {args: [/bin/true], groups: [5]}", []),
         ("process: {args: [/bin/true], init: true}", [Found("init-without-pid", 3, 36)]),
         ("namespaces: [pid]\nprocess: {args: [/bin/true], init: true}", []),
+        // seccomp
+        ("process: {args: [a], seccomp: default}", []),
+        ("process: {args: [a], seccomp: unconfined}", []),
+        ("process: {args: [a], seccomp: {profile: default, allow: [ptrace], deny: [io_uring_setup]}}", []),
+        ("process: {args: [a], seccomp: {profile: unconfined, deny: [bpf]}}", []),
+        ("process: {args: [a], seccomp: {allow: [ptrce]}}", [Found("unknown-syscall", 3, 40)]),
+        ("process: {args: [a], seccomp: {deny: [SYS_keyctl]}}", [Found("unknown-syscall", 3, 39)]),
+        ("process: {args: [a], seccomp: {allow: [ptrace], deny: [ptrace]}}", [Found("seccomp-allow-deny-overlap", 3, 56)]),
+        ("process: {args: [a], seccomp: {deny: [bpf], allow: [bpf]}}", [Found("seccomp-allow-deny-overlap", 3, 53)]),
+        ("process: {args: [a], seccomp: {allow: [bpf, bpf]}}", [Found("seccomp-duplicate-name", 3, 45)]),
+        ("process: {args: [a], seccomp: {profile: unconfined, allow: [bpf]}}", [Found("seccomp-allow-unconfined", 3, 61)]),
+        ("process: {args: [a], seccomp: unconfined, nestedNamespaces: true}", [Found("nested-namespaces-unconfined", 3, 61)]),
+        ("process: {args: [a], seccomp: unconfined, nestedNamespaces: false}", []),
+        ("process: {args: [a], seccomp: {profile: default}, nestedNamespaces: true}", []),
+        ("process: {args: [a], nestedNamespaces: true}", []),
+        // a name that is no system call is reported once per place, never also as a duplicate or an overlap
+        ("process: {args: [a], seccomp: {allow: [ptrce, ptrce], deny: [ptrce]}}",
+         [Found("unknown-syscall", 3, 40), Found("unknown-syscall", 3, 47), Found("unknown-syscall", 3, 62)]),
     ] as [(String, [Found])])
     func rule(_ lines: String, _ expected: [Found]) {
         let yaml: String
@@ -194,6 +212,46 @@ func found(_ d: [Diagnostic]) -> [Found] { d.map { Found($0.rule, $0.location.li
         let target = check(Self.base + "namespaces: [mount]\nmounts: [{type: tmpfs, target: /a/../b/}]\n").first
         #expect(target?.message == "mount target '/a/../b/' ends with '/'")
         #expect(target?.hint == "write /b")
+    }
+
+    @Test func seccompMessages() throws {
+        let p = "version: 1\nprocess:\n  args: [a]\n"
+        let unknown = { (name: String) in check(p + "  seccomp: {deny: [\(name)]}\n").first?.message }
+        #expect(unknown("ptrce") == "unknown system call 'ptrce'; did you mean 'ptrace'?")
+        #expect(unknown("PTRACE") == "unknown system call 'PTRACE'; did you mean 'ptrace'?")
+        #expect(unknown("SYS_keyctl") == "unknown system call 'SYS_keyctl'; did you mean 'keyctl'?")
+        #expect(unknown("__NR_clone3") == "unknown system call '__NR_clone3'; did you mean 'clone3'?")
+        #expect(unknown("frobnicate") == "unknown system call 'frobnicate'")
+        #expect(check(p + "  seccomp: {deny: [ptrce]}\n").first?.hint
+            == "names are written as in syscalls(2), without a prefix: ptrace, perf_event_open; "
+            + "nsspec knows the calls of \(SyscallNames.source)")
+
+        let overlap = try #require(check(p + "  seccomp:\n    allow: [ptrace]\n    deny: [mount, ptrace]\n").first)
+        #expect(overlap.severity == .error)
+        #expect(overlap.message == "'ptrace' is both allowed and denied")
+        #expect(overlap.location.line == 6 && overlap.location.column == 19)
+        #expect(overlap.notes.map(\.message) == ["allowed here"])
+        #expect(overlap.notes.map(\.location.line) == [5])
+        let denyFirst = try #require(check(p + "  seccomp:\n    deny: [ptrace]\n    allow: [ptrace]\n").first)
+        #expect(denyFirst.location.line == 6 && denyFirst.notes.map(\.message) == ["denied here"])
+
+        let twice = try #require(check(p + "  seccomp: {deny: [mount, mount, mount]}\n").first)
+        #expect(twice.severity == .warning)
+        #expect(twice.message == "'mount' is listed twice in deny")
+        #expect(twice.notes.map(\.location.column) == [20])
+        #expect(check(p + "  seccomp: {deny: [mount, mount, mount]}\n").count == 2)
+
+        let allow = try #require(check(p + "  seccomp: {profile: unconfined, allow: [bpf]}\n").first)
+        #expect(allow.severity == .warning)
+        #expect(allow.message == "'allow' has no effect with profile unconfined: nothing is denied to allow back")
+        #expect(allow.notes.map(\.message) == ["the profile is unconfined here"])
+
+        let nested = try #require(check(p + "  seccomp: unconfined\n  nestedNamespaces: true\n").first)
+        #expect(nested.severity == .warning)
+        #expect(nested.message
+            == "nestedNamespaces: true has no effect with seccomp unconfined: there is no filter to let namespace calls through")
+        #expect(nested.notes.map(\.message) == ["seccomp is unconfined here"])
+        #expect(nested.notes.first?.location.line == 4)
     }
 
     @Test func everyRuleHasAUniqueIdAndASummary() {

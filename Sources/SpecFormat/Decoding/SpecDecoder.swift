@@ -249,7 +249,7 @@ extension NodeDecoder {
 
     static let processKeys = [
         "args", "cwd", "env", "passEnv", "uid", "gid", "groups", "capabilities", "noNewPrivileges",
-        "rlimits", "init", "dieWithParent",
+        "rlimits", "init", "dieWithParent", "seccomp", "nestedNamespaces",
     ]
 
     mutating func process(_ node: YAMLNode?) -> Process? {
@@ -275,6 +275,43 @@ extension NodeDecoder {
         p.rlimits = rlimits(o["rlimits"])
         p.initProcess = bool(o["init"], "init")
         p.dieWithParent = bool(o["dieWithParent"], "dieWithParent")
+        p.seccomp = seccomp(o["seccomp"])
+        p.nestedNamespaces = bool(o["nestedNamespaces"], "nestedNamespaces")
         return p
+    }
+
+    /// `seccomp: default | unconfined`, or `{profile, allow, deny}` (no profile: `default`).
+    /// Whether the names are system calls is a validation rule (`unknown-syscall`).
+    mutating func seccomp(_ node: YAMLNode?) -> Seccomp? {
+        guard let node else { return nil }
+        switch node {
+        case .mapping:
+            guard let o = object(node, "seccomp", allowed: ["profile", "allow", "deny"], what: "seccomp") else { return nil }
+            var s = Seccomp(location: o.location, profile: word(o["profile"], "profile", Seccomp.Profile.self))
+            s.allow = syscallNames(o["allow"], "allow")
+            s.deny = syscallNames(o["deny"], "deny")
+            return s
+        case .scalar(let s) where ScalarKind(s) == .string:
+            guard let profile = Seccomp.Profile(rawValue: s.text) else {
+                let words = Seccomp.Profile.allCases.map(\.rawValue)
+                diagnostics.append(.error(
+                    "unknown-value", "'\(s.text)' is not a valid 'seccomp'" + Suggestion.didYouMean(s.text, in: words),
+                    at: s.location, hint: "expected 'default', 'unconfined', or {profile, allow, deny} to change the profile"))
+                return nil
+            }
+            return Seccomp(location: s.location, profile: Located(profile, at: s.location))
+        default:
+            wrongType(node, "seccomp", expected: "'default', 'unconfined' or a mapping with 'profile', 'allow', 'deny'")
+            return nil
+        }
+    }
+
+    /// A list of system call names; a single name is refused with a hint to write a list.
+    private mutating func syscallNames(_ node: YAMLNode?, _ key: String) -> [Located<String>] {
+        if let node, case .scalar(let s) = node, ScalarKind(s) == .string, !s.text.isEmpty {
+            wrongType(node, key, expected: "a list of system call names", hint: "write [\(s.text)] for a list of one")
+            return []
+        }
+        return (list(node, key) ?? []).enumerated().compactMap { string($1, "\(key)[\($0)]") }
     }
 }
