@@ -5,7 +5,7 @@ EPERM (a missing path, a bad argument, a non-terminal), so EPERM can only come f
 
   attacks.py [NAME...]     run these probes (default: all)
 """
-import ctypes, errno, os, platform, sys
+import ctypes, errno, os, sys, sysconfig
 
 # (x86_64, aarch64) numbers
 NR = {
@@ -14,7 +14,8 @@ NR = {
     "ioctl": (16, 29), "clone3": (435, 435), "setns": (308, 268), "ptrace": (101, 117), "socket": (41, 198),
     "uname": (63, 160),
 }
-ARCH = {"x86_64": 0, "aarch64": 1}[platform.machine()]
+# Not platform.machine(): it calls uname, which a spec may deny.
+ARCH = {"x86_64": 0, "aarch64": 1}[(sysconfig.get_config_var("MULTIARCH") or "x86_64").split("-")[0]]
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
 

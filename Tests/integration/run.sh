@@ -1128,6 +1128,7 @@ $STD_ROOT
   - {type: bind, source: $D/keyring.py, target: /keyring.py, readonly: true}
 process:
   env: {PATH: /usr/bin:/bin}
+  seccomp: unconfined   # keyctl, to look: the default profile refuses it
 EOF
 )
     begin "keyring: the caller's session keyring and its keys are out of the sandbox's reach"
@@ -1141,9 +1142,86 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
+# The default seccomp profile (trust): each attack from inside a real sandbox, with the errno the
+# filter gives, next to the same probes with `seccomp: unconfined`, where the kernel answers
+# something else (each probe is built so) — so the test fails if the filter does nothing.
+ATTACK_SPEC_HEAD='version: 1
+namespaces: [user, mount, uts, ipc, pid]'
+attack_spec() {  # attack_spec NAME PROCESS-YAML-LINES
+    cp "$REPO/Tests/integration/attacks.py" "$D/attacks.py"; chmod 644 "$D/attacks.py"
+    spec "$1" <<EOF
+$ATTACK_SPEC_HEAD
+$STD_ROOT
+  - {type: bind, source: $D/attacks.py, target: /attacks.py, readonly: true}
+  - {type: tmpfs, target: /tmp}
+  - {type: dev}
+  - {type: proc}
+process:
+  args: [/usr/bin/python3, /attacks.py]
+  env: {PATH: /usr/bin:/bin}
+$2
+EOF
+}
+ATTACKS="keyctl add_key bpf perf_event_open userfaultfd io_uring_setup unshare-user mount setns ptrace socket-vsock tiocsti tiocsti-high-bits tioclinux"
+t_seccomp() {
+    local s u a got
+    s=$(attack_spec seccomp-default "")
+    begin "seccomp default: the attacks fail with EPERM, clone3 with ENOSYS; uname works"
+    run_as "$s"; want_rc 0
+    for a in $ATTACKS; do want_out_has "$a EPERM"; done
+    want_out_has "clone3 ENOSYS"; want_out_has "uname ok"
+    end_case
+
+    u=$(attack_spec seccomp-unconfined "  seccomp: unconfined")
+    begin "seccomp unconfined (control): the same calls reach the kernel"
+    run_as "$u"; want_rc 0
+    for a in $ATTACKS; do
+        got=$(grep "^$a " <<<"$OUT" | cut -d' ' -f2)
+        [ -n "$got" ] && [ "$got" != EPERM ] || problem "$a gave '${got:-nothing}' unconfined (expected the kernel's own answer)"
+    done
+    got=$(grep "^clone3 " <<<"$OUT" | cut -d' ' -f2); [ "$got" != ENOSYS ] || problem "clone3 gave ENOSYS unconfined"
+    end_case
+
+    s=$(attack_spec seccomp-deny-uname "  seccomp: {deny: [uname]}")
+    begin "seccomp {deny: [uname]}: uname fails with EPERM, the rest as the default profile"
+    run_as "$s" -- /bin/sh -c 'uname; echo "uname: $?"; python3 /attacks.py keyctl'
+    want "uname's error is not 'Operation not permitted'" grep -q "Operation not permitted" <<<"$ERR"
+    want_out_has "uname: 1"; want_out_has "keyctl EPERM"
+    end_case
+
+    s=$(attack_spec seccomp-nested "  nestedNamespaces: true")
+    begin "seccomp nestedNamespaces: unshare(CLONE_NEWUSER) and setns reach the kernel; mount still EPERM"
+    run_as "$s" -- /usr/bin/python3 /attacks.py unshare-user setns mount clone3
+    want_rc 0; want_out_has "unshare-user ok"; want_out_has "setns EBADF"; want_out_has "mount EPERM"
+    grep -q "^clone3 ENOSYS" <<<"$OUT" && problem "clone3 is still ENOSYS with nestedNamespaces"
+    end_case
+
+    s=$(attack_spec seccomp-admin "  capabilities: [CAP_SYS_ADMIN]")
+    begin "seccomp with CAP_SYS_ADMIN kept: mount reaches the kernel (ENOENT: no such target)"
+    run_as "$s" -- /usr/bin/python3 /attacks.py mount
+    want_rc 0; want_out_has "mount ENOENT"
+    end_case
+
+    # Ordinary programs under the default profile.
+    s=$(attack_spec seccomp-programs "")
+    begin "seccomp default: a shell pipeline, Python threads, gcc and make work"
+    if ! command -v gcc >/dev/null || ! command -v make >/dev/null; then skip "$CASE" "gcc or make is not installed"; else
+        run_as "$s" -- /bin/sh -c '
+            set -e
+            echo one two | tr a-z A-Z | grep -q "ONE TWO"
+            python3 -c "import threading; r=[]; t=[threading.Thread(target=r.append, args=(i,)) for i in range(8)]; [x.start() for x in t]; [x.join() for x in t]; print(\"threads\", len(r))"
+            cd /tmp && printf "#include <stdio.h>\nint main(void){puts(\"built and ran\");return 0;}\n" > hello.c
+            printf "hello: hello.c\n\tgcc -O2 -o hello hello.c\n" > Makefile
+            make -s && ./hello'
+        want_rc 0; want_out_has "threads 8"; want_out_has "built and ran"
+        end_case
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
 CASES=(t_namespaces t_uts t_maps t_readonly t_tmpfs t_proc t_pivot_root t_capabilities t_fds
        t_env t_exit_codes t_sigterm t_orphans t_mount_types t_symlink_escape t_directory_root t_cwd_escape t_init_hardening t_die_with_parent
-       t_missing_source t_leftovers t_join t_no_clone3 t_keyring t_network t_examples t_plan)
+       t_missing_source t_leftovers t_join t_no_clone3 t_keyring t_seccomp t_network t_examples t_plan)
 ONLY=${ONLY:-}    # e.g. ONLY=t_maps,t_env to run some groups
 
 echo "nsspec: $NSSPEC_BIN (copied to $NSSPEC); kernel $(uname -r)"

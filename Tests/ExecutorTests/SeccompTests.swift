@@ -1,0 +1,115 @@
+@testable import Executor
+import KernelModel
+import Planning
+import SpecFormat
+import SyscallFilter
+import Testing
+import Validation
+
+/// The default profile and the forms of `process.seccomp`, as plans; the cache of compiled
+/// programs. (The filters themselves are attacked from inside real sandboxes in
+/// Tests/integration, t_seccomp.)
+@Suite struct SeccompTests {
+    func plan(_ process: String) throws -> SeccompPlan? {
+        let spec = try loadSpec(text: "version: 1\nnamespaces: [user]\nprocess:\n  args: [/bin/true]\n" + process)
+        let steps = Planner(spec: spec, caller: Who.rootless.caller).plan().steps
+        for step in steps { if case .compileSeccomp(let s) = step.action { return s } }
+        return nil
+    }
+
+    func action(_ plan: SeccompPlan, _ name: String) -> FilterAction {
+        var result = FilterAction.allow
+        for filter in plan.filters {
+            let rules = filter.rules.filter { $0.name == name }
+            let here = rules.isEmpty ? filter.defaultAction : rules.contains { $0.conditions.isEmpty } ? rules.first { $0.conditions.isEmpty }!.action
+                : .allow  // conditional: allowed with some arguments
+            if here != .allow { result = here }
+        }
+        return result
+    }
+
+    @Test func theDefaultProfileRefusesTheAttackSurface() throws {
+        let s = try #require(try plan(""))
+        #expect(s.profile == .default)
+        for name in ["keyctl", "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "unshare",
+                     "setns", "mount", "ptrace", "process_vm_readv", "kexec_load", "init_module", "reboot", "pivot_root"] {
+            #expect(action(s, name) == .deny, "\(name)")
+        }
+        #expect(action(s, "clone3") == .notImplemented)
+        for name in ["read", "write", "execve", "uname", "wait4", "rt_sigaction", "futex", "seccomp"] { #expect(action(s, name) == .allow, "\(name)") }
+        #expect(s.conditional == ["clone", "ioctl", "personality", "socket"])
+        // ioctl and socket: allowed by the first filter, refused with some arguments by the second.
+        let second = try #require(s.filters.dropFirst().first)
+        #expect(second.defaultAction == .allow)
+        #expect(second.rules.contains(FilterRule("ioctl", .deny, [ArgumentCondition(argument: 1, mask: 0xFFFF_FFFF, equals: 0x5412)])))
+        #expect(second.rules.contains(FilterRule("ioctl", .deny, [ArgumentCondition(argument: 1, mask: 0xFFFF_FFFF, equals: 0x541C)])))
+        #expect(s.filters[0].rules.contains(FilterRule("clone", .allow, [ArgumentCondition(argument: 0, mask: 0x7E02_0000, equals: 0)])))
+    }
+
+    @Test func keptCapabilitiesAndNestedNamespacesOpenTheirCalls() throws {
+        let admin = try #require(try plan("  capabilities: [CAP_SYS_ADMIN]\n"))
+        for name in ["mount", "umount2", "unshare", "setns", "clone3"] { #expect(action(admin, name) == .allow, "\(name)") }
+        #expect(action(admin, "ptrace") == .deny)
+        let nested = try #require(try plan("  nestedNamespaces: true\n"))
+        for name in ["unshare", "setns", "clone", "clone3"] { #expect(action(nested, name) == .allow, "\(name)") }
+        #expect(action(nested, "mount") == .deny)
+        let ptrace = try #require(try plan("  capabilities: [CAP_SYS_PTRACE]\n"))
+        #expect(action(ptrace, "ptrace") == .allow)
+    }
+
+    @Test func allowAndDeny() throws {
+        let s = try #require(try plan("  seccomp: {allow: [keyctl, ioctl], deny: [uname]}\n"))
+        #expect(action(s, "keyctl") == .allow)
+        #expect(action(s, "uname") == .deny)
+        #expect(s.denied == ["uname"])
+        #expect(!s.conditional.contains("ioctl"), "ioctl allowed back whole: no TIOCSTI refusal")
+        #expect(try plan("  seccomp: unconfined\n") == nil)
+        let denyList = try #require(try plan("  seccomp: {profile: unconfined, deny: [uname]}\n"))
+        #expect(denyList.filters == [Filter(defaultAction: .allow, rules: [FilterRule("uname", .deny)])])
+    }
+
+    /// Every name of the profile is a call libseccomp knows, but for calls newer than it (left
+    /// out when compiled, so denied) and 32-bit ones (not on x86_64 or aarch64).
+    @Test func theProfileNamesRealCalls() {
+        let names = Set(SeccompProfiles.allowed + SeccompProfiles.byCapability.flatMap(\.names) + SeccompProfiles.namespaceCalls)
+        let unknown = names.subtracting(SyscallNames.set).sorted()
+        #expect(unknown == ["getxattrat", "ipc", "listmount", "listxattrat", "lsm_get_self_attr", "lsm_list_modules",
+                            "lsm_set_self_attr", "mseal", "removexattrat", "setxattrat", "statmount", "stime", "umount",
+                            "uretprobe", "waitpid"])
+    }
+
+    /// Loaded by the sandbox after no_new_privs and its keyring, right before the process; as
+    /// the first thing of the process stage when the spec turns no_new_privs off (the kernel
+    /// then asks for CAP_SYS_ADMIN, which goes with the uid change).
+    @Test func loadedLastOrBeforeTheIdsChange() throws {
+        let spec = { (extra: String) in try loadSpec(text: "version: 1\nnamespaces: [user, pid]\nprocess:\n  args: [/bin/true]\n  uid: 0\n" + extra) }
+        let last = Planner(spec: try spec(""), caller: Who.rootless.caller).plan().steps.map(\.action.op)
+        let load = try #require(last.firstIndex(of: "load-seccomp"))
+        #expect(Array(last[(load - 2)...(load + 1)]) == ["setsid", "new-session-keyring", "load-seccomp", "spawn"])
+        let early = Planner(spec: try spec("  noNewPrivileges: false\n"), caller: Who.rootless.caller).plan().steps.map(\.action.op)
+        let loadEarly = try #require(early.firstIndex(of: "load-seccomp"))
+        #expect(loadEarly < early.firstIndex(of: "setuid")! && loadEarly < early.firstIndex(of: "capabilities")!)
+        // In the model, a filter loaded before the setup would refuse it: the goldens pass, so
+        // nothing of the setup comes after.
+        let run = try simulate("hello", .rootless)
+        #expect(run.code == 0 && !run.trace.contains { $0.failed })
+    }
+
+    @Test func theCacheChecksWhatItReads() {
+        let programs: [[UInt8]] = [Array(repeating: 1, count: 64), Array(repeating: 2, count: 8)]
+        let bytes = Executor.encodeSeccompCache(programs, key: 42)
+        #expect(Executor.decodeSeccompCache(bytes, key: 42, count: 2) == programs)
+        #expect(Executor.decodeSeccompCache(bytes, key: 43, count: 2) == nil, "another key")
+        #expect(Executor.decodeSeccompCache(bytes, key: 42, count: 1) == nil, "another count")
+        for i in [0, 9, 20, bytes.count - 1] {
+            var damaged = bytes
+            damaged[i] ^= 0x40
+            #expect(Executor.decodeSeccompCache(damaged, key: 42, count: 2) == nil, "byte \(i) changed")
+        }
+        #expect(Executor.decodeSeccompCache(Array(bytes.dropLast()), key: 42, count: 2) == nil)
+        let a = Executor.seccompKey([Filter(defaultAction: .deny, rules: [FilterRule("read", .allow)])], compiler: "x")
+        let b = Executor.seccompKey([Filter(defaultAction: .deny, rules: [FilterRule("reat", .allow)])], compiler: "x")
+        let c = Executor.seccompKey([Filter(defaultAction: .deny, rules: [FilterRule("read", .allow)])], compiler: "y")
+        #expect(a != b && a != c)
+    }
+}
