@@ -18,13 +18,17 @@ Cases:
                net namespaces, hostname, uid/gid 0 -> caller, read-only /usr and /etc with the
                merged-/usr symlinks, proc, tmpfs /tmp, /bin/true. Baseline: bubblewrap.
   no-net       the same without a net namespace (bench/reference-nonet.yaml; bwrap --share-net).
+  reference, via sh
+               bubblewrap given nsspec's compiled default seccomp profile (--add-seccomp-fd, one
+               per program), next to bubblewrap without it, both started by sh -c (which opens
+               the files): what loading the same filter costs bubblewrap.
   veth         one veth configured (bench/veth.yaml), root only, inside a throwaway network
                namespace; baseline: the same done by ip(8) -batch (../shared/bench/anchors.sh's
                `veth.sh batch-async`), 50 ms pause before every run (the host end of the last
                run dies with its namespace ~30 ms after it).
   validate     `nsspec validate` on one spec; and on 1,000 specs in one invocation.
 """
-import json, os, pwd, shlex, statistics, subprocess, sys, tempfile
+import glob, json, os, pwd, shlex, statistics, subprocess, sys, tempfile
 
 RUNS = int(os.environ.get("RUNS", "100"))
 ROUNDS = int(os.environ.get("ROUNDS", "5"))
@@ -125,6 +129,36 @@ def run_case(work, case, mode, tools, wrap=lambda a: a, prepare=None):
     return rows
 
 
+def seccomp_programs(work, nsspec, spec):
+    """nsspec's compiled default profile, as bubblewrap takes it (one BPF program per file): a
+    run fills an empty cache of nsspec's (format in Sources/Executor/SeccompCache.swift: key 8
+    bytes, count 4, then length 4 and bytes for each program, checksum 8)."""
+    cache = os.path.join(work, "cache")
+    os.mkdir(cache, 0o700)
+    subprocess.run([nsspec, "run", spec], check=True, capture_output=True, env=dict(os.environ, XDG_CACHE_HOME=cache))
+    [entry] = glob.glob(os.path.join(cache, "nsspec", "seccomp-*.bpf"))
+    data = open(entry, "rb").read()
+    count, offset, paths = int.from_bytes(data[8:12], "little"), 12, []
+    for i in range(count):
+        length = int.from_bytes(data[offset:offset + 4], "little")
+        path = os.path.join(work, f"seccomp-{i}.bpf")
+        with open(path, "wb") as f:
+            f.write(data[offset + 4:offset + 4 + length])
+        os.chmod(path, 0o644)
+        paths.append(path)
+        offset += 4 + length
+    return paths
+
+
+def through_sh(command, programs=()):
+    """`command` started by sh -c with each program on an fd of its own (3, 4, …) for
+    bubblewrap's --add-seccomp-fd; sh's exec costs both variants alike."""
+    fds = " ".join(f"--add-seccomp-fd {3 + i}" for i in range(len(programs)))
+    tool, rest = command.split(" ", 1)
+    redirects = " ".join(f"{3 + i}<{p}" for i, p in enumerate(programs))
+    return "sh -c " + shlex.quote(f"exec {tool} {fds} {rest} {redirects}".replace("  ", " "))
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench.py: run as root (bench/run.sh); the rootless rows run as " + USER)
@@ -156,10 +190,14 @@ def main():
 
     ref = os.path.join(work, "reference.yaml")
     nonet = os.path.join(work, "reference-nonet.yaml")
+    programs = seccomp_programs(work, nsspec, ref)
     rows = []
     for mode in ("root", "rootless"):
         rows += run_case(work, "reference", mode, [
             ("nsspec", f"{nsspec} run {ref}"), ("unshare", UNSHARE_REF), ("bwrap", BWRAP_REF)])
+        # bubblewrap with nsspec's compiled default profile, next to itself without it.
+        rows += run_case(work, "reference, via sh", mode, [
+            ("bwrap --seccomp", through_sh(BWRAP_REF, programs)), ("bwrap", through_sh(BWRAP_REF))])
         rows += run_case(work, "no-net", mode, [
             ("nsspec", f"{nsspec} run {nonet}"), ("unshare", UNSHARE_REF.replace(" --net", "")),
             ("bwrap", BWRAP_REF.replace("--unshare-all", "--unshare-all --share-net"))])
