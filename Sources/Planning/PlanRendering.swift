@@ -144,7 +144,7 @@ extension Action {
         case .noNewPrivileges: return "PR_SET_NO_NEW_PRIVS"
         case .newSession: return "setsid (no controlling terminal)"
         case .newSessionKeyring: return "a session keyring of its own (KEYCTL_JOIN_SESSION_KEYRING): the caller's keys out of reach"
-        case .compileSeccomp(let s): return "compile the seccomp filter with libseccomp: " + Self.describe(s)
+        case .compileSeccomp(let s): return "the seccomp filter, compiled with libseccomp (or from the cache): " + Self.describe(s)
         case .loadSeccomp(let s):
             return "load the seccomp filter (\(s.profile.rawValue) profile\(s.filters.count > 1 ? ", \(s.filters.count) filters" : ""))"
         case .exec(let args, let cwd, let env), .spawn(let args, let cwd, let env):
