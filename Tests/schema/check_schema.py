@@ -269,7 +269,8 @@ DOC_DEFAULTS = [
     ("process.cwd", "/"), ("process.env", {}), ("process.passEnv", []), ("process.uid", 0),
     ("process.gid", 0), ("process.groups", []), ("process.capabilities", []),
     ("process.noNewPrivileges", True), ("process.rlimits", {}), ("process.init", True),
-    ("process.dieWithParent", True),
+    ("process.dieWithParent", True), ("process.seccomp", "default"), ("process.seccomp.profile", "default"),
+    ("process.seccomp.allow", []), ("process.seccomp.deny", []), ("process.nestedNamespaces", False),
 ]
 
 
@@ -427,6 +428,17 @@ NEGATIVE = [
     ("gateway with prefix", V + "network: {veth: [{name: eth0, gateway: 10.0.0.1/24}]}\n", "$.network.veth[0].gateway"),
     ("multicast mac", V + "network: {veth: [{name: eth0, mac: \"01:00:5e:00:00:01\"}]}\n", "$.network.veth[0].mac"),
     ("loopback as on", V + "network: {loopback: on}\n", "$.network.loopback"),
+    ("seccomp profile misspelt", V + "process: {seccomp: defualt}\n", "$.process.seccomp"),
+    ("seccomp as a list", V + "process: {seccomp: [default]}\n", "$.process.seccomp"),
+    ("seccomp as a boolean", V + "process: {seccomp: false}\n", "$.process.seccomp"),
+    ("seccomp null", V + "process: {seccomp: }\n", "$.process.seccomp"),
+    ("unknown key in seccomp", V + "process: {seccomp: {profile: default, alow: [ptrace]}}\n", "$.process.seccomp"),
+    ("seccomp profile unknown", V + "process: {seccomp: {profile: strict}}\n", "$.process.seccomp"),
+    ("seccomp allow a single name", V + "process: {seccomp: {allow: ptrace}}\n", "$.process.seccomp"),
+    ("seccomp deny item a number", V + "process: {seccomp: {deny: [165]}}\n", "$.process.seccomp"),
+    ("seccomp deny item upper case", V + "process: {seccomp: {deny: [PTRACE]}}\n", "$.process.seccomp"),
+    ("nestedNamespaces as yes", V + "process: {nestedNamespaces: yes}\n", "$.process.nestedNamespaces"),
+    ("nestedNamespaces quoted", V + "process: {nestedNamespaces: \"true\"}\n", "$.process.nestedNamespaces"),
     # missing fields
     ("missing version", "hostname: box\n", "$ :: 'version' is a required property"),
     ("empty document", "# nothing\n", "$ :: None is not of type 'object'"),
@@ -511,6 +523,19 @@ process:
   init: false
   dieWithParent: false
 """),
+    ("seccomp as a word", V + "process: {seccomp: default, nestedNamespaces: true}\n"),
+    ("seccomp unconfined", V + "process: {seccomp: unconfined, nestedNamespaces: false}\n"),
+    ("seccomp as a mapping", V + """\
+process:
+  seccomp:
+    profile: default
+    allow: [ptrace, perf_event_open, _sysctl]
+    deny: [io_uring_setup, keyctl]
+  nestedNamespaces: true
+"""),
+    ("seccomp mapping without a profile", V + "process: {seccomp: {deny: [mount]}}\n"),
+    ("seccomp as a deny-list", V + "process: {seccomp: {profile: unconfined, deny: [mount, umount2]}}\n"),
+    ("seccomp empty mapping", V + "process: {seccomp: {}}\n"),
 ]
 
 

@@ -266,6 +266,15 @@ KEY_POOLS = {
     "capabilities": [["CAP_CHOWN"], ["NET_ADMIN"], ["cap_chown"], ["CAP_FOO"], ["CAP_CHOWN", "CAP_CHOWN"], "CAP_CHOWN", [5]],
     "passEnv": [["TERM"], ["1X"], ["A-B"], [5], "TERM", [""]],
     "groups": [[0], [4294967295], [Q("0")], 0, [Raw("01")]],
+    "seccomp": ["default", "unconfined", "Default", "defualt", "none", Q("default"), False, Raw("no"), 0, {},
+                {"profile": "unconfined", "deny": ["mount"]}, {"profile": "unconfined", "allow": ["mount"]},
+                {"allow": ["ptrace"], "deny": ["ptrace"]}, {"profil": "default"}, {"allow": "ptrace"}, ["default"]],
+    "profile": ["default", "unconfined", "Unconfined", "strict", Q("unconfined"), True, Raw("no"), 1, [], {}],
+    "allow": [["ptrace"], ["ptrce"], ["PTRACE"], ["sys_ptrace"], ["ptrace", "ptrace"], ["keyctl"], "ptrace", [],
+              [5], [True], [None], [["ptrace"]], [Raw("1.0")], [""], [Q("true")], {"ptrace": 1}],
+    "deny": [["mount"], ["mount", "mount"], ["io_uring_setup"], ["ptrace"], ["frobnicate"], "mount", [], [165],
+             [False], [["mount"]], [Raw("0x1")], [" mount"], {"mount": True}],
+    "nestedNamespaces": [True, False, Raw("yes"), Raw("True"), Q("true"), 1, "true", ["true"]],
     "soft": [0, "8Mi", "unlimited", Q("unlimited"), "8MB", -1, Raw("-1"), 18446744073709551615, 18446744073709551614, "50%"],
     "hard": [0, "8Mi", "unlimited", Q("unlimited"), "8MB", 18446744073709551615, "Unlimited", "infinity"],
 }
@@ -313,6 +322,8 @@ PROCESS_FRAGMENTS = [
                  "nproc": 512, "rss": "unlimited", "rtprio": 0, "rttime": "unlimited", "sigpending": 1024,
                  "stack": {"soft": "8Mi", "hard": "unlimited"}}),
     ("env", {"PATH": "/usr/bin:/bin", "DEBUG": 1, "_X": ""}),
+    ("seccomp", "unconfined"), ("nestedNamespaces", True),
+    ("seccomp", {"profile": "default", "allow": ["ptrace", "perf_event_open"], "deny": ["io_uring_setup", "keyctl"]}),
 ]
 
 
