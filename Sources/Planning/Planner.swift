@@ -38,6 +38,9 @@ public struct Planner: Sendable {
         newUser = spec.creates(.user)
         clonesSandbox = !spec.namespaces.isEmpty && spec.namespaces.allSatisfy { $0.path == nil } && !spec.creates(.time)
         sandbox = entersPid ? .`init` : .child
+        let p = spec.process
+        seccompPlan = SeccompProfiles.plan(p?.seccomp, capabilities: p?.capabilities.map(\.value) ?? [],
+                                           nestedNamespaces: p?.nestedNamespaces?.value ?? false)
     }
 
     /// The order table: each row is one part of the run, in the order it runs, with the code
@@ -433,11 +436,7 @@ public struct Planner: Sendable {
     }
 
     /// The filters of `process.seccomp` (the default profile when there is no such key).
-    var seccompPlan: SeccompPlan? {
-        let p = spec.process
-        return SeccompProfiles.plan(p?.seccomp, capabilities: p?.capabilities.map(\.value) ?? [],
-                                    nestedNamespaces: p?.nestedNamespaces?.value ?? false)
-    }
+    let seccompPlan: SeccompPlan?
     var seccompLocation: SourceLocation { spec.process?.seccomp?.location ?? processLocation }
     var loadsSeccompEarly: Bool { !(spec.process?.noNewPrivileges?.value ?? true) }
 
