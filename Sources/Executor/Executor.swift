@@ -167,8 +167,8 @@ public final class Executor {
         case .checkNetworkAdmin, .checkHostInterface, .checkHostAddresses, .createVeth, .addAddress, .linkUp, .addRoute,
              .loopbackUp:
             try network(step)
-        case .compileSeccomp(let plan):
-            seccompPrograms = try seccompPrograms(plan)
+        case .compileSeccomp(let policy):
+            seccompPrograms = try seccompPrograms(policy)
         case .loadSeccomp:
             for program in seccompPrograms { try sys.loadSeccomp(program) }
         case .setRlimit, .setGroups, .setGid, .setUid, .capabilities, .noNewPrivileges, .newSession, .newSessionKeyring, .spawn:

@@ -1,10 +1,10 @@
 import Planning
-import SyscallFilter
 import System
 
 /// Compiled seccomp programs, cached: libseccomp takes ~1.5 ms to build and compile the default
-/// profile, which is most of a launch. A program depends only on its filters, the architecture
-/// and libseccomp's version, so it is kept under `$XDG_CACHE_HOME/nsspec` (or
+/// profile, which is most of a launch. A program depends only on the policy (profile, allow,
+/// deny, capabilities kept, nested namespaces), the profile's version, the architecture and
+/// libseccomp's version, so it is kept under `$XDG_CACHE_HOME/nsspec` (or
 /// `$HOME/.cache/nsspec`), in a directory only the caller may change, keyed by a hash of all
 /// of these, and checked when read: the key again, the lengths, a checksum. Anything that does
 /// not check out is compiled anew and the entry replaced; a cache that cannot be written is no
@@ -12,14 +12,15 @@ import System
 extension Executor {
     static let seccompCacheFormat = "nsspec seccomp cache 1"
 
-    func seccompPrograms(_ plan: SeccompPlan) throws -> [[UInt8]] {
-        let key = Self.seccompKey(plan.filters, compiler: sys.seccompCompilerIdentity())
+    func seccompPrograms(_ policy: SeccompPolicy) throws -> [[UInt8]] {
+        let key = Self.seccompKey(policy, compiler: sys.seccompCompilerIdentity())
         let file = seccompCacheDirectory().map { "\($0)/seccomp-\(String(key, radix: 16)).bpf" }
         if let file, let contents = try? sys.readFile(.path(file), limit: 1 << 20),
-           let programs = Self.decodeSeccompCache(contents.bytes, key: key, count: plan.filters.count) {
+           let programs = Self.decodeSeccompCache(contents.bytes, key: key) {
             return programs
         }
-        let programs = try plan.filters.map { try sys.compileSeccomp($0) }
+        // A miss: only now is the profile expanded and compiled.
+        let programs = try policy.expanded.filters.map { try sys.compileSeccomp($0) }
         if let file { try? sys.replaceFile(file, with: Self.encodeSeccompCache(programs, key: key)) }
         return programs
     }
@@ -37,8 +38,8 @@ extension Executor {
         return sys.privateDirectory(dir) ? dir : nil
     }
 
-    /// FNV-1a over the format, the compiler and every part of every filter.
-    static func seccompKey(_ filters: [Filter], compiler: String) -> UInt64 {
+    /// FNV-1a over the format, the compiler, the profile's version and the policy.
+    static func seccompKey(_ policy: SeccompPolicy, compiler: String) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         func byte(_ b: UInt8) { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
         func text(_ t: String) {
@@ -46,29 +47,18 @@ extension Executor {
             byte(0)
         }
         func number(_ value: UInt64) { for shift in stride(from: 0, to: 64, by: 8) { byte(UInt8(truncatingIfNeeded: value >> UInt64(shift))) } }
-        func action(_ a: FilterAction) {
-            switch a {
-            case .allow: byte(1)
-            case .deny: byte(2)
-            case .notImplemented: byte(3)
-            }
+        func list(_ names: [String]) {
+            number(UInt64(names.count))
+            for name in names { text(name) }
         }
         text(seccompCacheFormat)
         text(compiler)
-        for filter in filters {
-            action(filter.defaultAction)
-            number(UInt64(filter.rules.count))
-            for rule in filter.rules {
-                text(rule.name)
-                action(rule.action)
-                number(UInt64(rule.conditions.count))
-                for c in rule.conditions {
-                    number(UInt64(c.argument))
-                    number(c.mask)
-                    number(c.value)
-                }
-            }
-        }
+        number(UInt64(SeccompProfiles.version))
+        text(policy.profile.rawValue)
+        list(policy.allow)
+        list(policy.deny)
+        list(policy.capabilities)
+        byte(policy.nestedNamespaces ? 1 : 0)
         return hash
     }
 
@@ -87,7 +77,7 @@ extension Executor {
         return out
     }
 
-    static func decodeSeccompCache(_ bytes: [UInt8], key: UInt64, count: Int) -> [[UInt8]]? {
+    static func decodeSeccompCache(_ bytes: [UInt8], key: UInt64) -> [[UInt8]]? {
         var offset = 0
         func take(_ n: Int) -> UInt64? {
             guard offset + n <= bytes.count else { return nil }
@@ -100,7 +90,7 @@ extension Executor {
             var v: UInt64 = 0
             for i in 0..<8 { v |= UInt64(bytes[bytes.count - 8 + i]) << UInt64(8 * i) }
             return v
-        }(), take(8) == key, take(4) == UInt64(count) else { return nil }
+        }(), take(8) == key, let count = take(4).map(Int.init), count > 0, count <= 8 else { return nil }
         var programs: [[UInt8]] = []
         for _ in 0..<count {
             guard let length = take(4).map(Int.init), length > 0, length % 8 == 0, length <= 65536,

@@ -163,9 +163,9 @@ public enum Action: Sendable, Equatable {
     /// keys it adds go with it.
     case newSessionKeyring
     /// Before any fork, by the parent: the filters compiled to BPF (libseccomp allocates).
-    case compileSeccomp(SeccompPlan)
+    case compileSeccomp(SeccompPolicy)
     /// By the sandbox, last before the process starts (after no_new_privs): the filters loaded.
-    case loadSeccomp(SeccompPlan)
+    case loadSeccomp(SeccompPolicy)
     case exec(args: [String], cwd: String?, env: [EnvEntry])
     /// As exec, but in a new process started with posix_spawn (vfork: nsspec's memory is not
     /// copied), for a tiny init that stays as PID 1.

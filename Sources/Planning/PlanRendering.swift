@@ -144,9 +144,10 @@ extension Action {
         case .noNewPrivileges: return "PR_SET_NO_NEW_PRIVS"
         case .newSession: return "setsid (no controlling terminal)"
         case .newSessionKeyring: return "a session keyring of its own (KEYCTL_JOIN_SESSION_KEYRING): the caller's keys out of reach"
-        case .compileSeccomp(let s): return "the seccomp filter, compiled with libseccomp (or from the cache): " + Self.describe(s)
-        case .loadSeccomp(let s):
-            return "load the seccomp filter (\(s.profile.rawValue) profile\(s.filters.count > 1 ? ", \(s.filters.count) filters" : ""))"
+        case .compileSeccomp(let policy): return "the seccomp filter, compiled with libseccomp (or from the cache): " + Self.describe(policy.expanded)
+        case .loadSeccomp(let policy):
+            let filters = policy.expanded.filters.count
+            return "load the seccomp filter (\(policy.profile.rawValue) profile\(filters > 1 ? ", \(filters) filters" : ""))"
         case .exec(let args, let cwd, let env), .spawn(let args, let cwd, let env):
             let envText = env.map { e -> String in
                 switch e {
@@ -255,7 +256,8 @@ public enum PlanRenderer {
             out += "\n{\"index\":\(i + 1),\"stage\":\(DiagnosticRenderer.jsonString(step.stage.rawValue)),\"actor\":\(DiagnosticRenderer.jsonString(step.actor.rawValue))"
                 + ",\"op\":\(DiagnosticRenderer.jsonString(step.action.op)),\"summary\":\(DiagnosticRenderer.jsonString(step.action.summary))"
                 + ",\"location\":{\"file\":\(DiagnosticRenderer.jsonString(loc.file)),\"line\":\(loc.line),\"column\":\(loc.column)}"
-            if case .compileSeccomp(let s) = step.action {
+            if case .compileSeccomp(let policy) = step.action {
+                let s = policy.expanded
                 func names(_ list: [String]) -> String { "[" + list.map(DiagnosticRenderer.jsonString).joined(separator: ",") + "]" }
                 out += ",\"seccomp\":{\"profile\":\(DiagnosticRenderer.jsonString(s.profile.rawValue)),\"allowed\":\(names(s.allowed))"
                     + ",\"conditional\":\(names(s.conditional)),\"enosys\":\(names(s.notImplemented)),\"denied\":\(names(s.denied))}"

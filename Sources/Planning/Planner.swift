@@ -39,8 +39,8 @@ public struct Planner: Sendable {
         clonesSandbox = !spec.namespaces.isEmpty && spec.namespaces.allSatisfy { $0.path == nil } && !spec.creates(.time)
         sandbox = entersPid ? .`init` : .child
         let p = spec.process
-        seccompPlan = SeccompProfiles.plan(p?.seccomp, capabilities: p?.capabilities.map(\.value) ?? [],
-                                           nestedNamespaces: p?.nestedNamespaces?.value ?? false)
+        seccompPolicy = SeccompProfiles.policy(p?.seccomp, capabilities: p?.capabilities.map(\.value) ?? [],
+                                               nestedNamespaces: p?.nestedNamespaces?.value ?? false)
     }
 
     /// The order table: each row is one part of the run, in the order it runs, with the code
@@ -113,7 +113,7 @@ public struct Planner: Sendable {
             guard case .bind(let source) = mount.kind else { continue }
             add(.checkSource(path: hostPath(source.value), optional: mount.optional?.value ?? false), mount.location)
         }
-        if let seccomp = seccompPlan { add(.compileSeccomp(seccomp), seccompLocation) }
+        if let seccomp = seccompPolicy { add(.compileSeccomp(seccomp), seccompLocation) }
         if let first = veths.first { add(.checkNetworkAdmin, first.location) }
         for v in veths { if let name = v.host?.name { add(.checkHostInterface(name.value), name.location) } }
         for v in veths {
@@ -395,7 +395,7 @@ public struct Planner: Sendable {
         for limit in p?.rlimits ?? [] {
             add(.setRlimit(name: limit.name.value, soft: limit.soft.value, hard: limit.hard.value), limit.name.location)
         }
-        if loadsSeccompEarly, let seccomp = seccompPlan {
+        if loadsSeccompEarly, let seccomp = seccompPolicy {
             // Without no_new_privs the kernel loads a filter only for a process with
             // CAP_SYS_ADMIN (in its user namespace): before the ids change and the capabilities go.
             // What follows (setgroups, setres*id, capset, prctl, setsid) is in every profile.
@@ -418,7 +418,7 @@ public struct Planner: Sendable {
         add(.newSession, nil)
         if !loadsSeccompEarly {
             add(.newSessionKeyring, nil)
-            if let seccomp = seccompPlan { add(.loadSeccomp(seccomp), seccompLocation) }
+            if let seccomp = seccompPolicy { add(.loadSeccomp(seccomp), seccompLocation) }
         }
         let args = argsOverride ?? p?.args?.value.map(\.value) ?? []
         let env = (p?.env.map { EnvEntry.set($0.name.value, $0.value.value) } ?? [])
@@ -436,7 +436,7 @@ public struct Planner: Sendable {
     }
 
     /// The filters of `process.seccomp` (the default profile when there is no such key).
-    let seccompPlan: SeccompPlan?
+    let seccompPolicy: SeccompPolicy?
     var seccompLocation: SourceLocation { spec.process?.seccomp?.location ?? processLocation }
     var loadsSeccompEarly: Bool { !(spec.process?.noNewPrivileges?.value ?? true) }
 

@@ -1,8 +1,33 @@
 import SpecFormat
 import SyscallFilter
 
-/// The system-call filters of a spec (`process.seccomp`), worked out at plan time: `plan` shows
-/// them, the parent compiles them before any fork, the sandbox loads them last.
+/// What the spec asks of the filter: the few inputs the filters follow from. A launch keys its
+/// cache of compiled filters on these (and `SeccompProfiles.version`), so that on a hit the
+/// profile is never expanded: expanding it costs ~0.2 M instructions.
+public struct SeccompPolicy: Sendable, Equatable {
+    public var profile: Seccomp.Profile
+    /// Names allowed back, as the spec lists them.
+    public var allow: [String]
+    /// Names denied, each once, sorted.
+    public var deny: [String]
+    /// The capabilities the process keeps, as the spec lists them.
+    public var capabilities: [String]
+    public var nestedNamespaces: Bool
+
+    public init(profile: Seccomp.Profile, allow: [String], deny: [String], capabilities: [String], nestedNamespaces: Bool) {
+        self.profile = profile
+        self.allow = allow
+        self.deny = deny
+        self.capabilities = capabilities
+        self.nestedNamespaces = nestedNamespaces
+    }
+
+    /// The filters, their names and counts.
+    public var expanded: SeccompPlan { SeccompProfiles.expand(self) }
+}
+
+/// The system-call filters of a policy: `plan` shows them, the parent compiles them (on a cache
+/// miss) before any fork, the sandbox loads them last.
 public struct SeccompPlan: Sendable, Equatable {
     public var profile: Seccomp.Profile
     /// Loaded in this order. Filters stack: for each call the strictest answer of all wins, so
@@ -101,17 +126,26 @@ public enum SeccompProfiles {
     static let TIOCSTI: UInt64 = 0x5412, TIOCLINUX: UInt64 = 0x541C, AF_VSOCK: UInt64 = 40
     static let low32: UInt64 = 0xFFFF_FFFF
 
-    /// The plan of `seccomp` for a process keeping `capabilities`; nil when nothing is filtered.
-    /// Arrays in a fixed order, not sets: this runs on every launch, and hashing ~300 strings
-    /// into sets cost ~0.8 M instructions (callgrind), most of a launch's planning.
-    public static func plan(_ seccomp: Seccomp?, capabilities: [String], nestedNamespaces: Bool) -> SeccompPlan? {
+    /// The version of the profile's lists and rules: cached filters are keyed on it (with the
+    /// policy), so it changes whenever they do (SeccompTests pins a hash of them to it).
+    public static let version = 1
+
+    /// The policy of `seccomp` for a process keeping `capabilities`; nil when nothing is filtered.
+    public static func policy(_ seccomp: Seccomp?, capabilities: [String], nestedNamespaces: Bool) -> SeccompPolicy? {
         let profile = seccomp?.profile?.value ?? .default
-        let allowBack = seccomp?.allow.map(\.value) ?? []
         var deny: [String] = []
         for name in seccomp?.deny ?? [] where !deny.contains(name.value) { deny.append(name.value) }
         deny.sort()
+        if profile == .unconfined && deny.isEmpty { return nil }
+        return SeccompPolicy(profile: profile, allow: seccomp?.allow.map(\.value) ?? [], deny: deny, capabilities: capabilities,
+                             nestedNamespaces: nestedNamespaces)
+    }
+
+    /// The filters of a policy. Arrays in a fixed order, not sets: hashing ~300 strings into
+    /// sets cost ~0.8 M instructions (callgrind).
+    static func expand(_ policy: SeccompPolicy) -> SeccompPlan {
+        let profile = policy.profile, deny = policy.deny, allowBack = policy.allow, capabilities = policy.capabilities
         if profile == .unconfined {
-            guard !deny.isEmpty else { return nil }
             return SeccompPlan(profile: profile, filters: [Filter(defaultAction: .allow, rules: deny.map { FilterRule($0, .deny) })],
                                allowed: [], conditional: [], notImplemented: [], denied: deny)
         }
@@ -120,7 +154,7 @@ public enum SeccompProfiles {
         var extra: [String] = []
         func add(_ name: String) { if !extra.contains(name) && !allowed.contains(name) { extra.append(name) } }
         for (capability, names) in byCapability where capabilities.contains(capability) { names.forEach(add) }
-        let nested = nestedNamespaces || capabilities.contains("CAP_SYS_ADMIN")
+        let nested = policy.nestedNamespaces || capabilities.contains("CAP_SYS_ADMIN")
         if nested { (namespaceCalls + ["clone", "clone3"]).forEach(add) }
         allowBack.forEach(add)
         var names = allowed + extra

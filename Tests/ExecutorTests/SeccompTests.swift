@@ -13,7 +13,7 @@ import Validation
     func plan(_ process: String) throws -> SeccompPlan? {
         let spec = try loadSpec(text: "version: 1\nnamespaces: [user]\nprocess:\n  args: [/bin/true]\n" + process)
         let steps = Planner(spec: spec, caller: Who.rootless.caller).plan().steps
-        for step in steps { if case .compileSeccomp(let s) = step.action { return s } }
+        for step in steps { if case .compileSeccomp(let policy) = step.action { return policy.expanded } }
         return nil
     }
 
@@ -98,18 +98,41 @@ import Validation
     @Test func theCacheChecksWhatItReads() {
         let programs: [[UInt8]] = [Array(repeating: 1, count: 64), Array(repeating: 2, count: 8)]
         let bytes = Executor.encodeSeccompCache(programs, key: 42)
-        #expect(Executor.decodeSeccompCache(bytes, key: 42, count: 2) == programs)
-        #expect(Executor.decodeSeccompCache(bytes, key: 43, count: 2) == nil, "another key")
-        #expect(Executor.decodeSeccompCache(bytes, key: 42, count: 1) == nil, "another count")
+        #expect(Executor.decodeSeccompCache(bytes, key: 42) == programs)
+        #expect(Executor.decodeSeccompCache(bytes, key: 43) == nil, "another key")
         for i in [0, 9, 20, bytes.count - 1] {
             var damaged = bytes
             damaged[i] ^= 0x40
-            #expect(Executor.decodeSeccompCache(damaged, key: 42, count: 2) == nil, "byte \(i) changed")
+            #expect(Executor.decodeSeccompCache(damaged, key: 42) == nil, "byte \(i) changed")
         }
-        #expect(Executor.decodeSeccompCache(Array(bytes.dropLast()), key: 42, count: 2) == nil)
-        let a = Executor.seccompKey([Filter(defaultAction: .deny, rules: [FilterRule("read", .allow)])], compiler: "x")
-        let b = Executor.seccompKey([Filter(defaultAction: .deny, rules: [FilterRule("reat", .allow)])], compiler: "x")
-        let c = Executor.seccompKey([Filter(defaultAction: .deny, rules: [FilterRule("read", .allow)])], compiler: "y")
-        #expect(a != b && a != c)
+        #expect(Executor.decodeSeccompCache(Array(bytes.dropLast()), key: 42) == nil)
+        let policy = SeccompPolicy(profile: .default, allow: [], deny: ["uname"], capabilities: [], nestedNamespaces: false)
+        var other = policy
+        other.deny = ["unlink"]
+        var nested = policy
+        nested.nestedNamespaces = true
+        let keys = [Executor.seccompKey(policy, compiler: "x"), Executor.seccompKey(other, compiler: "x"),
+                    Executor.seccompKey(nested, compiler: "x"), Executor.seccompKey(policy, compiler: "y")]
+        #expect(Set(keys).count == 4)
+    }
+
+    /// Cached filters are keyed on the policy and `SeccompProfiles.version`, not on the filters:
+    /// a change to the profile must change the version, or launches would load the old filter
+    /// from their caches. This pins a hash of the profile to the version.
+    @Test func aChangedProfileChangesItsVersion() {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        func add(_ text: String) { for b in text.utf8 { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 } }
+        let policies = [SeccompPolicy(profile: .default, allow: [], deny: [], capabilities: [], nestedNamespaces: false),
+                        SeccompPolicy(profile: .default, allow: [], deny: [], capabilities: SeccompProfiles.byCapability.map(\.capability),
+                                      nestedNamespaces: true)]
+        for policy in policies {
+            for filter in policy.expanded.filters {
+                add("\(filter.defaultAction)")
+                for rule in filter.rules { add("\(rule.name) \(rule.action) \(rule.conditions)") }
+            }
+        }
+        let pinned: [Int: UInt64] = [1: 0x30d4d4c4ad50d887]
+        #expect(pinned[SeccompProfiles.version] == hash,
+                "the profile changed: bump SeccompProfiles.version and pin its hash here: [\(SeccompProfiles.version): 0x\(String(hash, radix: 16))]")
     }
 }
