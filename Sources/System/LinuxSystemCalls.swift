@@ -32,13 +32,25 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
             (name, fd) = ("standard input", 0)
         case .path(let path):
             name = path
-            fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            // O_NONBLOCK: opening a FIFO would otherwise wait for a writer, for ever.
+            fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             try check(fd, "open", path)
         }
         defer { if fd != 0 { Glibc.close(fd) } }
         var st = stat()
         let known = fstat(fd, &st) == 0
         if known && (st.st_mode & S_IFMT) == S_IFDIR { throw SystemError("read", name, errno: .EISDIR) }
+        if case .path = source, known, (st.st_mode & S_IFMT) != S_IFREG {
+            let kind: String
+            switch st.st_mode & S_IFMT {
+            case S_IFIFO: kind = "a FIFO"
+            case S_IFCHR: kind = "a character device"
+            case S_IFBLK: kind = "a block device"
+            case S_IFSOCK: kind = "a socket"
+            default: kind = "not a file"
+            }
+            throw SystemError("read", name, errno: .EINVAL, detail: "not a regular file (\(kind))")
+        }
         let isRegular = known && (st.st_mode & S_IFMT) == S_IFREG
         // In pieces: procfs allocates a kernel buffer the size of the read.
         var bytes: [UInt8] = []

@@ -196,7 +196,8 @@ public protocol SystemCalls: AnyObject {
     /// The real uid and gid, and whether the effective uid is 0.
     func identity() -> (uid: UInt32, gid: UInt32, root: Bool)
     /// Up to `limit` bytes (reading stops there, so a huge file costs nothing); a directory is
-    /// EISDIR.
+    /// EISDIR; a path that is not a regular file (a FIFO, a device, a socket) is EINVAL with the
+    /// detail "not a regular file (a FIFO)", never waited on.
     func readFile(_ source: FileSource, limit: Int) throws -> FileContents
     /// stat(2), following symlinks.
     func fileKind(_ path: String) throws -> FileKind

@@ -18,14 +18,14 @@ struct SpecInput {
             let contents = try system.readFile(path == "-" ? .standardInput : .path(path), limit: limit + 1)
             return .success(SpecInput(name: name, bytes: contents.bytes, size: contents.size))
         } catch let error as SystemError {
-            return .failure(unreadable(name, error.errno))
+            return .failure(unreadable(name, error.errno, detail: error.detail))
         } catch {
             return .failure(unreadable(name, .EIO))
         }
     }
 
-    static func unreadable(_ name: String, _ err: Errno) -> Diagnostic {
-        .error("file-unreadable", "cannot read the spec: \(err.message)",
+    static func unreadable(_ name: String, _ err: Errno, detail: String? = nil) -> Diagnostic {
+        .error("file-unreadable", "cannot read the spec: \(detail ?? err.message)",
                at: SourceLocation(file: name, line: 0, column: 0),
                hint: err == .ENOENT && name == "nsspec.yaml"
                    ? "no ./nsspec.yaml here; give the spec's path (nsspec validate PATH)" : nil)

@@ -227,3 +227,34 @@ let sevenMistakes = """
         #expect(r.stdout == "1000 specs checked: all valid\n")
     }
 }
+
+/// Only regular files are read as specs: a FIFO (or a device) would block the read for ever.
+@Suite struct SpecFileKindTests {
+    @Test func aFIFOIsRefusedNotWaitedOn() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("spec.yaml").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for command in ["validate", "plan", "run"] {
+            let p = Process()
+            p.executableURL = CLI.binary
+            p.arguments = [command, fifo]
+            let err = Pipe(), out = Pipe()
+            p.standardError = err
+            p.standardOutput = out
+            try p.run()
+            let deadline = Date().addingTimeInterval(5)
+            while p.isRunning && Date() < deadline { usleep(10_000) }
+            if p.isRunning {
+                p.terminate()
+                Issue.record("nsspec \(command) waited on a FIFO for 5 s")
+                continue
+            }
+            // validate reports on standard output, plan and run on standard error.
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile() + err.fileHandleForReading.readDataToEndOfFile(),
+                              as: UTF8.self)
+            #expect(p.terminationStatus == (command == "run" ? 125 : 1), "\(command): \(text)")
+            #expect(text.contains("cannot read the spec: not a regular file (a FIFO)"), "\(command): \(text)")
+        }
+    }
+}
