@@ -110,6 +110,9 @@ public final class Executor {
         // A write to a socket whose reader died fails with EPIPE instead of killing nsspec before
         // it could report and clean up. Every process of the sandbox resets it before exec.
         sys.ignoreSignals([.SIGPIPE])
+        // A caller that ignores SIGCHLD (SIG_IGN survives exec) would have the kernel reap
+        // nsspec's children itself, and nsspec's wait for the sandbox's status find nothing.
+        sys.defaultSignals([.SIGCHLD])
         return perform(from: 0)
     }
 

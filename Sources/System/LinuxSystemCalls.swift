@@ -244,6 +244,10 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         for s in signals { Glibc.signal(s.rawValue, SIG_IGN) }
     }
 
+    public func defaultSignals(_ signals: [Signal]) {
+        for s in signals { Glibc.signal(s.rawValue, SIG_DFL) }
+    }
+
     public func resetSignals() {
         for s in 1..<Int32(65) where s != SIGKILL && s != SIGSTOP { Glibc.signal(s, SIG_DFL) }
         var empty = sigset_t()

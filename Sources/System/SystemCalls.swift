@@ -239,6 +239,8 @@ public protocol SystemCalls: AnyObject {
     func forwardSignals(_ signals: [Signal], to pid: Int32)
     /// SIG_IGN for these signals.
     func ignoreSignals(_ signals: [Signal])
+    /// SIG_DFL for these signals.
+    func defaultSignals(_ signals: [Signal])
     /// Default dispositions and an empty signal mask, as a process should start.
     func resetSignals()
 

@@ -23,6 +23,7 @@ public enum Call: Equatable, Sendable {
     case helper(String, [String])
     case forwardSignals([Signal], to: Int32)
     case ignoreSignals([Signal])
+    case defaultSignals([Signal])
     case resetSignals
     // namespaces and maps
     case unshare(CloneFlags)
@@ -82,7 +83,7 @@ public enum Call: Equatable, Sendable {
     /// modelled). Every other call can be chosen to fail.
     public var canFail: Bool {
         switch self {
-        case .access, .pidfdPoll, .close, .kill, .forwardSignals, .ignoreSignals, .resetSignals, .capget, .processExists,
+        case .access, .pidfdPoll, .close, .kill, .forwardSignals, .ignoreSignals, .defaultSignals, .resetSignals, .capget, .processExists,
              .sleep, .receive:
             false
         default:
@@ -172,6 +173,7 @@ public enum Call: Equatable, Sendable {
         case .helper(let path, let args): "spawn \(([path] + args).joined(separator: " "))"
         case .forwardSignals(let signals, let pid): "forward \(signals.map(\.description).joined(separator: ",")) to \(pid)"
         case .ignoreSignals(let signals): "ignore \(signals.map(\.description).joined(separator: ","))"
+        case .defaultSignals(let signals): "default \(signals.map(\.description).joined(separator: ","))"
         case .resetSignals: "reset signals"
         case .unshare(let flags): "unshare \(flags)"
         case .setns(let path, let flags): "setns \(path) \(flags)"

@@ -518,6 +518,7 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
 
     public func forwardSignals(_ signals: [Signal], to pid: Int32) { note(.forwardSignals(signals, to: pid)) }
     public func ignoreSignals(_ signals: [Signal]) { note(.ignoreSignals(signals)) }
+    public func defaultSignals(_ signals: [Signal]) { note(.defaultSignals(signals)) }
     public func resetSignals() { note(.resetSignals) }
 
     // MARK: Namespaces and maps

@@ -1219,8 +1219,28 @@ t_seccomp() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# A caller that ignores SIGCHLD (SIG_IGN survives exec): the kernel would reap nsspec's children
+# itself, and nsspec's wait would find nothing. nsspec returns the command's own status anyway.
+t_sigchld_ignored() {
+    local s
+    s=$(spec sigchld <<EOF
+version: 1
+namespaces: [user, mount, pid]
+process:
+  args: [/bin/sh, -c, 'echo ran; exit 7']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "a caller that ignores SIGCHLD gets the command's status (7), not 125"
+    run_cmd /usr/bin/python3 -c 'import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); os.execv(sys.argv[1], sys.argv[1:])' \
+        "$NSSPEC" run "$s"
+    want_rc 7; want_out_has ran
+    end_case
+}
+
+# ---------------------------------------------------------------------------------------------
 CASES=(t_namespaces t_uts t_maps t_readonly t_tmpfs t_proc t_pivot_root t_capabilities t_fds
-       t_env t_exit_codes t_sigterm t_orphans t_mount_types t_symlink_escape t_directory_root t_cwd_escape t_init_hardening t_die_with_parent
+       t_env t_exit_codes t_sigchld_ignored t_sigterm t_orphans t_mount_types t_symlink_escape t_directory_root t_cwd_escape t_init_hardening t_die_with_parent
        t_missing_source t_leftovers t_join t_no_clone3 t_keyring t_seccomp t_network t_examples t_plan)
 ONLY=${ONLY:-}    # e.g. ONLY=t_maps,t_env to run some groups
 
