@@ -146,7 +146,7 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         switch message {
         case .handoff(let name): kind = 1; text = Array(name.utf8)
         case .pid(let pid): kind = 2; value = pid
-        case .failure(let code, let t): kind = 3; value = code; text = Array(t.utf8.prefix(Self.maximumMessage - 8))
+        case .failure(let code, let t): kind = 3; value = code; text = Self.shortened(Array(t.utf8), to: Self.maximumMessage - 8)
         }
         var bytes: [UInt8] = []
         for v in [kind, value] { withUnsafeBytes(of: v) { bytes += $0 } }
@@ -162,6 +162,21 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
     }
 
     static let maximumMessage = 4096
+
+    /// `bytes`, or its beginning and its end with a line saying how much was left out between
+    /// them: the end of a failure holds its errno and hint.
+    static func shortened(_ bytes: [UInt8], to limit: Int) -> [UInt8] {
+        guard bytes.count > limit else { return bytes }
+        let tail = limit / 2
+        var note: [UInt8] = []
+        var head = limit - tail
+        // The note's length depends on the number in it: settle both.
+        for _ in 0..<3 {
+            note = Array("\n[… \(bytes.count - head - tail) bytes left out …]\n".utf8)
+            head = limit - tail - note.count
+        }
+        return Array(bytes[..<head]) + note + Array(bytes[(bytes.count - tail)...])
+    }
 
     public func receive(on socket: Int32) throws -> Received? {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.maximumMessage, alignment: 8)

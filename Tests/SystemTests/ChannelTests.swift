@@ -78,3 +78,22 @@ import Testing
         #expect(Errno(133).name == "errno 133")
     }
 }
+
+/// A failure too long for one message keeps its end, where the errno is.
+@Suite struct LongFailureTests {
+    @Test func theErrnoSurvivesALongMessage() throws {
+        let sys = LinuxSystemCalls()
+        let (a, b) = try sys.socketPair()
+        defer { sys.close(a); sys.close(b) }
+        let text = "spec.yaml:1:1: error: mounts: bind " + String(repeating: "/very/long/path", count: 600) + ": Operation not permitted (EPERM)\n"
+        try sys.send(.failure(exitCode: 125, text: text), passing: nil, on: a)
+        guard case .failure(125, let got)? = try sys.receive(on: b)?.message else {
+            Issue.record("no failure received")
+            return
+        }
+        #expect(got.count < text.count)
+        #expect(got.hasPrefix("spec.yaml:1:1: error: mounts: bind /very/long/path"))
+        #expect(got.hasSuffix(": Operation not permitted (EPERM)\n"), "\(got.suffix(80))")
+        #expect(got.contains("bytes left out"))
+    }
+}
