@@ -279,6 +279,10 @@ public struct Planner: Sendable {
                 add(.maskPaths(Self.maskedProcPaths.map { target + $0 }), mount.location)
                 add(.readonlyPaths(Self.readonlyProcPaths.map { target + $0 }), mount.location)
             }
+            if mount.type == .sysfs {
+                // The OCI runtime spec's default masks /sys/firmware (ACPI tables, EFI variables).
+                add(.maskPaths([mount.effectiveTarget.value + "/firmware"]), mount.location)
+            }
         }
         if buildsRoot { add(.pivotRoot, spec.root?.location ?? fileLocation) }
         if let ro = spec.readonlyRoot, ro.value { add(.remountRootReadonly, ro.location) }

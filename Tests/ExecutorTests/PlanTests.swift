@@ -194,3 +194,9 @@ import Validation
         #expect(violations.contains { $0.contains(b.expected) }, "\(b.spec): expected '\(b.expected)' in \(violations)")
     }
 }
+
+@Test func sysfsGetsFirmwareMasked() throws {
+    let spec = try loadSpec(text: "version: 1\nnamespaces: [user, mount, net]\nmounts:\n  - {type: sysfs, target: /s}\nprocess: {args: [/bin/true]}\n")
+    let steps = Planner(spec: spec, caller: Who.rootless.caller).plan().steps
+    #expect(steps.contains { $0.action == .maskPaths(["/s/firmware"]) })
+}

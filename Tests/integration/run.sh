@@ -663,7 +663,7 @@ mounts:
   - {type: dir, target: /a/b/c, mode: "0711"}
   - {type: file, target: /a/b/c/x, content: "xyz", mode: "0600"}
 process:
-  args: [/bin/sh, -c, 'cat /etc/f.txt; for t in /sys /dev/mqueue /pts2 /mt /tmp; do echo "\$t \$(findmnt -n -o FSTYPE,OPTIONS \$t)"; done; stat -c "%a %s %n" /a/b/c /a/b/c/x; ls /dev; echo "keys: \$(wc -c </proc/keys)"; touch /proc/acpi/x 2>&1; (echo x >/proc/sys/kernel/hostname) 2>&1; exit 0']
+  args: [/bin/sh, -c, 'cat /etc/f.txt; for t in /sys /dev/mqueue /pts2 /mt /tmp; do echo "\$t \$(findmnt -n -o FSTYPE,OPTIONS \$t)"; done; stat -c "%a %s %n" /a/b/c /a/b/c/x; ls /dev; echo "keys: \$(wc -c </proc/keys)"; touch /proc/acpi/x 2>&1; (echo x >/proc/sys/kernel/hostname) 2>&1; echo "firmware: \$(ls /sys/firmware | wc -l)"; exit 0']
   env: {PATH: /usr/bin:/bin}
 EOF
 )
@@ -680,6 +680,7 @@ EOF
     want "/proc/keys masked (reads as /dev/null)" grep -qx "keys: 0" <<<"$OUT"
     want "/proc/acpi masked (an empty read-only tmpfs)" grep -q "/proc/acpi/x.*Read-only file system" <<<"$OUT"
     want "/proc/sys read-only" grep -q "/proc/sys/kernel/hostname: Read-only file system" <<<"$OUT"
+    want "/sys/firmware masked (empty)" grep -qx "firmware: 0" <<<"$OUT"
     end_case
 }
 
