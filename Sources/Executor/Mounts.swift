@@ -35,7 +35,7 @@ extension Executor {
             try sys.mount(source: "tmpfs", target: "/newroot", type: "tmpfs", flags: [.nosuid, .nodev], data: "mode=0755")
             try openRoot()
         case .bindRoot(let path, let readonly):
-            try sys.mount(source: mounts.hostPrefix + path, target: "/newroot", type: nil, flags: [.bind, .recursive], data: nil)
+            try sys.mount(source: mounts.hostPrefix + host.resolved(path), target: "/newroot", type: nil, flags: [.bind, .recursive], data: nil)
             if readonly { try sys.mountSetattr("/newroot", recursive: true, set: .readonly, clear: [], propagation: []) }
             try openRoot()
         case .bind(let source, let target, let optional, let recursive, let flags, let propagation):
@@ -235,7 +235,7 @@ extension Executor {
 
     private func bind(source: String, target: String, optional: Bool, recursive: Bool, flags: MountOptions, propagation: Propagation) throws {
         if host.skippedSources.contains(source) { return }
-        let hostSource = mounts.hostPrefix + source
+        let hostSource = mounts.hostPrefix + host.resolved(source)
         let kind: FileKind
         do {
             kind = try sys.fileKind(hostSource)

@@ -12,6 +12,13 @@ struct HostFacts {
     var newgidmap = "/usr/bin/newgidmap"
     /// Optional bind sources that do not exist: their mounts are skipped.
     var skippedSources: [String] = []
+    /// Host paths (bind sources, a directory root) as the host resolves them, symlinks and `..`
+    /// included: mounted from under /oldroot, they then name the host's file, never the
+    /// staging area (an absolute symlink, or `/..` from /oldroot, would reach it).
+    var canonical: [(path: String, resolved: String)] = []
+
+    /// The host's resolution of `path` (itself when preflight did not resolve it).
+    func resolved(_ path: String) -> String { canonical.first { $0.path == path }?.resolved ?? path }
 
     func subordinate(_ kind: IDKind) -> [SubordinateRange] { kind == .uid ? subordinateUIDs : subordinateGIDs }
     func helper(_ kind: IDKind) -> String { kind == .uid ? newuidmap : newgidmap }
@@ -47,6 +54,7 @@ extension Executor {
         case .checkSource(let path, let optional):
             do {
                 _ = try sys.fileKind(path)
+                host.canonical.append((path, try sys.canonicalPath(path)))
             } catch let error as SystemError where error.errno == .ENOENT {
                 if optional { host.skippedSources.append(path); return }
                 throw RunFailure("\(path) does not exist", errno: error.errno,

@@ -78,6 +78,12 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         }
     }
 
+    public func canonicalPath(_ path: String) throws -> String {
+        guard let resolved = realpath(path, nil) else { throw SystemError("realpath", path, errno: .current) }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     public func isExecutable(_ path: String) -> Bool {
         (try? fileKind(path)) == .regular && access(path, X_OK) == 0
     }

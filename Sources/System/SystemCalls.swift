@@ -201,6 +201,8 @@ public protocol SystemCalls: AnyObject {
     func readFile(_ source: FileSource, limit: Int) throws -> FileContents
     /// stat(2), following symlinks.
     func fileKind(_ path: String) throws -> FileKind
+    /// realpath(3): the absolute path with every symlink, `.` and `..` resolved.
+    func canonicalPath(_ path: String) throws -> String
     /// access(path, X_OK) == 0 for a regular file.
     func isExecutable(_ path: String) -> Bool
     /// The caller's environment, `NAME=value` strings.

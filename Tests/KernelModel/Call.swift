@@ -8,6 +8,7 @@ public enum Call: Equatable, Sendable {
     // host state
     case read(String)
     case stat(String)
+    case realpath(String)
     case access(String)
     // processes and the sockets between them
     case clone(CloneFlags, name: String)
@@ -159,6 +160,7 @@ public enum Call: Equatable, Sendable {
         switch self {
         case .read(let path): "read \(path)"
         case .stat(let path): "stat \(path)"
+        case .realpath(let path): "realpath \(path)"
         case .access(let path): "access \(path) X_OK"
         case .clone(let flags, let name): "clone3(\(flags)) \(name)"
         case .pidfdOpen(let pid): "pidfd_open \(pid)"

@@ -368,6 +368,15 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         return devices.contains { path.hasSuffix($0) } ? .other : .directory
     }
 
+    /// The model's tree has no symlinks: a path is its own resolution.
+    public func canonicalPath(_ path: String) throws -> String {
+        let call = Call.realpath(path)
+        try enter(call, object: path)
+        if missing.contains(path) { try fail(call, .ENOENT, path) }
+        record(call)
+        return path
+    }
+
     public func isExecutable(_ path: String) -> Bool {
         note(.access(path))
         return !missing.contains(path)

@@ -1240,8 +1240,43 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
+# Host paths are resolved on the host: an absolute symlink as a bind source (as /etc/localtime
+# is) names the host's file, and a `..` in root.path can never reach nsspec's staging area
+# (where the host's whole root sits at /oldroot).
+t_host_paths() {
+    local s
+    mkdir -p "$D/hp"; echo host-target >"$D/hp/target.txt"; ln -sfn "$D/hp/target.txt" "$D/hp/abs-link"; chmod -R a+rX "$D/hp"
+    s=$(spec abs-link-source <<EOF
+version: 1
+namespaces: [user, mount, pid]
+$STD_ROOT
+  - {type: bind, source: $D/hp/abs-link, target: /linked.txt, readonly: true}
+process:
+  args: [/bin/cat, /linked.txt]
+EOF
+)
+    begin "an absolute symlink as a bind source is resolved on the host"
+    run_as "$s"; want_rc 0; want_out_has host-target
+    end_case
+    s=$(spec dotdot-root <<EOF
+version: 1
+namespaces: [user, mount, pid]
+root: {path: /.., readonly: true}
+mounts:
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'test -e /oldroot && echo "oldroot is visible"; test -d /usr/bin && echo "host root"']
+EOF
+)
+    begin "a .. in root.path is resolved on the host: /.. is the host's root, not the staging area"
+    run_as "$s"; want_rc 0; want_out_has "host root"
+    grep -q "oldroot is visible" <<<"$OUT" && problem "the staging area's /oldroot is visible inside"
+    end_case
+}
+
+# ---------------------------------------------------------------------------------------------
 CASES=(t_namespaces t_uts t_maps t_readonly t_tmpfs t_proc t_pivot_root t_capabilities t_fds
-       t_env t_exit_codes t_sigchld_ignored t_sigterm t_orphans t_mount_types t_symlink_escape t_directory_root t_cwd_escape t_init_hardening t_die_with_parent
+       t_env t_exit_codes t_sigchld_ignored t_sigterm t_orphans t_mount_types t_symlink_escape t_directory_root t_cwd_escape t_host_paths t_init_hardening t_die_with_parent
        t_missing_source t_leftovers t_join t_no_clone3 t_keyring t_seccomp t_network t_examples t_plan)
 ONLY=${ONLY:-}    # e.g. ONLY=t_maps,t_env to run some groups
 
