@@ -26,16 +26,24 @@ let mountRules: [Rule] = [
     Rule("mount-shadowed", "a later mount does not hide an earlier one") { spec, _ in
         let all = mounts(spec).compactMap { m in m.effectiveTarget.map { (m, $0) } }
         var out: [Diagnostic] = []
-        for (j, (later, lt)) in all.enumerated() {
-            guard PathCheck.problem(lt.value) == nil, lt.value != "/" else { continue }
-            for (earlier, et) in all[..<j] where et.value == lt.value || et.value.hasPrefix(lt.value + "/") {
+        // Each earlier target under every one of its ancestors (and itself), the first one kept:
+        // a later target found there hides it. Linear in the mounts (times their depth); a
+        // comparison of every pair took 1.8 s for 4,096 mounts.
+        var under: [String: (Mount, Located<String>)] = [:]
+        for (later, lt) in all {
+            if PathCheck.problem(lt.value) == nil, lt.value != "/", let (earlier, et) = under[lt.value] {
                 let what = et.value == lt.value ? "on the same target" : "on \(et.value), which lies under it"
                 out.append(.warning(
                     "mount-shadowed",
                     "this \(later.type.rawValue) mount on \(lt.value) hides the earlier \(earlier.type.rawValue) \(what)",
                     at: lt.location, notes: [.init("the hidden mount is here", at: et.location)],
                     hint: "move this entry before the one it hides"))
-                break
+            }
+            var path = Substring(lt.value)
+            while !path.isEmpty {
+                if under[String(path)] == nil { under[String(path)] = (later, lt) }
+                guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { break }
+                path = path[..<slash]
             }
         }
         return out
