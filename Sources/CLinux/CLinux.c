@@ -56,6 +56,7 @@ int nss_cap_last_cap(void) {
 int nss_close_range_cloexec(unsigned first) {
     return (int)syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
 }
+int nss_close_range(unsigned first, unsigned last) { return (int)syscall(SYS_close_range, first, last, 0); }
 int nss_openat_in_root(int rootfd, const char *path, int flags, unsigned mode) {
     struct open_how how;
     memset(&how, 0, sizeof how);

@@ -99,6 +99,15 @@ public final class Executor {
     func startAsNewProcess(after index: Int) -> Int32 {
         for fd in makersOnly { sys.close(fd) }
         makersOnly = []
+        // The caller's other fds stay with nsspec: a process of the sandbox holds only stdio and
+        // its own (PID 1 lives as long as the sandbox and would keep them open).
+        do {
+            try sys.closeFileDescriptors(from: 3, keeping: [channel, parentPidfd].compactMap { $0 })
+        } catch let error as SystemError {
+            return fail(RunFailure(error, during: plan.steps[index]), at: index)
+        } catch {
+            return fail(RunFailure("\(error)"), at: index)
+        }
         // --verbose: the new process's stage starts now, not when its maker's did.
         if let current = stageTimer { stageTimer = (current.stage, sys.now()) }
         return perform(from: index + 1)

@@ -626,6 +626,15 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         return Int32(truncatingIfNeeded: serial)
     }
 
+    public func closeFileDescriptors(from first: Int32, keeping keep: [Int32]) throws {
+        var low = UInt32(first)
+        for fd in keep.filter({ $0 >= first }).sorted() {
+            if UInt32(fd) > low { try check(nss_close_range(low, UInt32(fd) - 1), "close_range", "\(low)..\(fd - 1)") }
+            low = UInt32(fd) + 1
+        }
+        try check(nss_close_range(low, ~0), "close_range", "\(low)..")
+    }
+
     public func closeOnExec(from first: Int32) throws {
         try check(nss_close_range_cloexec(UInt32(first)), "close_range", "\(first)..")
     }

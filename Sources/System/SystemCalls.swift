@@ -333,6 +333,8 @@ public protocol SystemCalls: AnyObject {
     /// keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL): a new, anonymous session keyring for this
     /// process and what it starts; returns its serial.
     func joinNewSessionKeyring() throws -> Int32
+    /// Close every fd from `first` up but those in `keep`.
+    func closeFileDescriptors(from first: Int32, keeping keep: [Int32]) throws
     /// Mark every fd from `first` up close-on-exec.
     func closeOnExec(from first: Int32) throws
     /// posix_spawn with default signal dispositions and an empty mask in the new process, which

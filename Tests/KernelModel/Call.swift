@@ -76,6 +76,7 @@ public enum Call: Equatable, Sendable {
     case compileSeccomp(default: FilterAction, rules: Int)
     case loadSeccomp(instructions: Int)
     case closeOnExec(from: Int32)
+    case closeRange(from: Int32, keeping: [Int32])
     case spawn(String, [String], env: [String])
     case execve(String, [String], env: [String])
 
@@ -122,7 +123,7 @@ public enum Call: Equatable, Sendable {
         case .noNewPrivileges: "prctl(PR_SET_NO_NEW_PRIVS)"
         case .notDumpable: "prctl(PR_SET_DUMPABLE)"
         case .parentDeathSignal: "prctl(PR_SET_PDEATHSIG)"
-        case .closeOnExec: "close_range"
+        case .closeOnExec, .closeRange: "close_range"
         case .joinSessionKeyring: "keyctl(KEYCTL_JOIN_SESSION_KEYRING)"
         case .compileSeccomp: "seccomp_export_bpf"
         case .loadSeccomp: "seccomp(SECCOMP_SET_MODE_FILTER)"
@@ -232,6 +233,7 @@ public enum Call: Equatable, Sendable {
         case .compileSeccomp(let action, let rules): "libseccomp: \(rules) rules, default \(action), export BPF"
         case .loadSeccomp(let instructions): "seccomp SECCOMP_SET_MODE_FILTER (\(instructions) instructions)"
         case .closeOnExec(let first): "close_range \(first).. CLOSE_RANGE_CLOEXEC"
+        case .closeRange(let first, let keep): "close_range \(first).." + (keep.isEmpty ? "" : " but \(keep.map(String.init).joined(separator: ","))")
         case .spawn(let path, let args, let env): "posix_spawn \(path) \(args) \(env)"
         case .execve(let path, let args, let env): "execve \(path) \(args) \(env)"
         }

@@ -884,6 +884,13 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         return nextKeyring
     }
 
+    public func closeFileDescriptors(from first: Int32, keeping keep: [Int32]) throws {
+        let call = Call.closeRange(from: first, keeping: keep)
+        try enter(call)
+        record(call)
+        for fd in current.fds.keys.sorted() where fd >= first && !keep.contains(fd) { release(fd, in: current) }
+    }
+
     public func closeOnExec(from first: Int32) throws {
         try enter(.closeOnExec(from: first))
         record(.closeOnExec(from: first))

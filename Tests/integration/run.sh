@@ -431,6 +431,28 @@ EOF
     # No pipeline inside: the shell's own pipe to `tr` was open while `ls` read its fds (a race).
     want "inside, fds other than 0 1 2 are open" [ "$(tail -n +2 <<<"$OUT" | tr '\n' ' ')" = "0 1 2 " ]
     end_case
+
+    # PID 1 lives as long as the sandbox: it must not hold the caller's fds either (seen from
+    # outside, in /proc/PID/fd of nsspec's children).
+    local hold bg child held=""
+    hold=$(spec fds-hold <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+process:
+  args: [/bin/sleep, "1"]
+EOF
+)
+    begin "PID 1 holds none of the caller's fds"
+    "${PREFIX[@]}" /bin/sh -c 'exec 7</dev/null 8>"$1"; shift; exec "$@"' sh "$fdfile" "$NSSPEC" run "$hold" &
+    bg=$!
+    for _ in $(seq 100); do child=$(pgrep -P "$bg" | head -1); [ -n "$child" ] && break; sleep 0.01; done
+    sleep 0.2
+    if [ -z "$child" ]; then problem "no child of nsspec found"; else
+        held=$(ls -l "/proc/$child/fd" 2>/dev/null | grep -F "$fdfile")
+        [ -z "$held" ] || problem "PID 1 (pid $child) holds the caller's fd: $held"
+    fi
+    wait "$bg" 2>/dev/null
+    end_case
 }
 
 t_env() {

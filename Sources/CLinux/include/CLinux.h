@@ -24,6 +24,8 @@ int nss_ambient_clear_all(void);
 int nss_ambient_raise(int cap);
 int nss_cap_last_cap(void);
 int nss_close_range_cloexec(unsigned first);
+/// close_range(first, last, 0).
+int nss_close_range(unsigned first, unsigned last);
 /// openat2 with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: `path` is resolved as if `rootfd` were "/".
 int nss_openat_in_root(int rootfd, const char *path, int flags, unsigned mode);
 /// mount_setattr(2) on `path` (recursively when asked): set and clear MOUNT_ATTR_RDONLY (1),
