@@ -1,0 +1,51 @@
+import Diagnostics
+import SpecFormat
+
+/// Control characters in a path: invisible in a terminal, or moving the cursor and reordering
+/// text (ESC, newline, U+2028, U+202E), so that a path a reviewer reads is not the path used;
+/// and echoed raw by tools that print it. The diagnostic shows each one escaped.
+let pathCharacterRules: [Rule] = [
+    Rule("path-control-character", "paths hold no control, line-separator or bidirectional-formatting characters") { spec, _ in
+        var paths: [(what: String, Located<String>)] = []
+        for m in mounts(spec) {
+            if let t = m.target { paths.append(("mount target", t)) }
+            if let s = m.source { paths.append(("bind source", s)) }
+            if let l = m.link { paths.append(("symlink link", l)) }
+        }
+        if case .directory(let path, _)? = spec.root?.value { paths.append(("root path", path)) }
+        for ns in spec.namespaces { if let p = ns.path { paths.append(("namespace path", p)) } }
+        if let cwd = spec.process?.cwd { paths.append(("cwd", cwd)) }
+        return paths.compactMap { what, path in
+            guard let bad = path.value.unicodeScalars.first(where: PathCharacters.isControl) else { return nil }
+            return .error("path-control-character",
+                          "\(what) '\(PathCharacters.escaped(path.value))' holds the control character \(PathCharacters.name(bad))",
+                          at: path.location, hint: "write the path without it; no file name needs one")
+        }
+    },
+]
+
+enum PathCharacters {
+    /// C0 and C1 controls, DEL, the line and paragraph separators, and the bidirectional
+    /// formatting characters (embeddings, overrides, isolates, marks).
+    static func isControl(_ c: Unicode.Scalar) -> Bool {
+        switch c.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069: true
+        default: false
+        }
+    }
+
+    /// "U+001B"
+    static func name(_ c: Unicode.Scalar) -> String {
+        let hex = String(c.value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+
+    /// The path with each control character written as \u{1B}, so the message is safe to print.
+    static func escaped(_ path: String) -> String {
+        var out = ""
+        for c in path.unicodeScalars {
+            if isControl(c) { out += "\\u{" + String(c.value, radix: 16, uppercase: true) + "}" } else { out.unicodeScalars.append(c) }
+        }
+        return out
+    }
+}
