@@ -33,8 +33,10 @@ extension Executor {
             if entry.hasPrefix("HOME=/") { home = String(entry.dropFirst(5)) }
         }
         guard let base = xdg ?? home.map({ $0 + "/.cache" }) else { return nil }
-        if xdg == nil { try? sys.mkdir(base, mode: 0o700) }
         let dir = base + "/nsspec"
+        if sys.privateDirectory(dir) { return dir }
+        // Only on a first run: ~/.cache itself may be missing (not a syscall on every launch).
+        guard xdg == nil, (try? sys.mkdir(base, mode: 0o700)) != nil else { return nil }
         return sys.privateDirectory(dir) ? dir : nil
     }
 
