@@ -136,3 +136,20 @@ import Validation
                 "the profile changed: bump SeccompProfiles.version and pin its hash here: [\(SeccompProfiles.version): 0x\(String(hash, radix: 16))]")
     }
 }
+
+/// The kernel's refusals of a filter explain themselves.
+@Suite struct SeccompLoadMessageTests {
+    @Test func refusedWithoutNoNewPrivs() throws {
+        let run = try simulate("hello", .rootless, failing: .nth(1, .EACCES, where: { if case .loadSeccomp = $0 { true } else { false } }))
+        #expect(run.code == 125)
+        #expect(run.kernel.logged.contains("error: process: load the seccomp filter (default profile, 2 filters): seccomp(SECCOMP_SET_MODE_FILTER): Permission denied (EACCES)"),
+                "\(run.kernel.logged)")
+        #expect(run.kernel.logged.contains("hint: a process loads a seccomp filter only with no_new_privs or CAP_SYS_ADMIN"))
+    }
+
+    @Test func refusedFilter() throws {
+        let run = try simulate("hello", .rootless, failing: .nth(1, .EINVAL, where: { if case .loadSeccomp = $0 { true } else { false } }))
+        #expect(run.kernel.logged.contains("hint: the kernel refused the filter (is CONFIG_SECCOMP_FILTER set?); `seccomp: unconfined` runs without one"),
+                "\(run.kernel.logged)")
+    }
+}
