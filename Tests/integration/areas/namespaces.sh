@@ -1,0 +1,158 @@
+# shellcheck shell=bash
+# Area "namespaces" of Tests/integration/run.sh (AREAS=namespaces runs only it). Namespaces: which are new, hostnames, id maps, joining existing ones.
+# Sourced by run.sh after lib.sh; each case runs once per mode (root, rootless).
+
+CASES+=(t_namespaces t_uts t_maps t_join)
+
+t_namespaces() {
+    local s n host inside line
+    s=$(spec ns5 <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'for n in user mnt uts ipc pid net cgroup time; do echo "\$n \$(readlink /proc/self/ns/\$n)"; done']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "namespaces: user mount uts ipc pid new; net cgroup time shared"
+    run_as "$s"; want_rc 0
+    [ -n "$OUT" ] && for n in user mnt uts ipc pid net cgroup time; do
+        host=$(run_cmd_quiet readlink "/proc/self/ns/$n")
+        inside=$(awk -v n="$n" '$1 == n { print $2 }' <<<"$OUT")
+        case $n in
+            net|cgroup|time) [ -n "$inside" ] && [ "$inside" = "$host" ] || problem "$n: inside '$inside', expected the host's '$host'" ;;
+            *)               [ -n "$inside" ] && [ "$inside" != "$host" ] || problem "$n: inside '$inside', expected a new one (host '$host')" ;;
+        esac
+    done
+    end_case
+
+    s=$(spec ns8 <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid, net, cgroup, time]
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'for n in user mnt uts ipc pid net cgroup time; do echo "\$n \$(readlink /proc/self/ns/\$n)"; done']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "namespaces: all eight new"
+    run_as "$s"; want_rc 0
+    [ -n "$OUT" ] && for n in user mnt uts ipc pid net cgroup time; do
+        host=$(run_cmd_quiet readlink "/proc/self/ns/$n")
+        inside=$(awk -v n="$n" '$1 == n { print $2 }' <<<"$OUT")
+        [ -n "$inside" ] && [ "$inside" != "$host" ] || problem "$n: inside '$inside', expected a new one (host '$host')"
+    done
+    end_case
+}
+
+t_uts() {
+    local s
+    s=$(spec uts <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+hostname: box-$MODE
+domainname: example.test
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'hostname; domainname; cat /proc/sys/kernel/hostname /proc/sys/kernel/domainname']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "hostname and domainname"
+    run_as "$s"; want_rc 0
+    want_out "box-$MODE"$'\n'"example.test"$'\n'"box-$MODE"$'\n'"example.test"
+    end_case
+}
+
+t_maps() {
+    local s start
+    s=$(spec map-default <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'cat /proc/self/uid_map; echo --; cat /proc/self/gid_map; echo --; cat /proc/self/setgroups; id -u; id -g']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "maps: default is caller -> 0, setgroups deny"
+    run_as "$s"; want_rc 0
+    OUT=$(squeeze <<<"$OUT")
+    want_out "0 $CUID 1"$'\n'"--"$'\n'"0 $CGID 1"$'\n'"--"$'\n'"deny"$'\n'"0"$'\n'"0"
+    end_case
+
+    begin "maps: self + subordinate ranges, process uid/gid 1000"
+    if ! command -v newuidmap >/dev/null || ! command -v newgidmap >/dev/null; then
+        skip "$CASE" "newuidmap/newgidmap not installed (package uidmap)"; return
+    fi
+    start=$(sub_start /etc/subuid "$CUSER"); local gstart; gstart=$(sub_start /etc/subgid "$CUSER")
+    if [ -z "$start" ] || [ -z "$gstart" ]; then
+        skip "$CASE" "$CUSER has no range in /etc/subuid or /etc/subgid (run Tests/integration/setup.sh)"; return
+    fi
+    s=$(spec map-multi <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+uidMap:
+  - {inside: 0, outside: self, count: 1}
+  - {inside: 1, outside: subordinate, count: 65536}
+gidMap:
+  - {inside: 0, outside: self, count: 1}
+  - {inside: 1, outside: subordinate, count: 65536}
+$STD_ROOT
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'cat /proc/self/uid_map; echo --; cat /proc/self/gid_map; echo --; id -u; id -g']
+  env: {PATH: /usr/bin:/bin}
+  uid: 1000
+  gid: 1000
+EOF
+)
+    run_as "$s"; want_rc 0
+    OUT=$(squeeze <<<"$OUT")
+    want_out "0 $CUID 1"$'\n'"1 $start 65536"$'\n'"--"$'\n'"0 $CGID 1"$'\n'"1 $gstart 65536"$'\n'"--"$'\n'"1000"$'\n'"1000"
+    end_case
+}
+
+# Joining namespaces by path: the fork path (a child enters them one by one, then makes PID 1
+# with clone(CLONE_PARENT) and exits), which the all-new specs above never take.
+t_join() {
+    local s helper net uts hostpid user=""
+    # The namespaces to join belong to a helper the caller starts: as root, plain net and uts
+    # namespaces; rootless, a user namespace of the caller's own with them (joining needs
+    # CAP_SYS_ADMIN over a namespace, which the owner of its user namespace has).
+    if [ "$MODE" = rootless ]; then
+        "${PREFIX[@]}" unshare --user --map-root-user --net --uts sh -c 'hostname joined-box; exec sleep 30' &
+    else
+        unshare --net --uts sh -c 'hostname joined-box; exec sleep 30' &
+    fi
+    helper=$!
+    for _ in $(seq 200); do
+        helper=$(pgrep -f "^sleep 30$" -n -P "$(pgrep -P $$ -n)" 2>/dev/null || echo "$helper")
+        [ "$(readlink /proc/$helper/ns/uts 2>/dev/null)" != "$(readlink /proc/self/ns/uts)" ] && break; sleep 0.01
+    done
+    net=$(readlink /proc/$helper/ns/net) uts=$(readlink /proc/$helper/ns/uts) hostpid=$(readlink /proc/self/ns/pid)
+    [ "$MODE" = rootless ] && user="{type: user, path: /proc/$helper/ns/user}, "
+    s=$(spec join <<EOF
+version: 1
+namespaces: [${user}mount, pid, {type: net, path: /proc/$helper/ns/net}, {type: uts, path: /proc/$helper/ns/uts}]
+mounts:
+  - {type: proc}
+process:
+  args: [/bin/sh, -c, 'readlink /proc/self/ns/net /proc/self/ns/uts /proc/self/ns/pid; hostname; cat /proc/1/comm; exit 3']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+    begin "joined net and uts, new pid and mount: PID 1 made by the child, the process's status returned"
+    run_as "$s"; want_rc 3
+    want_out_has "$net"; want_out_has "$uts"; want_out_has "joined-box"
+    grep -q "^pid:" <<<"$OUT" && ! grep -qF "$hostpid" <<<"$OUT" || problem "expected a new pid namespace (host $hostpid)"
+    want_out_has "nsspec"
+    [ -z "$(pgrep -P $$ -x nsspec)" ] || problem "an nsspec process is left"
+    end_case
+    kill "$helper" 2>/dev/null; wait 2>/dev/null
+}
