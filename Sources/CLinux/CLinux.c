@@ -65,6 +65,14 @@ int nss_openat_in_root(int rootfd, const char *path, int flags, unsigned mode) {
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
 }
+int nss_openat_beneath(int dirfd, const char *path, int flags, unsigned mode) {
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (uint64_t)flags;
+    how.mode = (flags & O_CREAT) ? mode : 0;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
 int nss_mount_setattr(const char *path, int recursive, uint64_t set, uint64_t clear, uint64_t propagation) {
     struct mount_attr attr;
     memset(&attr, 0, sizeof attr);

@@ -156,7 +156,7 @@ public final class Executor {
     /// One step; a status when it ends this process (exec, or nothing left to do).
     func perform(_ step: Step, at index: Int) throws -> Int32? {
         switch step.action {
-        case .checkMapHelper, .checkSubordinateRange, .checkSource:
+        case .checkMapHelper, .checkSubordinateRange, .checkSource, .checkTarget:
             try preflight(step.action)
         case .openChannel:
             (channel, sandboxEnd) = try sys.socketPair()
@@ -174,7 +174,8 @@ public final class Executor {
         case .writeSetgroups, .writeMap: try idMap(step)
         case .setHostname, .setDomainname: try uts(step.action)
         case .makeRootPrivate, .enterStaging, .mountRootTmpfs, .bindRoot, .bind, .tmpfs, .proc, .sysfs, .dev,
-             .devpts, .mqueue, .directory, .file, .symlink, .maskPaths, .readonlyPaths, .pivotRoot, .remountRootReadonly:
+             .devpts, .mqueue, .directory, .file, .symlink, .maskPaths, .readonlyPaths, .pivotRoot, .remountRootReadonly,
+             .readonlyHostTree:
             try mount(step.action)
         case .checkNetworkAdmin, .checkHostInterface, .checkHostAddresses, .createVeth, .addAddress, .linkUp, .addRoute,
              .loopbackUp:

@@ -15,6 +15,13 @@ struct MountState {
     /// An O_PATH fd of the sandbox's root: every target is resolved inside it (RESOLVE_IN_ROOT),
     /// so that a symlink in the root cannot send a mount outside it.
     var rootFd: Int32 = -1
+    /// With `root: host`, the tmpfs mounts of the spec (`dev` included), the only places nsspec
+    /// creates anything in: each one's path and an O_PATH fd of its root, opened when it was
+    /// mounted. nil with a root of its own, where the table may create anywhere.
+    var scratch: [(path: String, fd: Int32)]?
+    /// With `root: host` and `readonlyRoot`: the host's tree was made read-only, so a bind that
+    /// is not read-only clears the flag its source mount now has.
+    var hostTreeReadonly = false
 }
 
 extension Executor {
@@ -23,6 +30,7 @@ extension Executor {
         case .makeRootPrivate:
             try sys.mount(source: nil, target: "/", type: nil, flags: [.recursive, .private], data: nil)
             mounts.rootFd = try sys.open("/", [.path, .directory])
+            mounts.scratch = []
         case .enterStaging:
             try sys.mount(source: "tmpfs", target: "/tmp", type: "tmpfs", flags: [.nosuid, .nodev], data: "mode=0755,size=64k")
             try sys.mkdir("/tmp/newroot", mode: 0o755)
@@ -31,6 +39,7 @@ extension Executor {
             try sys.chdir("/")
             mounts.hostPrefix = "/oldroot"
             mounts.rootPath = "/newroot"
+            mounts.scratch = nil
         case .mountRootTmpfs:
             try sys.mount(source: "tmpfs", target: "/newroot", type: "tmpfs", flags: [.nosuid, .nodev], data: "mode=0755")
             try openRoot()
@@ -49,6 +58,7 @@ extension Executor {
             }
             if let mode { data.append("mode=0" + String(mode, radix: 8)) }
             try mountAt(target, source: "tmpfs", type: "tmpfs", flags: msFlags(flags), data: data.isEmpty ? nil : data.joined(separator: ","))
+            try rememberScratch(target)
         case .proc(let target):
             try mountAt(target, source: "proc", type: "proc", flags: [.nosuid, .nodev, .noexec], data: nil)
         case .sysfs(let target, let readonly):
@@ -59,6 +69,24 @@ extension Executor {
             try mountAt(target, source: "mqueue", type: "mqueue", flags: [.nosuid, .nodev, .noexec], data: nil)
         case .dev(let target):
             try dev(target)
+        case .directory(let target, let mode) where mounts.scratch != nil && !mounts.scratch!.contains(where: { $0.path == target }):
+            let (parent, name) = try scratchParent(of: target)
+            defer { sys.close(parent) }
+            do {
+                try sys.mkdirAt(parent, name, mode: mode ?? 0o755)
+            } catch let error as SystemError where error.errno == .EEXIST {}
+            if let mode {
+                let fd = try beneath(parent, name, [.readOnly, .directory], of: target)
+                defer { sys.close(fd) }
+                try sys.fchmod(fd, mode)
+            }
+        case .file(let target, let content, let mode) where mounts.scratch != nil:
+            let (parent, name) = try scratchParent(of: target)
+            defer { sys.close(parent) }
+            let fd = try beneath(parent, name, [.writeOnly, .create, .truncate], mode: 0o644, of: target)
+            defer { sys.close(fd) }
+            try sys.writeAll(fd, Array(content.utf8))
+            if let mode { try sys.fchmod(fd, mode) }
         case .directory(let target, let mode):
             let fd = try resolve(target, create: .directory, mode: mode ?? 0o755)
             sys.close(fd)
@@ -92,6 +120,9 @@ extension Executor {
             mounts.rootPath = "/"
         case .remountRootReadonly:
             try sys.mountSetattr("/", recursive: false, set: .readonly, clear: [], propagation: [])
+        case .readonlyHostTree:
+            try sys.mountSetattr("/", recursive: true, set: .readonly, clear: [], propagation: [])
+            mounts.hostTreeReadonly = true
         default: break
         }
     }
@@ -128,6 +159,16 @@ extension Executor {
     /// there: `/mnt -> /etc` in a rootfs puts a mount at `/mnt/x` on the root's own /etc/x.
     private func resolve(_ path: String, create kind: FileKind, mode: UInt32 = 0o755) throws -> Int32 {
         if let fd = try existing(path) { return fd }
+        if mounts.scratch != nil {
+            let (parent, name) = try scratchParent(of: path)
+            defer { sys.close(parent) }
+            if kind == .directory {
+                try sys.mkdirAt(parent, name, mode: mode)
+            } else {
+                sys.close(try beneath(parent, name, [.writeOnly, .create, .exclusive], mode: 0o644, of: path))
+            }
+            return try beneath(parent, name, .path, of: path)
+        }
         var pending = Self.components(path)
         var done: [String] = []
         // Usually only the last component is missing: start from its parent when that exists.
@@ -187,10 +228,72 @@ extension Executor {
     /// The parent directory of `path` (created if missing) as an fd, and the last component.
     @discardableResult
     private func makeParent(of path: String) throws -> (Int32, String) {
+        if mounts.scratch != nil { return try scratchParent(of: path) }
         var parts = Self.components(path)
         let name = parts.popLast() ?? ""
         let parent = Self.rooted(parts)
         return (try resolve(parent, create: .directory), name)
+    }
+
+    // MARK: - root: host — creating only inside the spec's own tmpfs mounts
+
+    /// After a tmpfs is mounted over the host's tree: nsspec may create inside it.
+    private func rememberScratch(_ target: String) throws {
+        guard mounts.scratch != nil else { return }
+        mounts.scratch!.append((target, try inRoot(target, [.path, .directory])))
+    }
+
+    /// With `root: host`: the parent directory of `path` inside the deepest tmpfs of the spec
+    /// that holds it (directories on the way made), and the last component. Reached beneath that
+    /// tmpfs's root through no symlink and across no mount, so that nothing is ever made on the
+    /// host — not through a symlink, nor on a host directory bound inside the tmpfs.
+    private func scratchParent(of path: String) throws -> (Int32, String) {
+        let hint = "mount a tmpfs above it in the spec, or use root: tmpfs or a directory root"
+        var deepest: (path: String, fd: Int32)?
+        for s in mounts.scratch ?? [] where s.path == "/" || path.hasPrefix(s.path + "/") {
+            if deepest == nil || s.path.utf8.count >= deepest!.path.utf8.count { deepest = s }
+        }
+        guard let scratch = deepest else {
+            throw RunFailure("\(path) does not exist on the host, and with root: host nsspec creates nothing there",
+                             errno: .ENOENT, hint: hint)
+        }
+        var parts = Self.components(String(path.dropFirst(scratch.path == "/" ? 0 : scratch.path.utf8.count)))
+        let name = parts.popLast() ?? ""
+        var dir = try beneath(scratch.fd, ".", [.path, .directory], of: scratch.path)
+        for part in parts {
+            let next: Int32
+            do {
+                next = try beneath(dir, part, [.path, .directory], of: path)
+            } catch let error as SystemError where error.errno == .ENOENT {
+                do {
+                    try sys.mkdirAt(dir, part, mode: 0o755)
+                } catch {
+                    sys.close(dir)
+                    throw error
+                }
+                next = try beneath(dir, part, [.path, .directory], of: path)
+            } catch {
+                sys.close(dir)
+                throw error
+            }
+            sys.close(dir)
+            dir = next
+        }
+        return (dir, name)
+    }
+
+    /// openBeneath, its refusals said in words: crossing into a host mount or a symlink.
+    private func beneath(_ dir: Int32, _ name: String, _ flags: OpenFlags, mode: UInt32 = 0, of path: String) throws -> Int32 {
+        do {
+            return try sys.openBeneath(dir, name, flags, mode: mode)
+        } catch let error as SystemError where error.errno == .EXDEV || error.errno == .ELOOP {
+            let through = error.errno == .EXDEV ? "a mount point (a host path bound inside the tmpfs?)" : "a symlink"
+            throw RunFailure("\(path) is reached through \(through); with root: host nsspec creates only inside the spec's own tmpfs mounts",
+                             errno: error.errno, hint: "put the entry where nothing is bound or linked on the way, or use root: tmpfs")
+        } catch var error as SystemError {
+            error.object = path
+            throw error
+        }
     }
 
     private func chmod(_ path: String, _ mode: UInt32) throws {
@@ -222,11 +325,12 @@ extension Executor {
 
     /// mount_setattr on what is now mounted at `path` (resolved again: an fd opened before a
     /// mount refers to the mount underneath).
-    private func setAttributes(_ path: String, recursive: Bool, set: MountAttributes, propagation: MountFlags) throws {
+    private func setAttributes(_ path: String, recursive: Bool, set: MountAttributes, clear: MountAttributes = [],
+                               propagation: MountFlags) throws {
         let fd = try inRoot(path, .path)
         defer { sys.close(fd) }
         do {
-            try sys.mountSetattr(fdPath(fd), recursive: recursive, set: set, clear: [], propagation: propagation)
+            try sys.mountSetattr(fdPath(fd), recursive: recursive, set: set, clear: clear, propagation: propagation)
         } catch var error as SystemError {
             error.object = path
             throw error
@@ -256,9 +360,11 @@ extension Executor {
         sys.close(fd)
         // MS_* per-mount flags as MOUNT_ATTR_* attributes: the values differ in general.
         let set = MountAttributes(msFlags(flags))
+        // Under a read-only host tree the bind has its source mount's read-only flag.
+        let clear: MountAttributes = mounts.hostTreeReadonly && !flags.readonly ? .readonly : []
         let (recursivePropagation, msPropagation) = Self.propagation(propagation)
-        if !set.isEmpty || propagation != .rprivate {
-            try setAttributes(target, recursive: recursive || recursivePropagation, set: set,
+        if !set.isEmpty || !clear.isEmpty || propagation != .rprivate {
+            try setAttributes(target, recursive: recursive || recursivePropagation, set: set, clear: clear,
                               propagation: propagation == .rprivate ? [] : msPropagation)
         }
     }
@@ -301,6 +407,7 @@ extension Executor {
     private func dev(_ target: String) throws {
         let base = target == "/" ? "" : target
         try mountAt(target, source: "tmpfs", type: "tmpfs", flags: [.nosuid, .noexec], data: "mode=0755,size=64k")
+        try rememberScratch(target)
         for node in Self.deviceNodes {
             try bind(source: "/dev/" + node, target: "\(base)/\(node)", optional: false, recursive: false,
                      flags: MountOptions(), propagation: .rprivate)

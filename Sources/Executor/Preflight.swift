@@ -60,6 +60,19 @@ extension Executor {
                 throw RunFailure("\(path) does not exist", errno: error.errno,
                                  hint: "create it, fix the path (relative paths are relative to the spec file), or add `optional: true`")
             }
+        case .checkTarget(let path, let directory):
+            let kind: FileKind
+            do {
+                kind = try sys.fileKind(path)
+            } catch let error as SystemError where error.errno == .ENOENT {
+                throw RunFailure("the mount target \(path) does not exist on the host, and with root: host nsspec creates nothing there",
+                                 errno: error.errno,
+                                 hint: "mount a tmpfs above it in the spec, use root: tmpfs or a directory root, or create it on the host first")
+            }
+            if directory && kind != .directory {
+                throw RunFailure("the mount target \(path) is not a directory on the host (a filesystem is mounted only on a directory)",
+                                 errno: .ENOTDIR, hint: "choose a directory as the target, or use root: tmpfs")
+            }
         default: break
         }
     }

@@ -85,6 +85,9 @@ public enum Action: Sendable, Equatable {
     case checkMapHelper(IDKind)
     case checkSubordinateRange(IDKind, count: UInt64)
     case checkSource(path: String, optional: Bool)
+    /// With `root: host`: a mount's target exists on the host (nsspec creates nothing there),
+    /// and is a directory when a filesystem is mounted on it.
+    case checkTarget(path: String, directory: Bool)
     // processes and the socket pair between them
     /// The parent's socket pair to the sandbox: reports (handoffs, PID 1's pid, failures) come
     /// back on it, and its end of file says every process of the sandbox has exec'd or exited.
@@ -133,6 +136,9 @@ public enum Action: Sendable, Equatable {
     case readonlyPaths([String])
     case pivotRoot
     case remountRootReadonly
+    /// With `root: host` and `readonlyRoot`: the host's whole tree read-only (every mount under
+    /// /), before the table, whose own mounts are then writable as they say.
+    case readonlyHostTree
     // network
     /// The parent may create links in the host's network namespace (CAP_NET_ADMIN there).
     case checkNetworkAdmin

@@ -8,6 +8,7 @@ extension Action {
         case .checkMapHelper: "check-map-helper"
         case .checkSubordinateRange: "check-subordinate-range"
         case .checkSource: "check-source"
+        case .checkTarget: "check-target"
         case .openChannel: "open-channel"
         case .watchParent: "watch-parent"
         case .fork: "fork"
@@ -39,6 +40,7 @@ extension Action {
         case .readonlyPaths: "readonly-paths"
         case .pivotRoot: "pivot-root"
         case .remountRootReadonly: "remount-root-readonly"
+        case .readonlyHostTree: "readonly-host-tree"
         case .checkNetworkAdmin: "check-network-admin"
         case .checkHostInterface: "check-host-interface"
         case .checkHostAddresses: "check-host-addresses"
@@ -71,6 +73,7 @@ extension Action {
         case .checkMapHelper(let kind): return "new\(kind.rawValue)map is installed (the map needs ids the caller may not map itself)"
         case .checkSubordinateRange(let kind, let count): return "/etc/sub\(kind.rawValue) gives the caller at least \(count) ids"
         case .checkSource(let path, let optional): return "\(path) exists" + (optional ? " (optional: skipped if not)" : "")
+        case .checkTarget(let path, let directory): return "\(path) exists on the host" + (directory ? " and is a directory" : "") + " (nothing is created there)"
         case .openChannel: return "socket pair to the sandbox (its reports, and end of file once it has exec'd)"
         case .watchParent: return "pidfd of nsspec, for PID 1 to see whether nsspec died before it armed PR_SET_PDEATHSIG"
         case .fork(let actor):
@@ -116,6 +119,7 @@ extension Action {
         case .readonlyPaths(let paths): return "read-only \(paths.joined(separator: " "))"
         case .pivotRoot: return "pivot_root into /newroot, detach the old root"
         case .remountRootReadonly: return "remount / read-only"
+        case .readonlyHostTree: return "make the host's tree read-only, every mount under /"
         case .checkNetworkAdmin: return "the caller has CAP_NET_ADMIN in the host's network namespace (for the veth host ends)"
         case .checkHostInterface(let name): return "no interface \(name) on the host"
         case .checkHostAddresses(let cidrs):

@@ -113,6 +113,10 @@ public struct Planner: Sendable {
             guard case .bind(let source) = mount.kind else { continue }
             add(.checkSource(path: hostPath(source.value), optional: mount.optional?.value ?? false), mount.location)
         }
+        for (i, mount) in spec.mounts.enumerated() where onHostTree(i) && !HostTree.creates(mount.type) {
+            let isBind = if case .bind = mount.kind { true } else { false }
+            add(.checkTarget(path: mount.effectiveTarget.value, directory: !isBind), mount.effectiveTarget.location)
+        }
         if let seccomp = seccompPolicy { add(.compileSeccomp(seccomp), seccompLocation) }
         if let first = veths.first { add(.checkNetworkAdmin, first.location) }
         for v in veths { if let name = v.host?.name { add(.checkHostInterface(name.value), name.location) } }
@@ -260,6 +264,7 @@ public struct Planner: Sendable {
         var steps: [Step] = []
         func add(_ action: Action, _ at: SourceLocation) { steps.append(Step(.mounts, sandbox, action, at: at)) }
         add(.makeRootPrivate, namespaceLocation(.mount))
+        if !buildsRoot { steps += hostTreeProtections().map { Step(.mounts, sandbox, $0.0, at: $0.1) } }
         if let root = spec.root {
             switch root.value {
             case .host: break
@@ -285,8 +290,37 @@ public struct Planner: Sendable {
             }
         }
         if buildsRoot { add(.pivotRoot, spec.root?.location ?? fileLocation) }
-        if let ro = spec.readonlyRoot, ro.value { add(.remountRootReadonly, ro.location) }
+        if buildsRoot, let ro = spec.readonlyRoot, ro.value { add(.remountRootReadonly, ro.location) }
         return steps
+    }
+
+    /// With `root: host`, mount `i` lands on the host's own tree (not inside a tmpfs of the spec).
+    func onHostTree(_ i: Int) -> Bool {
+        guard !buildsRoot, spec.creates(.mount) else { return false }
+        let table = spec.mounts.map(\.mount)
+        guard let under = HostTree.enclosing(i, in: table) else { return true }
+        return !HostTree.isScratch(under.type)
+    }
+
+    /// With `root: host`, before the table: the host's /proc and /sys, which stay visible unless
+    /// the spec mounts its own there, get what a proc or sysfs mount of nsspec gets (the OCI
+    /// defaults: kernel tunables read-only, kcore and friends masked) — as root the sandbox's
+    /// uid 0 is the host's, owner of /proc/sys/kernel/core_pattern. Then `readonlyRoot` makes
+    /// the whole tree read-only, so that the table's own mounts stay writable as they say.
+    func hostTreeProtections() -> [(Action, SourceLocation)] {
+        var out: [(Action, SourceLocation)] = []
+        let at = spec.root?.location ?? namespaceLocation(.mount)
+        let targets = spec.mounts.map { ($0.type, $0.effectiveTarget.value) }
+        if !targets.contains(where: { $0 == (.proc, "/proc") }) {
+            out.append((.maskPaths(Self.maskedProcPaths.map { "/proc" + $0 }), at))
+            out.append((.readonlyPaths(Self.readonlyProcPaths.map { "/proc" + $0 }), at))
+        }
+        if !targets.contains(where: { $0.1 == "/sys" }) {
+            out.append((.readonlyPaths(["/sys"]), at))
+            out.append((.maskPaths(["/sys/firmware"]), at))
+        }
+        if let ro = spec.readonlyRoot, ro.value { out.append((.readonlyHostTree, ro.location)) }
+        return out
     }
 
     /// maskedPaths and readonlyPaths of the OCI runtime spec's default config, /proc part,

@@ -352,6 +352,12 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         return fd
     }
 
+    public func openBeneath(_ dir: Int32, _ path: String, _ flags: OpenFlags, mode: UInt32) throws -> Int32 {
+        let fd = nss_openat_beneath(dir, path, flags.rawValue | O_CLOEXEC, mode)
+        try check(fd, "open", path)
+        return fd
+    }
+
     public func mkdirAt(_ dir: Int32, _ name: String, mode: UInt32) throws {
         try check(mkdirat(dir, name, mode_t(mode)), "mkdir", name)
     }

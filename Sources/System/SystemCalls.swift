@@ -266,6 +266,9 @@ public protocol SystemCalls: AnyObject {
     func open(_ path: String, _ flags: OpenFlags) throws -> Int32
     /// openat2 with RESOLVE_IN_ROOT: `path` is looked up as if `root` were "/".
     func openInRoot(_ root: Int32, _ path: String, _ flags: OpenFlags, mode: UInt32) throws -> Int32
+    /// openat2 of `path` beneath the directory `dir`: never above it (`..`, an absolute path),
+    /// through no symlink and across no mount point — EXDEV or ELOOP instead.
+    func openBeneath(_ dir: Int32, _ path: String, _ flags: OpenFlags, mode: UInt32) throws -> Int32
     func mkdirAt(_ dir: Int32, _ name: String, mode: UInt32) throws
     func symlinkAt(_ link: String, _ dir: Int32, _ name: String) throws
     /// The target of the symlink `name` in `dir`; nil if there is no such entry or it is not a symlink.

@@ -5,14 +5,19 @@ public struct ValidationOptions: Sendable {
     /// The command line supplies the process (`nsspec run spec -- cmd…`), so `process.args` may
     /// be missing from the spec.
     public var argsFromCommandLine = false
+    /// The spec is about to run as root (`plan` and `run` by root): the default uid map and
+    /// `self` then make uid 0 inside the host's uid 0. `validate` answers for the spec alone.
+    public var runAsRoot = false
 
-    public init(argsFromCommandLine: Bool = false) {
+    public init(argsFromCommandLine: Bool = false, runAsRoot: Bool = false) {
         self.argsFromCommandLine = argsFromCommandLine
+        self.runAsRoot = runAsRoot
     }
 }
 
 /// One named semantic check. Rules read the decoded spec only — no files, no host state — so that
-/// `validate` gives the same answer on every machine; host checks belong to preflight.
+/// `validate` gives the same answer on every machine; host checks belong to preflight. (The
+/// options say how the spec is used: `runAsRoot` only from `plan` and `run`.)
 public struct Rule: Sendable {
     public let id: String
     public let summary: String
@@ -27,7 +32,7 @@ public struct Rule: Sendable {
 
 public enum Validator {
     /// Every rule, run in this order; all run, and their diagnostics are merged and sorted by position.
-    public static let rules: [Rule] = namespaceRules + idMapRules + mountRules + networkRules + processRules + seccompRules + pathCharacterRules
+    public static let rules: [Rule] = namespaceRules + idMapRules + mountRules + networkRules + processRules + seccompRules + pathCharacterRules + hostRules
 
     public static func validate(_ spec: Spec, options: ValidationOptions = ValidationOptions()) -> [Diagnostic] {
         rules.flatMap { rule in rule.check(spec, options) }

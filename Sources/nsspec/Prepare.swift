@@ -12,7 +12,8 @@ func preparePlan(_ path: String, argsOverride: [String]?) -> Plan? {
         return nil
     case .success(let input):
         let checked = SpecCheck.check(input.bytes, file: input.name, totalSize: input.size,
-                                      options: ValidationOptions(argsFromCommandLine: argsOverride != nil))
+                                      options: ValidationOptions(argsFromCommandLine: argsOverride != nil,
+                                                                 runAsRoot: system.identity().root))
         if !checked.diagnostics.isEmpty {
             Output.error(checked.diagnostics.map { DiagnosticRenderer.text($0, source: checked.source) }.joined())
         }

@@ -130,13 +130,31 @@ let sevenMistakes = """
     }
 
     @Test func warningsFailOnlyWithStrict() throws {
-        let spec = "version: 1\nnamespaces: [mount]\nmounts: [{type: tmpfs, target: /a}, {type: tmpfs, target: /a}]\nprocess: {args: [x]}\n"
+        let spec = "version: 1\nnamespaces: [mount]\nmounts: [{type: tmpfs, target: /a}, {type: tmpfs, target: /a}]\nprocess: {args: [x]}\nroot: tmpfs\n"
         let lax = try CLI.run(["validate", "-"], stdin: spec)
         #expect(lax.status == 0)
         #expect(lax.stdout.contains("<stdin>:3:59: warning: this tmpfs mount on /a hides the earlier tmpfs on the same target [mount-shadowed]"))
         #expect(lax.stdout.hasSuffix("1 spec checked: all valid (1 warning)\n"))
         let strict = try CLI.run(["validate", "--strict", "-"], stdin: spec)
         #expect(strict.status == 1)
+    }
+
+    /// The process as the host's uid 0 over the host's writable tree: a warning with its rule id,
+    /// which --strict turns into a failure (issue 12: a CI gate for specs that are unsafe as root).
+    @Test func hostRootWithHostUID0FailsStrict() throws {
+        let spec = "version: 1\nnamespaces: [mount, pid]\nmounts: [{type: proc}]\nprocess: {args: [/bin/true], uid: 0}\n"
+        let lax = try CLI.run(["validate", "-"], stdin: spec)
+        #expect(lax.status == 0)
+        #expect(lax.stdout.contains("<stdin>:4:35: warning: without a new user namespace, the process runs as the host's uid 0 over the host's own tree (no root is set)"))
+        #expect(lax.stdout.contains("[host-uid0-writable-root]"))
+        let strict = try CLI.run(["validate", "--strict", "-"], stdin: spec)
+        #expect(strict.status == 1)
+        // Safe variants: read-only host tree, or a subordinate map.
+        let readonly = try CLI.run(["validate", "--strict", "-"], stdin: spec + "readonlyRoot: true\n")
+        #expect(readonly.status == 0, "\(readonly.stdout)")
+        let mapped = "version: 1\nnamespaces: [user, mount, pid]\nuidMap: [{inside: 0, outside: subordinate, count: 65536}]\n"
+            + "gidMap: [{inside: 0, outside: subordinate, count: 65536}]\nmounts: [{type: proc}]\nprocess: {args: [/bin/true]}\n"
+        #expect(try CLI.run(["validate", "--strict", "-"], stdin: mapped).status == 0)
     }
 
     @Test func argsMayComeFromTheCommandLine() throws {

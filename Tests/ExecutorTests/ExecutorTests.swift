@@ -187,7 +187,7 @@ import Testing
     @Test func userNamespacesDisabled() throws {
         let logged = try preflightFailure("hello") { $0.files["/proc/sys/user/max_user_namespaces"] = "0\n" }
         #expect(logged == """
-            specs/hello.yaml:9:1: error: sandbox process: user namespaces are disabled on this host (user.max_user_namespaces = 0): No space left on device (ENOSPC)
+            specs/hello.yaml:11:1: error: sandbox process: user namespaces are disabled on this host (user.max_user_namespaces = 0): No space left on device (ENOSPC)
             hint: as root: sysctl -w user.max_user_namespaces=15000
 
             """)
@@ -213,7 +213,7 @@ import Testing
 
     @Test func unprivilegedUserNamespacesDisabled() throws {
         let logged = try preflightFailure("hello") { $0.files["/proc/sys/kernel/unprivileged_userns_clone"] = "0\n" }
-        #expect(logged.hasPrefix("specs/hello.yaml:9:1: error: sandbox process: unprivileged user namespaces are disabled on this host"))
+        #expect(logged.hasPrefix("specs/hello.yaml:11:1: error: sandbox process: unprivileged user namespaces are disabled on this host"))
         #expect(logged.contains("hint: as root: sysctl -w kernel.unprivileged_userns_clone=1"))
     }
 
@@ -244,7 +244,7 @@ import Testing
         let run = try simulate("hello", .root, failing: .nth(3, where: { if case .mount = $0 { true } else { false } }))
         let mounts = run.trace.filter { if case .mount = $0.call { true } else { false } }
         #expect(mounts.count == 3 && mounts[2].failed && !mounts[0].failed && !mounts[1].failed)
-        #expect(run.kernel.logged.hasPrefix("specs/hello.yaml:12:7: error: mounts: tmpfs as the new root (mode 0755): mount /newroot: Operation not permitted (EPERM)"),
+        #expect(run.kernel.logged.hasPrefix("specs/hello.yaml:14:7: error: mounts: tmpfs as the new root (mode 0755): mount /newroot: Operation not permitted (EPERM)"),
                 "\(run.kernel.logged)")
         #expect(run.code == 125)
     }

@@ -42,6 +42,7 @@ public enum Call: Equatable, Sendable {
     case getcwd
     case open(String, OpenFlags)
     case openInRoot(Int32, String, OpenFlags)
+    case openBeneath(Int32, String, OpenFlags)
     case mkdirAt(Int32, String, mode: UInt32)
     case symlinkAt(String, Int32, String)
     case readlinkAt(Int32, String)
@@ -96,7 +97,7 @@ public enum Call: Equatable, Sendable {
     /// The operation's name in an error, as the Linux implementation names it.
     public var op: String {
         switch self {
-        case .read, .open, .openInRoot: "open"
+        case .read, .open, .openInRoot, .openBeneath: "open"
         case .writeFile, .writeAll: "write"
         case .clone: "clone3"
         case .pidfdOpen: "pidfd_open"
@@ -194,6 +195,7 @@ public enum Call: Equatable, Sendable {
         case .getcwd: "getcwd"
         case .open(let path, let flags): "open \(path) \(flags)"
         case .openInRoot(let root, let path, let flags): "openat2 \(root) \(path) \(flags) RESOLVE_IN_ROOT"
+        case .openBeneath(let dir, let path, let flags): "openat2 \(dir) \(path) \(flags) RESOLVE_BENEATH|NO_XDEV|NO_SYMLINKS"
         case .mkdirAt(let dir, let name, let mode): "mkdirat \(dir) \(name) 0\(String(mode, radix: 8))"
         case .symlinkAt(let link, let dir, let name): "symlinkat \(link) \(dir) \(name)"
         case .readlinkAt(let dir, let name): "readlinkat \(dir) \(name)"

@@ -662,6 +662,16 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         return fd
     }
 
+    public func openBeneath(_ dir: Int32, _ path: String, _ flags: OpenFlags, mode: UInt32) throws -> Int32 {
+        let call = Call.openBeneath(dir, path, flags)
+        try enter(call, object: path)
+        if missing.contains(path) { try fail(call, .ENOENT, path) }
+        if flags.contains(.create) { try requireMaps(call, path) }
+        let fd = install(.other(path), in: current)
+        record(call, .value(fd))
+        return fd
+    }
+
     public func mkdirAt(_ dir: Int32, _ name: String, mode: UInt32) throws {
         let call = Call.mkdirAt(dir, name, mode: mode)
         try enter(call, object: name)

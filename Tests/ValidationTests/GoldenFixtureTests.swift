@@ -63,11 +63,11 @@ import Validation
         #expect(found == [
             Pair(line: 4, rule: "hostname-without-uts"),  // hostname, but no 'uts' in namespaces
             Pair(line: 7, rule: "idmap-overlap"),  // inside 0-65535 overlaps the 'self' entry's 0
-            Pair(line: 9, rule: "ambiguous-boolean"),  // readonly: yes
-            Pair(line: 10, rule: "ambiguous-mode"),  // mode: 0755 unquoted
-            Pair(line: 14, rule: "interface-name"),  // a 16-byte interface name
-            Pair(line: 20, rule: "duplicate-key"),  // PATH set twice in env
-            Pair(line: 21, rule: "unknown-key"),  // noNewPriviliges
+            Pair(line: 10, rule: "ambiguous-boolean"),  // readonly: yes
+            Pair(line: 11, rule: "ambiguous-mode"),  // mode: 0755 unquoted
+            Pair(line: 15, rule: "interface-name"),  // a 16-byte interface name
+            Pair(line: 21, rule: "duplicate-key"),  // PATH set twice in env
+            Pair(line: 22, rule: "unknown-key"),  // noNewPriviliges
         ])
         #expect(diagnostics.filter { $0.severity == .error }.count == 7)
     }

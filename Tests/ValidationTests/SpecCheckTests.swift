@@ -61,7 +61,7 @@ import Validation
         "network: {veth: [{name: eth0, address: 10.0.0.2/24, routes: [{via: 10.0.0.1}]}]}",
     ])
     func theViewsGuaranteesAreRequired(_ line: String) {
-        let r = check("version: 1\nnamespaces: [mount, net]\nprocess: {args: [/bin/true]}\n" + line + "\n")
+        let r = check("version: 1\nnamespaces: [mount, net]\nroot: tmpfs\nprocess: {args: [/bin/true]}\n" + line + "\n")
         #expect(r.diagnostics.map(\.rule) == ["missing-field"])
         #expect(r.spec == nil)
     }
@@ -71,6 +71,7 @@ import Validation
             version: 1
             namespaces: [user, mount, pid, net]
             process: {args: [/bin/true]}
+            root: tmpfs
             mounts:
               - {type: bind, source: ., target: /work}
               - {type: proc}

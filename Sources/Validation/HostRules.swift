@@ -1,0 +1,121 @@
+import Diagnostics
+import SpecFormat
+
+/// The host stays as it was. With `root: host` the mount table is applied over the host's own
+/// tree, so nsspec creates nothing there: `dir`, `file` and `symlink` entries go only inside a
+/// tmpfs (or `dev`) that the spec mounts, and a mount's target must already exist on the host
+/// (preflight checks that, with the host at hand). And a process that runs as the host's uid 0
+/// over a writable host tree owns every file root owns there: dropped capabilities do not stop
+/// an owner.
+let hostRules: [Rule] = [
+    Rule("host-root-creates", "with root: host, dir, file and symlink entries lie inside a tmpfs the spec mounts") { spec, _ in
+        guard HostTree.isHostRoot(spec), spec.creates(.mount) else { return [] }
+        let table = mounts(spec)
+        return table.indices.compactMap { i in
+            let m = table[i]
+            guard HostTree.creates(m.type), let target = m.effectiveTarget else { return nil }
+            if let scratch = HostTree.enclosing(i, in: table), HostTree.isScratch(scratch.type) { return nil }
+            let what = HostTree.enclosing(i, in: table).map { "on the \($0.type.rawValue) mount at \($0.effectiveTarget?.value ?? "")" }
+                ?? "in the host's own tree"
+            return .error(
+                "host-root-creates",
+                "with root: host, this \(m.type.rawValue) entry would create \(target.value) \(what)", at: target.location,
+                notes: spec.root.map { [.init("root is the host's tree here", at: $0.location)] } ?? [],
+                hint: "nsspec changes nothing on the host: mount a tmpfs above it first (e.g. {type: tmpfs, target: \(HostTree.parent(of: target.value))}), or use root: tmpfs or a directory root")
+        }
+    },
+    Rule("host-uid0-writable-root", "the process does not run as the host's uid 0 over a writable host root") { spec, options in
+        guard let root = HostTree.writableHostRoot(spec), let uid0 = HostTree.hostUID0(spec, runAsRoot: options.runAsRoot) else { return [] }
+        var notes: [Diagnostic.Note] = []
+        if let at = root.location { notes.append(.init(root.what, at: at)) }
+        return [.warning(
+            "host-uid0-writable-root",
+            "\(uid0.when)the process runs as the host's uid 0 over \(root.what): it may change any file root owns there "
+                + "(dropping capabilities does not stop a file's owner)",
+            at: uid0.location, notes: notes,
+            hint: "map uid 0 to a subordinate range (uidMap: [{inside: 0, outside: subordinate, count: 65536}]), "
+                + "set readonlyRoot: true, or use root: tmpfs with the host paths it needs bound in")]
+    },
+]
+
+/// How `root: host` and the host's ids are read from a spec, for the rules above and the planner.
+public enum HostTree {
+    /// The mount table goes over the host's own tree: `root: host`, or no root at all.
+    public static func isHostRoot(_ spec: Spec) -> Bool {
+        switch spec.root?.value {
+        case .host?, nil: true
+        case .tmpfs?, .directory?: false
+        }
+    }
+
+    /// Entries that create something at their target rather than mount over it.
+    public static func creates(_ type: MountType) -> Bool { type == .dir || type == .file || type == .symlink }
+
+    /// Mounts inside which nsspec may create: a tmpfs of the spec's own (`dev` is one too).
+    public static func isScratch(_ type: MountType) -> Bool { type == .tmpfs || type == .dev }
+
+    /// The last earlier mount (not a `dir`/`file`/`symlink` entry) whose target is the target of
+    /// mount `i` or one of its ancestors: what mount `i` lands on. nil: the host's own tree.
+    public static func enclosing(_ i: Int, in table: [Mount]) -> Mount? {
+        guard let target = table[i].effectiveTarget?.value else { return nil }
+        var best: (Mount, Int)?
+        for j in table.indices where j < i {
+            let m = table[j]
+            guard !creates(m.type), let t = m.effectiveTarget?.value, t == target || isAncestor(t, of: target) else { continue }
+            // The deepest one; among equal ones the later (it is on top).
+            if best == nil || t.utf8.count >= best!.1 { best = (m, t.utf8.count) }
+        }
+        return best?.0
+    }
+
+    static func isAncestor(_ a: String, of b: String) -> Bool {
+        a == "/" ? b != "/" : b.hasPrefix(a) && b.utf8.count > a.utf8.count && b.utf8[b.utf8.index(b.utf8.startIndex, offsetBy: a.utf8.count)] == UInt8(ascii: "/")
+    }
+
+    static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return path }
+        return String(path[..<slash])
+    }
+
+    /// The host tree the process may write, if any: `root: host` (or none) without
+    /// `readonlyRoot: true`, or a directory root that is not read-only.
+    static func writableHostRoot(_ spec: Spec) -> (what: String, location: SourceLocation?)? {
+        if spec.readonlyRoot?.value == true { return nil }
+        switch spec.root?.value {
+        case .host?: return ("the host's own tree (root: host)", spec.root?.location)
+        case nil: return ("the host's own tree (no root is set)", nil)
+        case .directory(let path, let readonly)?:
+            if readonly?.value == true || path.value.isEmpty { return nil }
+            return ("the host directory \(path.value) (root, not read-only)", path.location)
+        case .tmpfs?: return nil
+        }
+    }
+
+    /// Whether the process's uid is the host's uid 0: always without a new user namespace (where
+    /// only root can make the other namespaces), or mapped to 0 outright; through `self` or the
+    /// default map when the spec runs as root (known to `run` and `plan`, not to `validate`).
+    /// nil: not (a subordinate id, a joined user namespace, an id other than 0).
+    static func hostUID0(_ spec: Spec, runAsRoot: Bool) -> (when: String, location: SourceLocation)? {
+        let uid = spec.process?.uid
+        let at = uid?.location ?? spec.namespacesKey ?? spec.process?.location ?? SourceLocation(file: spec.file, line: 1, column: 1)
+        let id = uid?.value ?? 0
+        guard spec.creates(.user) else {
+            // The ids are the host's. Only root makes namespaces without a user namespace; with
+            // none at all the process keeps the caller's uid unless `uid` is given.
+            guard spec.namespace(.user) == nil, id == 0 else { return nil }
+            if uid != nil || !spec.namespaces.isEmpty { return ("without a new user namespace, ", at) }
+            return runAsRoot ? ("run as root without a user namespace, ", at) : nil
+        }
+        guard let map = spec.uidMap?.value else {
+            return id == 0 && runAsRoot ? ("run as root with the default uid map (the caller's uid -> 0), ", at) : nil
+        }
+        guard let entry = map.first(where: { UInt64(id) >= UInt64($0.inside.value) && UInt64(id) < UInt64($0.inside.value) + UInt64($0.count.value) })
+        else { return nil }
+        switch entry.outside.value {
+        case .id(let start):
+            return UInt64(start) + UInt64(id) - UInt64(entry.inside.value) == 0 ? ("with uid \(id) mapped to the host's 0, ", entry.location) : nil
+        case .caller: return runAsRoot ? ("run as root with `self` (the caller's uid), ", entry.location) : nil
+        case .subordinate: return nil
+        }
+    }
+}
