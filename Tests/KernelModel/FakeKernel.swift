@@ -653,17 +653,15 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
     }
 
     public func openInRoot(_ root: Int32, _ path: String, _ flags: OpenFlags, mode: UInt32) throws -> Int32 {
-        let call = Call.openInRoot(root, path, flags)
-        try enter(call, object: path)
-        if missing.contains(path) { try fail(call, .ENOENT, path) }
-        if flags.contains(.create) { try requireMaps(call, path) }
-        let fd = install(.other(path), in: current)
-        record(call, .value(fd))
-        return fd
+        try openAt(.openInRoot(root, path, flags), path, flags)
     }
 
     public func openBeneath(_ dir: Int32, _ path: String, _ flags: OpenFlags, mode: UInt32) throws -> Int32 {
-        let call = Call.openBeneath(dir, path, flags)
+        try openAt(.openBeneath(dir, path, flags), path, flags)
+    }
+
+    /// openat2 in the model: ENOENT for the paths marked missing; creating needs the id maps.
+    private func openAt(_ call: Call, _ path: String, _ flags: OpenFlags) throws -> Int32 {
         try enter(call, object: path)
         if missing.contains(path) { try fail(call, .ENOENT, path) }
         if flags.contains(.create) { try requireMaps(call, path) }
