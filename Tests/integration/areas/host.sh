@@ -5,7 +5,7 @@
 # examples reach nothing of root's when run as root. Each attack has its control.
 # Sourced by run.sh after lib.sh; each case runs once per mode (root, rootless).
 
-CASES+=(t_host_kernel_files t_host_creates_nothing t_host_readonly_root t_examples_safe_as_root)
+CASES+=(t_host_kernel_files t_host_creates_nothing t_host_readonly_root t_examples_safe_as_root t_network_examples_safe_as_root)
 
 # A directory of the mode's own, standing for "the host": the cases look for what appears in it.
 host_dir() { rm -rf "$D/hostdir" "$D/absent" "$D/scratch" "$D/rw" "$D/x"; mkdir -p "$D/hostdir" "$D/scratch" "$D/rw"; chown -R "$CUID:$CGID" "$D/hostdir" "$D/scratch" "$D/rw"; }
@@ -105,5 +105,30 @@ t_examples_safe_as_root() {
         want_out_has done
         grep -q "shadow readable\|core_pattern writable" <<<"$OUT" && problem "$name: $OUT"
     done
+    end_case
+}
+
+# The two network examples need root: join-netns.yaml joins /run/netns/nsspec-demo (made here for
+# the case and deleted after), veth.yaml runs inside a throwaway network namespace.
+t_network_examples_safe_as_root() {
+    local probe='cat /etc/shadow >/dev/null 2>&1 && echo "shadow readable"; (: > /etc/nsspec-probe) 2>/dev/null && echo "/etc writable"; (: > /proc/sys/kernel/core_pattern) 2>/dev/null && echo "core_pattern writable"; echo done'
+    if [ "$MODE" = rootless ]; then skip "network examples as root" "they need root (a joined netns, CAP_NET_ADMIN)"; return; fi
+    begin "specs/join-netns.yaml as root: runs as nobody over a read-only host tree"
+    if [ -e /run/netns/nsspec-demo ]; then
+        skip "$CASE" "/run/netns/nsspec-demo exists and is not this suite's"; return
+    fi
+    ip netns add nsspec-demo && ip -n nsspec-demo link set lo up
+    run_as "$REPO/specs/join-netns.yaml" -- /bin/sh -c "id -u; $probe"
+    ip netns del nsspec-demo
+    want_rc 0; want_out_has 65534; want_out_has done
+    grep -q "readable\|writable" <<<"$OUT" && problem "reached: $OUT"
+    [ -e /etc/nsspec-probe ] && { rm -f /etc/nsspec-probe; problem "/etc/nsspec-probe was created on the host"; }
+    end_case
+    begin "specs/veth.yaml as root (in a throwaway netns): /etc/shadow out of reach, /proc/sys read-only"
+    new_netns
+    run_in_ns "$NSSPEC" run "$REPO/specs/veth.yaml" -- /bin/sh -c "$probe"
+    want_rc 0; want_out_has done
+    grep -q "readable\|writable" <<<"$OUT" && problem "reached: $OUT"
+    drop_netns
     end_case
 }
