@@ -250,14 +250,14 @@ extension Executor {
     private func scratchParent(of path: String) throws -> (Int32, String) {
         let hint = "mount a tmpfs above it in the spec, or use root: tmpfs or a directory root"
         var deepest: (path: String, fd: Int32)?
-        for s in mounts.scratch ?? [] where s.path == "/" || path.hasPrefix(s.path + "/") {
+        for s in mounts.scratch ?? [] where path.utf8.starts(with: (s.path + "/").utf8) {
             if deepest == nil || s.path.utf8.count >= deepest!.path.utf8.count { deepest = s }
         }
         guard let scratch = deepest else {
             throw RunFailure("\(path) does not exist on the host, and with root: host nsspec creates nothing there",
                              errno: .ENOENT, hint: hint)
         }
-        var parts = Self.components(String(path.dropFirst(scratch.path == "/" ? 0 : scratch.path.utf8.count)))
+        var parts = Self.components(String(decoding: path.utf8.dropFirst(scratch.path.utf8.count), as: UTF8.self))
         let name = parts.popLast() ?? ""
         var dir = try beneath(scratch.fd, ".", [.path, .directory], of: scratch.path)
         for part in parts {
