@@ -264,7 +264,11 @@ public struct Planner: Sendable {
         var steps: [Step] = []
         func add(_ action: Action, _ at: SourceLocation) { steps.append(Step(.mounts, sandbox, action, at: at)) }
         add(.makeRootPrivate, namespaceLocation(.mount))
-        if !buildsRoot { steps += hostTreeProtections().map { Step(.mounts, sandbox, $0.0, at: $0.1) } }
+        let rootAt = spec.root?.location ?? namespaceLocation(.mount)
+        if !buildsRoot {
+            for action in hostViewProtections(procAt: "/proc", sysAt: "/sys", fromTable: true) { add(action, rootAt) }
+            if let ro = spec.readonlyRoot, ro.value { add(.readonlyHostTree, ro.location) }
+        }
         if let root = spec.root {
             switch root.value {
             case .host: break
@@ -274,10 +278,19 @@ public struct Planner: Sendable {
             case .directory(let path, let readonly):
                 add(.enterStaging, root.location)
                 add(.bindRoot(path: hostPath(path.value), readonly: readonly?.value ?? false), path.location)
+                // A directory that holds the host's /proc or /sys mounts (`/`, `/..`) shows them.
+                for action in hostViewProtections(procAt: "/proc", sysAt: "/sys", fromTable: true) { add(action, path.location) }
             }
         }
         for mount in spec.mounts {
             add(action(for: mount), mount.location)
+            if case .bind(let source) = mount.kind {
+                // A bind of the host's /proc, /sys or / shows the host's kernel files there.
+                let s = hostPath(source.value), t = mount.effectiveTarget.value == "/" ? "" : mount.effectiveTarget.value
+                let proc = s == "/proc" ? t : s == "/" ? t + "/proc" : nil
+                let sys = s == "/sys" ? t : s == "/" ? t + "/sys" : nil
+                for action in hostViewProtections(procAt: proc, sysAt: sys, fromTable: false) { add(action, mount.location) }
+            }
             if mount.type == .proc {
                 let target = mount.effectiveTarget.value
                 // The OCI runtime spec's defaults, under wherever proc went.
@@ -302,24 +315,23 @@ public struct Planner: Sendable {
         return !HostTree.isScratch(under.type)
     }
 
-    /// With `root: host`, before the table: the host's /proc and /sys, which stay visible unless
-    /// the spec mounts its own there, get what a proc or sysfs mount of nsspec gets (the OCI
-    /// defaults: kernel tunables read-only, kcore and friends masked) — as root the sandbox's
-    /// uid 0 is the host's, owner of /proc/sys/kernel/core_pattern. Then `readonlyRoot` makes
-    /// the whole tree read-only, so that the table's own mounts stay writable as they say.
-    func hostTreeProtections() -> [(Action, SourceLocation)] {
-        var out: [(Action, SourceLocation)] = []
-        let at = spec.root?.location ?? namespaceLocation(.mount)
-        let targets = spec.mounts.map { ($0.type, $0.effectiveTarget.value) }
-        if !targets.contains(where: { $0 == (.proc, "/proc") }) {
-            out.append((.maskPaths(Self.maskedProcPaths.map { "/proc" + $0 }), at))
-            out.append((.readonlyPaths(Self.readonlyProcPaths.map { "/proc" + $0 }), at))
+    /// Where the host's /proc or /sys shows in the sandbox (`root: host`, a directory root that
+    /// holds them, a bind of them): what nsspec's own proc and sysfs mounts get (the OCI
+    /// defaults: kernel tunables read-only, kcore and friends masked, /sys read-only with
+    /// /sys/firmware masked) — as root the sandbox's uid 0 is the host's, owner of
+    /// /proc/sys/kernel/core_pattern. `fromTable`: not where the table mounts its own.
+    /// Paths that do not exist are skipped when the steps run.
+    func hostViewProtections(procAt: String?, sysAt: String?, fromTable: Bool) -> [Action] {
+        var out: [Action] = []
+        let targets = fromTable ? spec.mounts.map { ($0.type, $0.effectiveTarget.value) } : []
+        if let proc = procAt, !targets.contains(where: { $0 == (.proc, proc) }) {
+            out.append(.maskPaths(Self.maskedProcPaths.map { proc + $0 }))
+            out.append(.readonlyPaths(Self.readonlyProcPaths.map { proc + $0 }))
         }
-        if !targets.contains(where: { $0.1 == "/sys" }) {
-            out.append((.readonlyPaths(["/sys"]), at))
-            out.append((.maskPaths(["/sys/firmware"]), at))
+        if let sys = sysAt, !targets.contains(where: { $0.1 == sys }) {
+            out.append(.readonlyPaths([sys]))
+            out.append(.maskPaths([sys + "/firmware"]))
         }
-        if let ro = spec.readonlyRoot, ro.value { out.append((.readonlyHostTree, ro.location)) }
         return out
     }
 

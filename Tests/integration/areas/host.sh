@@ -33,6 +33,14 @@ t_host_kernel_files() {
     want_out_has "firmware entries: 0"
     want_err_has "[host-uid0-writable-root]"
     end_case
+    for f in dir-root-kernel bind-kernel; do
+        s=$(fixture host/$f)
+        begin "as root, the host's /proc and /sys seen through $f: read-only (EROFS), /sys/firmware masked"
+        run_as "$s"
+        want_rc 0; want_out_has "kernel/core_pattern EROFS"
+        want_out_lacks "opened for writing"; want_out_has "firmware entries: 0"
+        end_case
+    done
 }
 
 t_host_creates_nothing() {
