@@ -108,8 +108,9 @@ squeeze() { awk '{ $1 = $1; print }'; }
 # run a command as the caller and print its stdout (no bookkeeping)
 run_cmd_quiet() { "${PREFIX[@]}" "$@" 2>/dev/null </dev/null; }
 
-# /tmp entries (minus this suite's dir and Swift test scratch dirs, which concurrent builds make)
-tmp_listing() { ls -A /tmp | grep -vx -e "$(basename "$T")" -e 'TemporaryDirectory\..*' | sort; }
+# /tmp entries (minus this suite's dir and the scratch dirs of Swift tests — Foundation's, CLITests' —
+# which a concurrent `swift test` makes)
+tmp_listing() { ls -A /tmp | grep -vx -e "$(basename "$T")" -e 'TemporaryDirectory\..*' -e 'nsspec-cli-.*' | sort; }
 
 # ---------------------------------------------------------------------------------------------
 # veth. Every case makes its own throwaway network namespace with `ip netns add`, which plays the
