@@ -73,6 +73,9 @@ int nss_openat_beneath(int dirfd, const char *path, int flags, unsigned mode) {
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
     return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
 }
+int nss_open_tmpfile(const char *dir, unsigned mode) {
+    return open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, (mode_t)mode);
+}
 int nss_mount_setattr(const char *path, int recursive, uint64_t set, uint64_t clear, uint64_t propagation) {
     struct mount_attr attr;
     memset(&attr, 0, sizeof attr);

@@ -590,7 +590,28 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         return (st.st_mode & S_IFMT) == S_IFDIR && st.st_uid == geteuid() && st.st_mode & 0o022 == 0
     }
 
+    /// The file appears whole or not at all, and a process killed while writing it leaves
+    /// nothing: the bytes go to an unnamed O_TMPFILE in the target's directory, which is linked
+    /// in under its name only once written (a stale file of that name is replaced). Where the
+    /// filesystem has no O_TMPFILE, a temporary name and rename(2).
     public func replaceFile(_ path: String, with bytes: [UInt8]) throws {
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let fd = nss_open_tmpfile(directory.isEmpty ? "/" : directory, 0o600)
+        if fd < 0 && [EOPNOTSUPP, EISDIR, EINVAL].contains(Glibc.errno) { return try replaceFileByRename(path, with: bytes) }
+        try check(fd, "open(O_TMPFILE)", directory)
+        defer { Glibc.close(fd) }
+        try writeAll(fd, bytes)
+        // linkat(fd, "", AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; through /proc it does not.
+        let name = "/proc/self/fd/\(fd)"
+        if linkat(AT_FDCWD, name, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 { return }
+        if Glibc.errno == EEXIST {
+            unlink(path)
+            if linkat(AT_FDCWD, name, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 || Glibc.errno == EEXIST { return }
+        }
+        throw SystemError("linkat", path, errno: .current)
+    }
+
+    private func replaceFileByRename(_ path: String, with bytes: [UInt8]) throws {
         let temporary = "\(path).\(Glibc.getpid()).tmp"
         let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         try check(fd, "open", temporary)

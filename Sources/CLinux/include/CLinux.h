@@ -30,6 +30,8 @@ int nss_close_range(unsigned first, unsigned last);
 int nss_openat_in_root(int rootfd, const char *path, int flags, unsigned mode);
 /// openat2 with RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS.
 int nss_openat_beneath(int dirfd, const char *path, int flags, unsigned mode);
+/// open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode): an unnamed file in `dir`, gone with its fd.
+int nss_open_tmpfile(const char *dir, unsigned mode);
 /// mount_setattr(2) on `path` (recursively when asked): set and clear MOUNT_ATTR_RDONLY (1),
 /// NOSUID (2), NODEV (4), NOEXEC (8); `propagation` is 0 or an MS_* propagation flag.
 int nss_mount_setattr(const char *path, int recursive, uint64_t set, uint64_t clear, uint64_t propagation);
