@@ -62,6 +62,27 @@ import Testing
         #expect(found(r.diagnostics).first == Found(rule, line, column), "\(r.diagnostics)")
     }
 
+    /// %TAG directives are refused, each at its line; %YAML 1.1 and 1.2 are accepted (libyaml
+    /// refuses other versions and unknown directives: reported under the same rule).
+    @Test func directives() {
+        #expect(read("%YAML 1.2\n---\na: 1\n").diagnostics.isEmpty)
+        #expect(read("%YAML 1.1\n---\na: 1\n").diagnostics.isEmpty)
+        let tags = read("%TAG ! tag:example.com,2000:\n\n%YAML 1.2\n%TAG !e! tag:e.org,2000:x/\n---\na: 1\n").diagnostics
+        #expect(found(tags) == [Found("yaml-directive", 1, 1), Found("yaml-directive", 4, 1)])
+        #expect(tags.first?.message == "%TAG directives are not allowed in a spec (%TAG ! tag:example.com,2000:)")
+        #expect(tags.last?.message == "%TAG directives are not allowed in a spec (%TAG !e! tag:e.org,2000:x/)")
+        #expect(read("%TAG ! a:\n---\nb: 1\n").root != nil, "the document is still read")
+        let version = read("%YAML 1.3\n---\na: 1\n").diagnostics
+        #expect(found(version) == [Found("yaml-directive", 1, 1)])
+        #expect(version.first?.message == "unsupported YAML version '%YAML 1.3': a spec is YAML 1.2 (%YAML 1.1 is accepted too)")
+        #expect(found(read("%YAML 2.0\n---\na: 1\n").diagnostics) == [Found("yaml-directive", 1, 1)])
+        let unknown = read("%FOO bar\n---\na: 1\n").diagnostics
+        #expect(found(unknown) == [Found("yaml-directive", 1, 1)])
+        #expect(unknown.first?.message == "unknown directive '%FOO bar': a spec may have only %YAML")
+        #expect(found(read("%YAML 1.2\n%YAML 1.2\n---\na: 1\n").diagnostics) == [Found("yaml-directive", 2, 1)])
+        #expect(found(read("%TAG ! a:\n%TAG ! b:\n---\na: 1\n").diagnostics) == [Found("yaml-directive", 2, 1)])
+    }
+
     @Test func duplicateKeyPointsAtTheFirstDefinition() {
         let d = read("a: 1\nb: 2\na: 3\n").diagnostics
         #expect(d.count == 1)

@@ -94,7 +94,7 @@ import Validation
         "duplicate-key", "empty-document", "invalid-address", "invalid-mac", "invalid-mode",
         "invalid-size", "invalid-utf8", "merge-key", "missing-field", "multiple-documents", "nesting-too-deep",
         "nul-in-string", "out-of-range", "tag", "too-many-errors", "too-many-items", "unknown-key",
-        "unknown-rlimit", "unknown-value", "unsupported-version", "wrong-type", "yaml-syntax",
+        "unknown-rlimit", "unknown-value", "unsupported-version", "wrong-type", "yaml-directive", "yaml-syntax",
         // Emitted by validator rules under another rule's id.
         "domainname-invalid",
     ]

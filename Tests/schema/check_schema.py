@@ -17,8 +17,8 @@ YAML is loaded the way nsspec reads it, not the way PyYAML's YAML 1.1 resolver w
 integers; `yes`/`on`/`Y`… and non-canonical numbers (`01`, `+1`, `1.0`, `0x1`, `0755`) load as
 values of no JSON type, so the schema rejects them wherever they appear (stricter than nsspec,
 which takes a plain number as a string where a string is expected). null and empty values load
-as null, which the schema never allows. Anchors, aliases, tags, duplicate keys, merge keys,
-NUL in strings and multi-document streams are load errors.
+as null, which the schema never allows. Anchors, aliases, tags, %TAG directives, duplicate keys,
+merge keys, NUL in strings and multi-document streams are load errors.
 
 Prints one line per failure, a summary, and finally `N passed, M failed`; exits 1 on failure.
 """
@@ -109,6 +109,8 @@ def load_spec(text):
         if documents > 1:
             raise SpecLoadError("more than one YAML document")
         for e in events:
+            if isinstance(e, yaml.DocumentStartEvent) and e.tags:
+                raise SpecLoadError(f"%TAG directive before line {e.start_mark.line + 1}")
             if isinstance(e, yaml.AliasEvent):
                 raise SpecLoadError(f"alias *{e.anchor} at line {e.start_mark.line + 1}")
             if getattr(e, "anchor", None) is not None:
@@ -459,10 +461,12 @@ NEGATIVE = [
     # what the loader refuses before the schema sees it
     ("duplicate key", V + "hostname: a\nhostname: b\n", "load"),
     ("alias", V + "hostname: &h box\ndomainname: *h\n", "load"),
+    ("%TAG directive", "%TAG ! tag:example.com,2000:\n---\n" + V, "load"),
 ]
 
 POSITIVE = [
     ("only the version", "version: 1\n"),
+    ("a %YAML 1.2 directive", "%YAML 1.2\n---\n" + V),
     ("plain numbers where strings are expected", V + "name: 2024\nprocess: {args: [sleep, 10], env: {DEBUG: 1}}\n"),
     ("joins and every namespace type", V + "namespaces: [user, mount, uts, ipc, pid, cgroup, time, "
      "{type: net, path: /proc/1234/ns/net}]\nhostname: box\ndomainname: example.internal\n"),

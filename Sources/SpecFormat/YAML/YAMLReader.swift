@@ -198,6 +198,7 @@ private struct EventReader {
                     "multiple-documents", "a spec file holds one YAML document; a second one starts here",
                     at: at, hint: "split the documents into separate files"))
             }
+            try checkTagDirectives(event)
         case YAML_ALIAS_EVENT:
             // Each alias name is reported once, at its first use, with a count: an alias bomb
             // would otherwise bury the file's other mistakes under identical lines.
@@ -256,6 +257,45 @@ private struct EventReader {
         default:
             break  // stream start, document end
         }
+    }
+
+    /// %TAG directives: a spec has no tags, so a tag shorthand only hides what a tag in the file
+    /// would mean. Each is reported at its line (libyaml gives the directives of a document
+    /// without their positions; they are the lines starting with `%TAG` before its `---`).
+    /// %YAML 1.1 and 1.2 are accepted: nsspec reads a scalar the same under either (it refuses
+    /// every form on which they differ), and libyaml refuses any other version.
+    private mutating func checkTagDirectives(_ event: yaml_event_t) throws(StopReading) {
+        let tags = event.data.document_start.tag_directives
+        guard var tag = tags.start, tag != tags.end else { return }
+        let source = SourceText(name: file, text: String(decoding: bytes, as: UTF8.self))
+        let first = event.start_mark.line + 1
+        let last = event.end_mark.line + 1
+        var lines = (first...max(first, last)).filter { n in
+            guard let text = source.line(n), text.hasPrefix("%TAG") else { return false }
+            return text.dropFirst(4).first.map { $0 == " " || $0 == "\t" } ?? false
+        }.makeIterator()
+        while let end = tags.end, tag != end {
+            let written = "%TAG \(cString(tag.pointee.handle)) \(cString(tag.pointee.prefix))"
+            let line = lines.next() ?? first
+            try report(.error(
+                "yaml-directive", "%TAG directives are not allowed in a spec (\(written))",
+                at: SourceLocation(file: file, line: line, column: 1, length: 4),
+                hint: "remove it: a spec uses no tags, so it needs no tag shorthands"))
+            tag += 1
+        }
+    }
+
+    /// A directive line as written, without a comment: "%YAML 1.3".
+    private func directive(atLine line: Int) -> String {
+        let source = SourceText(name: file, text: String(decoding: bytes, as: UTF8.self))
+        guard let text = source.line(line) else { return "%" }
+        var out = ""
+        for c in text {
+            if c == "#" && (out.last == " " || out.last == "\t") { break }
+            out.append(c)
+        }
+        while out.last == " " || out.last == "\t" { out.removeLast() }
+        return out
     }
 
     /// Reports an anchor or a tag on a node; true when there was a tag.
@@ -359,6 +399,29 @@ private struct EventReader {
             return .error("yaml-syntax", problem, at: at)
         }
         let at = mark(parser.problem_mark)
+        // Directives: libyaml's own words name no directive.
+        switch problem {
+        case "found incompatible YAML document":
+            let written = directive(atLine: at.line)
+            return .error("yaml-directive", "unsupported YAML version '\(written)': a spec is YAML 1.2 (%YAML 1.1 is accepted too)",
+                          at: SourceLocation(file: file, line: at.line, column: 1, length: written.unicodeScalars.count),
+                          hint: "write %YAML 1.2, or leave the directive out")
+        case "found unknown directive name":
+            let line = parser.context_mark.line + 1
+            let written = directive(atLine: line)
+            return .error("yaml-directive", "unknown directive '\(written)': a spec may have only %YAML",
+                          at: SourceLocation(file: file, line: line, column: 1, length: written.unicodeScalars.count),
+                          hint: "remove it")
+        case "found duplicate %YAML directive":
+            return .error("yaml-directive", "%YAML is given twice", at: SourceLocation(file: file, line: at.line, column: 1, length: 5),
+                          hint: "keep one")
+        case "found duplicate %TAG directive":
+            return .error("yaml-directive", "%TAG directives are not allowed in a spec (and this one repeats a handle)",
+                          at: SourceLocation(file: file, line: at.line, column: 1, length: 4),
+                          hint: "remove it: a spec uses no tags, so it needs no tag shorthands")
+        default:
+            break
+        }
         var notes: [Diagnostic.Note] = []
         let contextAt = mark(parser.context_mark)
         let opener: String? =
