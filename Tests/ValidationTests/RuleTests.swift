@@ -181,6 +181,30 @@ func found(_ d: [Diagnostic]) -> [Found] { d.map { Found($0.rule, $0.location.li
         #expect(found(d) == expected, "\(d.map(\.message))")
     }
 
+    @Test func aFilesystemOnAFileOrSymlink() throws {
+        let m = Self.base + "namespaces: [user, mount, pid]\nmounts:\n"
+        let onFile = check(m + "  - {type: file, target: /a}\n  - {type: tmpfs, target: /a}\n")
+        #expect(found(onFile) == [Found("mount-on-file", 6, 27)], "no mount-shadowed warning besides")
+        let e = try #require(onFile.first)
+        #expect(e.message == "a tmpfs mount on /a, where an earlier entry creates a file: "
+            + "a filesystem is mounted only on a directory (the run would fail with ENOTDIR)")
+        #expect(e.notes.map(\.message) == ["the file is created here"] && e.notes.first?.location.line == 5)
+        let onLink = check(m + "  - {type: symlink, target: /a, link: b}\n  - {type: proc, target: /a}\n")
+        #expect(found(onLink) == [Found("mount-on-file", 6, 26)])
+        #expect(onLink.first?.message == "a proc mount on /a, where an earlier entry creates a symlink to 'b': "
+            + "the mount would land where the link points, not on /a")
+        // The default target counts; under a file fails too; under a symlink is followed.
+        #expect(found(check(m + "  - {type: file, target: /proc}\n  - {type: proc}\n")).map(\.rule).contains("mount-on-file"))
+        let under = check(m + "  - {type: file, target: /a}\n  - {type: tmpfs, target: /a/b/c}\n")
+        #expect(found(under) == [Found("mount-on-file", 6, 27)])
+        #expect(under.first?.message == "a tmpfs mount on /a/b/c, under /a, where an earlier entry creates a file: "
+            + "a file has nothing under it (the run would fail with ENOTDIR)")
+        #expect(check(m + "  - {type: symlink, target: /a, link: b}\n  - {type: tmpfs, target: /a/b}\n").isEmpty)
+        // Before the file, or a bind (of a file, perhaps) on it: not this rule.
+        #expect(check(m + "  - {type: tmpfs, target: /a}\n  - {type: file, target: /a/x}\n").isEmpty)
+        #expect(!check(m + "  - {type: file, target: /a}\n  - {type: bind, source: /f, target: /a}\n").map(\.rule).contains("mount-on-file"))
+    }
+
     @Test func argsMustBeSomewhere() {
         let missing = check("version: 1\n")
         #expect(found(missing) == [Found("args-missing", 1, 1)])
