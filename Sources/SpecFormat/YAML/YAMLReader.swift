@@ -447,10 +447,12 @@ private struct EventReader {
     /// The 1-based character position of the first U+FEFF in a UTF-8 string, or nil.
     private func firstBOM(_ value: UnsafeBufferPointer<UInt8>) -> Int? {
         guard value.count >= 3 else { return nil }
-        var characters = 0
-        for i in 0..<value.count {
-            if value[i] & 0xC0 != 0x80 { characters += 1 }
-            if value[i] == 0xEF, i + 2 < value.count, value[i + 1] == 0xBB, value[i + 2] == 0xBF { return characters }
+        var i = 0
+        while i + 2 < value.count {
+            if value[i] == 0xEF && value[i + 1] == 0xBB && value[i + 2] == 0xBF {
+                return value[...i].reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+            }
+            i += 1
         }
         return nil
     }
