@@ -6,7 +6,7 @@ APT_PACKAGES := libyaml-dev libcap-dev libseccomp-dev pkg-config uidmap iproute2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NSSPEC := .build/debug/nsspec
 
-.PHONY: deps build release demo test test-swift test-schema test-integration clean
+.PHONY: deps build release demo test test-swift test-fuzz test-schema test-integration clean
 
 # Debian packages (libyaml, libcap, newuidmap) and the Python JSON Schema validator for the
 # schema agreement test; each installed only when missing.
@@ -43,11 +43,17 @@ demo: build
 	@echo '--- a spec with seven mistakes (exit status 1 is expected):'
 	@$(NSSPEC) validate Tests/Fixtures/invalid/seven-mistakes.yaml; test $$? -eq 1
 
-test: test-swift test-schema test-integration
+test: test-swift test-fuzz test-schema test-integration
 
 test-swift: deps
 	swift build --build-tests
 	swift test
+
+# 60 s of libFuzzer (with AddressSanitizer) over reader -> decoder -> rules -> planner -> renderers,
+# after a replay of every past crash in fuzz/regressions/; fails on any crash. The fuzz package is
+# built in release with -sanitize=fuzzer,address into .build-fuzz (several minutes the first time).
+test-fuzz: deps
+	fuzz/run.sh 60
 
 # The schema and nsspec agree: the examples and fixtures (check_schema.py), and ~10,000 mutants of
 # the examples checked by both (differential.py).
@@ -62,4 +68,4 @@ test-integration: build
 	$(SUDO) env NSSPEC=$(abspath $(NSSPEC)) Tests/integration/run.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

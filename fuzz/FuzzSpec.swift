@@ -16,10 +16,17 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         precondition((checked.spec == nil) == checked.diagnostics.hasErrors, "a validated spec with errors, or none without")
         for d in checked.diagnostics {
             precondition(d.location.line >= 1 && d.location.column >= 1, "diagnostic without a position: \(d)")
-            _ = DiagnosticRenderer.text(d, source: checked.source)
-            _ = DiagnosticRenderer.github(d)
+            // Nothing of the spec reaches a terminal raw: no control, separator or bidi character
+            // but the renderer's own newlines (and the snippet's tabs).
+            let text = DiagnosticRenderer.text(d, source: checked.source)
+            precondition(!text.unicodeScalars.contains { TerminalText.isUnsafe($0) && $0 != "\n" && $0 != "\t" },
+                         "unsafe character in the text output: \(d)")
+            let github = DiagnosticRenderer.github(d)
+            precondition(!github.unicodeScalars.contains { TerminalText.isUnsafe($0) && $0 != "\n" && $0 != "\t" },
+                         "unsafe character in the GitHub output: \(d)")
         }
-        _ = DiagnosticRenderer.json(checked.diagnostics)
+        let json = DiagnosticRenderer.json(checked.diagnostics)
+        precondition(!json.unicodeScalars.contains { TerminalText.isUnsafe($0) && $0 != "\n" }, "unsafe character in the JSON output")
         // A validated spec plans, as root and not: its typed views hold what validation promised.
         guard let spec = checked.spec else { continue }
         let args = options.argsFromCommandLine ? ["/bin/true"] : nil

@@ -13,7 +13,7 @@ let package = Package(
             name: "fuzz-spec",
             dependencies: ["CFuzzer", .product(name: "NSSpecFrontEnd", package: "nsspec")],
             path: ".",
-            exclude: ["CFuzzer", "crashes", "run.sh", "yaml.dict"],
+            exclude: ["CFuzzer", "crashes", "regressions", "run.sh", "yaml.dict"],
             sources: ["FuzzSpec.swift"]
         ),
     ],

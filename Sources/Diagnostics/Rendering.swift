@@ -32,42 +32,77 @@ public enum DiagnosticFormat: String, CaseIterable, Sendable {
 
 public enum DiagnosticRenderer {
     /// Compiler style: `file:line:col: severity: message [rule]`, the source line with a caret
-    /// under the offending token, notes pointing at related places, and a hint.
+    /// under the offending token, notes pointing at related places, and a hint. Whatever came
+    /// from the spec or its name — the snippet, the values quoted in messages, file names — is
+    /// shown through `TerminalText`, so nothing in a spec can rewrite the terminal it is read on.
     public static func text(_ d: Diagnostic, source: SourceText?) -> String {
-        var out = "\(d.location): \(d.severity.rawValue): \(d.message) [\(d.rule)]\n"
+        var out = "\(safe(d.location.description)): \(d.severity.rawValue): \(safe(d.message)) [\(safe(d.rule))]\n"
         if let full = source?.line(d.location.line) {
             let (line, column) = window(full, column: d.location.column)
             let number = String(d.location.line)
             let gutter = String(repeating: " ", count: max(0, 5 - number.count)) + number
             let blank = String(repeating: " ", count: gutter.count)
-            out += "\(gutter) | \(visible(line))\n"
-            out += "\(blank) | \(caret(under: line[...], column: column, length: d.location.length))\n"
+            let shown = Snippet(line)
+            out += "\(gutter) | \(shown.text)\n"
+            out += "\(blank) | \(shown.caret(column: column, length: d.location.length))\n"
         }
         if let hint = d.hint {
-            out += "      = hint: \(hint)\n"
+            out += "      = hint: \(safe(hint))\n"
         }
         for note in d.notes {
-            out += "\(note.location): note: \(note.message)\n"
+            out += "\(safe(note.location.description)): note: \(safe(note.message))\n"
         }
         return out
     }
 
     static let snippetWidth = 100
 
-    /// Control characters (other than tab) shown as their Unicode control pictures (␇), one
-    /// column wide, so a snippet never writes raw control bytes to a terminal.
-    static func visible(_ line: String) -> String {
-        var out = ""
-        for u in line.unicodeScalars {
-            if u.value < 0x20 && u != "\t" {
-                out.unicodeScalars.append(Unicode.Scalar(0x2400 + u.value)!)
-            } else if u.value == 0x7F {
-                out += "\u{2421}"
-            } else {
-                out.unicodeScalars.append(u)
+    static func safe(_ text: String) -> String { TerminalText.escaped(text) }
+
+    /// A source line as shown: each unsafe character escaped (tabs kept), and where each of the
+    /// line's characters starts in the shown text, so that a caret can be put under a column of
+    /// the source.
+    struct Snippet {
+        /// The shown text, as scalars.
+        let shown: [Unicode.Scalar]
+        /// `starts[i]`: where the line's character i starts in `shown`; one more entry, the end.
+        let starts: [Int]
+
+        init(_ line: String) {
+            var shown: [Unicode.Scalar] = []
+            var starts: [Int] = []
+            for c in line.unicodeScalars {
+                starts.append(shown.count)
+                if TerminalText.isUnsafe(c) && c != "\t" {
+                    shown.append(contentsOf: TerminalText.escape(c).unicodeScalars)
+                } else {
+                    shown.append(c)
+                }
             }
+            starts.append(shown.count)
+            self.shown = shown
+            self.starts = starts
         }
-        return out
+
+        var text: String {
+            var out = ""
+            out.unicodeScalars.append(contentsOf: shown)
+            return out
+        }
+
+        /// `^~~~` under the source columns `column ..< column+length` (1-based), padded with
+        /// the line's own tabs so that it lines up whatever the tab width; the underline stops at
+        /// the end of the line. A column past the end is put past the end.
+        func caret(column: Int, length: Int) -> String {
+            let count = starts.count - 1
+            let first = max(0, column - 1)
+            let start = first <= count ? starts[first] : shown.count + (first - count)
+            var pad = ""
+            for i in 0..<start { pad += (i < shown.count && shown[i] == "\t") ? "\t" : " " }
+            let last = min(count, first + max(1, length))
+            let width = first < count ? max(1, starts[last] - start) : 1
+            return pad + "^" + String(repeating: "~", count: width - 1)
+        }
     }
 
     /// A long line cut to a window around `column`, with `…` where text was left out, and the
@@ -83,18 +118,6 @@ public enum DiagnosticRenderer {
         return (text, column - start + (start > 0 ? 1 : 0))
     }
 
-    /// `^~~~` under columns `column ..< column+length` of `line`, keeping tabs so that the caret
-    /// lines up in a terminal whatever the tab width; the underline stops at the end of the line.
-    static func caret(under line: Substring, column: Int, length: Int) -> String {
-        let scalars = Array(line.unicodeScalars)
-        var pad = ""
-        for i in 0..<max(0, column - 1) {
-            pad += (i < scalars.count && scalars[i] == "\t") ? "\t" : " "
-        }
-        let available = max(1, scalars.count - (column - 1))
-        let width = max(1, min(length, available))
-        return pad + "^" + String(repeating: "~", count: width - 1)
-    }
 
     /// One JSON object per diagnostic, all in one array.
     public static func json(_ diagnostics: [Diagnostic]) -> String {
@@ -122,14 +145,16 @@ public enum DiagnosticRenderer {
     }
 
     /// GitHub Actions workflow commands: one `::error file=…,line=…,col=…::message` per diagnostic.
+    /// Text from the spec is escaped as in `text` (a CI log is a terminal too: GitHub renders
+    /// its ANSI sequences).
     public static func github(_ d: Diagnostic) -> String {
-        var message = "\(d.message) [\(d.rule)]"
-        if let hint = d.hint { message += "\nhint: \(hint)" }
-        for note in d.notes { message += "\n\(note.location): note: \(note.message)" }
+        var message = "\(safe(d.message)) [\(safe(d.rule))]"
+        if let hint = d.hint { message += "\nhint: \(safe(hint))" }
+        for note in d.notes { message += "\n\(safe(note.location.description)): note: \(safe(note.message))" }
         let kind = d.severity == .error ? "error" : "warning"
         let position = d.location.line == 0 ? "" : ",line=\(d.location.line),col=\(d.location.column)"
-        return "::\(kind) file=\(escapeProperty(d.location.file))\(position),"
-            + "title=\(escapeProperty("nsspec " + d.rule))::\(escapeData(message))\n"
+        return "::\(kind) file=\(escapeProperty(safe(d.location.file)))\(position),"
+            + "title=\(escapeProperty(safe("nsspec " + d.rule)))::\(escapeData(message))\n"
     }
 
     public static func jsonString(_ s: String) -> String {
@@ -141,7 +166,9 @@ public enum DiagnosticRenderer {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where u.value < 0x20:
+            case _ where TerminalText.isUnsafe(u):
+                // Controls as JSON requires; C1, U+2028/9, bidi formatting and U+FEFF too, so
+                // that the output can be printed as it is (and U+2028 read by JavaScript).
                 let hex = String(u.value, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: out.unicodeScalars.append(u)

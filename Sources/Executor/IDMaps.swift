@@ -11,6 +11,14 @@ extension Executor {
         case .writeMap(let kind, let lines, let helper, let of):
             let pid = try procName(of)
             let resolved = try resolve(kind, lines)
+            // Validation counted one line per entry and 10 digits for each id it could not know;
+            // the caller's subordinate ranges, split over several lines of /etc/sub*, can still
+            // make more. The helpers write the same text, so the same limits apply to them.
+            if let problem = IDMapText.problem(resolved) {
+                throw RunFailure("the \(kind.rawValue) map, with /etc/sub\(kind.rawValue)'s ranges filled in, is \(problem)",
+                                 hint: "the caller's subordinate ranges are split into many small ones in /etc/sub\(kind.rawValue); "
+                                     + "give it fewer, larger ranges, or map fewer ids")
+            }
             if helper {
                 let path = host.helper(kind)
                 let args = [String(pid)] + resolved.flatMap { [String($0.inside), String($0.outside), String($0.count)] }
@@ -20,9 +28,7 @@ extension Executor {
                                      hint: "its message is above; the caller's ranges are in /etc/sub\(kind.rawValue)")
                 }
             } else {
-                var text = ""  // a loop, not map + joined(): see trimmingWhitespace
-                for line in resolved { text += "\(line.inside) \(line.outside) \(line.count)\n" }
-                try sys.writeFile("/proc/\(pid)/\(kind.rawValue)_map", text)
+                try sys.writeFile("/proc/\(pid)/\(kind.rawValue)_map", IDMapText.render(resolved))
             }
         default: break
         }
@@ -36,19 +42,19 @@ extension Executor {
     }
 
     /// `self` is the caller's id; `subordinate` lines take the caller's ranges in order.
-    private func resolve(_ kind: IDKind, _ lines: [MapLine]) throws -> [IDRange] {
+    private func resolve(_ kind: IDKind, _ lines: [MapLine]) throws -> [IDMapText.Line] {
         var ranges = host.subordinate(kind)
-        var out: [IDRange] = []
+        var out: [IDMapText.Line] = []
         for line in lines {
             switch line.outside {
-            case .id(let id): out.append(IDRange(inside: line.inside, outside: id, count: line.count))
-            case .caller: out.append(IDRange(inside: line.inside, outside: kind == .uid ? caller.uid : caller.gid, count: line.count))
+            case .id(let id): out.append(IDMapText.Line(inside: line.inside, outside: id, count: line.count))
+            case .caller: out.append(IDMapText.Line(inside: line.inside, outside: kind == .uid ? caller.uid : caller.gid, count: line.count))
             case .subordinate:
                 var inside = line.inside, needed = line.count
                 while needed > 0 {
                     guard !ranges.isEmpty else { throw RunFailure("/etc/sub\(kind.rawValue) has too few ids for the map") }
                     let take = min(needed, ranges[0].count)
-                    out.append(IDRange(inside: inside, outside: ranges[0].start, count: take))
+                    out.append(IDMapText.Line(inside: inside, outside: ranges[0].start, count: take))
                     inside += take
                     needed -= take
                     ranges[0] = SubordinateRange(start: ranges[0].start + take, count: ranges[0].count - take)
@@ -58,11 +64,4 @@ extension Executor {
         }
         return out
     }
-}
-
-/// One resolved line of an id map.
-struct IDRange {
-    var inside: UInt32
-    var outside: UInt32
-    var count: UInt32
 }

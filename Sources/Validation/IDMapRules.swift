@@ -2,7 +2,7 @@ import Diagnostics
 import SpecFormat
 
 /// The kernel's limit on lines in uid_map and gid_map (Linux ≥ 4.15).
-let maxIDMapLines = 340
+let maxIDMapLines = IDMapText.maxLines
 
 let idMapRules: [Rule] = [
     Rule("idmap-too-many", "at most 340 lines per map") { spec, _ in
@@ -11,6 +11,34 @@ let idMapRules: [Rule] = [
             return .error(
                 "idmap-too-many", "\(name) has \(map.value.count) entries; the kernel accepts at most \(maxIDMapLines)",
                 at: spec.keys[name] ?? map.location)
+        }
+    },
+    Rule("idmap-too-long", "a map's text is under 4096 bytes, as the kernel takes it in one write") { spec, _ in
+        [(spec.uidMap, "uidMap", "uid_map"), (spec.gidMap, "gidMap", "gid_map")].compactMap { map, name, file in
+            guard let map else { return nil }
+            // The text the executor writes (and newuidmap/newgidmap write: the same format),
+            // with the widest id for each outside id that only the run will know.
+            var unknown = 0
+            let lines = map.value.map { e -> IDMapText.Line in
+                let outside: UInt32
+                if case .id(let id) = e.outside.value {
+                    outside = id
+                } else {
+                    outside = IDMapText.widestID
+                    unknown += 1
+                }
+                return IDMapText.Line(inside: e.inside.value, outside: outside, count: e.count.value)
+            }
+            let bytes = IDMapText.render(lines).utf8.count
+            guard bytes > IDMapText.maxBytes else { return nil }
+            let counted = unknown == 0 ? "is \(bytes) bytes as written to \(file) (\(lines.count) lines)"
+                : "can be \(bytes) bytes as written to \(file) (\(lines.count) lines), counting 10 digits for each of the "
+                    + "\(unknown) outside id\(unknown == 1 ? "" : "s") given as 'self' or 'subordinate', which "
+                    + "\(unknown == 1 ? "is" : "are") known only at run time"
+            return .error(
+                "idmap-too-long", "\(name) \(counted); the kernel takes fewer than \(IDMapText.maxBytes + 1) bytes in one write",
+                at: spec.keys[name] ?? map.location,
+                hint: "use fewer entries: adjacent ranges can be one entry with a larger count")
         }
     },
     Rule("idmap-wrap", "no range goes past 4294967294, the largest id") { spec, _ in

@@ -25,14 +25,10 @@ let pathCharacterRules: [Rule] = [
 ]
 
 enum PathCharacters {
-    /// C0 and C1 controls, DEL, the line and paragraph separators, and the bidirectional
-    /// formatting characters (embeddings, overrides, isolates, marks).
-    static func isControl(_ c: Unicode.Scalar) -> Bool {
-        switch c.value {
-        case 0x00...0x1F, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069: true
-        default: false
-        }
-    }
+    /// C0 and C1 controls (tab too), DEL, the line and paragraph separators, and the
+    /// bidirectional formatting characters (embeddings, overrides, isolates, marks): the
+    /// characters a diagnostic shows escaped (`TerminalText`).
+    static func isControl(_ c: Unicode.Scalar) -> Bool { TerminalText.isUnsafe(c) }
 
     /// "U+001B"
     static func name(_ c: Unicode.Scalar) -> String {
@@ -40,12 +36,7 @@ enum PathCharacters {
         return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 
-    /// The path with each control character written as \u{1B}, so the message is safe to print.
-    static func escaped(_ path: String) -> String {
-        var out = ""
-        for c in path.unicodeScalars {
-            if isControl(c) { out += "\\u{" + String(c.value, radix: 16, uppercase: true) + "}" } else { out.unicodeScalars.append(c) }
-        }
-        return out
-    }
+    /// The path with each control character written as in a snippet (`\x1b`, `\u{202e}`), a
+    /// tab as `\x09`, so the message is safe to print and shows every one.
+    static func escaped(_ path: String) -> String { TerminalText.escaped(path, keepTabs: false) }
 }

@@ -236,6 +236,23 @@ import Testing
 
             """)
     }
+
+    /// A subordinate range split over many lines of /etc/subuid makes one spec entry many map
+    /// lines, which validation cannot see: the resolved map is checked against the kernel's
+    /// limits before newuidmap is run, and nothing is left behind.
+    @Test func subordinateRangesSplitPastTheMapLimit() throws {
+        var subuid = ""
+        for i in 0..<330 { subuid += "tester:\(100_000 + i * 1000):200\n" }
+        let run = try simulate("rootless-multirange", .rootless) { $0.files["/etc/subuid"] = subuid }
+        #expect(run.code == 125)
+        #expect(run.kernel.logged == """
+            specs/rootless-multirange.yaml:14:3: error: id maps: the uid map, with /etc/subuid's ranges filled in, is 5528 bytes; the kernel takes fewer than 4096 in one write
+            hint: the caller's subordinate ranges are split into many small ones in /etc/subuid; give it fewer, larger ranges, or map fewer ids
+
+            """)
+        #expect(!run.trace.contains { if case .spawn = $0.call { true } else { false } }, "newuidmap ran")
+        #expect(run.kernel.leftBehind.isEmpty && run.kernel.unreaped.isEmpty)
+    }
 }
 
 /// Failure injection by what a call is, not only by its index.

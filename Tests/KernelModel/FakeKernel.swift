@@ -515,6 +515,7 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         // newuidmap/newgidmap PID LINES…: the map of that process's user namespace, once.
         guard let pid = args.first.flatMap(Int32.init), let target = process(pid), !target.userNamespace.initial else { return .exited(1) }
         let text = stride(from: 1, to: args.count - 2, by: 3).map { "\(args[$0]) \(args[$0 + 1]) \(args[$0 + 2])\n" }.joined()
+        if !Self.mapFits(text) { return .exited(1) }  // its write(2) fails with EINVAL
         if path.hasSuffix("newuidmap") {
             if target.userNamespace.uidMap != nil { return .exited(1) }
             target.userNamespace.uidMap = text
@@ -563,6 +564,7 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         try enter(call, object: path)
         let parts = path.split(separator: "/")
         if parts.count == 3, parts[0] == "proc", ["setgroups", "uid_map", "gid_map"].contains(String(parts[2])) {
+            if parts[2] != "setgroups" && !Self.mapFits(contents) { try fail(call, .EINVAL, path) }
             let target = parts[1] == "self" ? current : Int32(parts[1]).flatMap(process)
             guard let target, !target.finished else { try fail(call, .ENOENT, path) }
             let ns = target.userNamespace
@@ -583,6 +585,11 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
             }
         }
         record(call)
+    }
+
+    /// map_write's limits: less than a page (4096 bytes) in one write, at most 340 lines.
+    static func mapFits(_ text: String) -> Bool {
+        text.utf8.count < 4096 && text.split(separator: "\n").count <= 340
     }
 
     /// "INSIDE <the caller's own id> 1", one line.

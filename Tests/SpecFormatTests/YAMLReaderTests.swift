@@ -62,6 +62,49 @@ import Testing
         #expect(found(r.diagnostics).first == Found(rule, line, column), "\(r.diagnostics)")
     }
 
+    /// %TAG directives are refused, each at its line; %YAML 1.1 and 1.2 are accepted (libyaml
+    /// refuses other versions and unknown directives: reported under the same rule).
+    @Test func directives() {
+        #expect(read("%YAML 1.2\n---\na: 1\n").diagnostics.isEmpty)
+        #expect(read("%YAML 1.1\n---\na: 1\n").diagnostics.isEmpty)
+        let tags = read("%TAG ! tag:example.com,2000:\n\n%YAML 1.2\n%TAG !e! tag:e.org,2000:x/\n---\na: 1\n").diagnostics
+        #expect(found(tags) == [Found("yaml-directive", 1, 1), Found("yaml-directive", 4, 1)])
+        #expect(tags.first?.message == "%TAG directives are not allowed in a spec (%TAG ! tag:example.com,2000:)")
+        #expect(tags.last?.message == "%TAG directives are not allowed in a spec (%TAG !e! tag:e.org,2000:x/)")
+        #expect(read("%TAG ! a:\n---\nb: 1\n").root != nil, "the document is still read")
+        let version = read("%YAML 1.3\n---\na: 1\n").diagnostics
+        #expect(found(version) == [Found("yaml-directive", 1, 1)])
+        #expect(version.first?.message == "unsupported YAML version '%YAML 1.3': a spec is YAML 1.2 (%YAML 1.1 is accepted too)")
+        #expect(found(read("%YAML 2.0\n---\na: 1\n").diagnostics) == [Found("yaml-directive", 1, 1)])
+        let unknown = read("%FOO bar\n---\na: 1\n").diagnostics
+        #expect(found(unknown) == [Found("yaml-directive", 1, 1)])
+        #expect(unknown.first?.message == "unknown directive '%FOO bar': a spec may have only %YAML")
+        #expect(found(read("%YAML 1.2\n%YAML 1.2\n---\na: 1\n").diagnostics) == [Found("yaml-directive", 2, 1)])
+        #expect(found(read("%TAG ! a:\n%TAG ! b:\n---\na: 1\n").diagnostics) == [Found("yaml-directive", 2, 1)])
+    }
+
+    /// U+FEFF anywhere but as the file's first character: in a string (raw or as the escape
+    /// \uFEFF) at the string; elsewhere (where libyaml skips it: the start of a line) where it is.
+    @Test func byteOrderMarksAfterTheStart() throws {
+        let bom = "\u{FEFF}"
+        let escaped = read("a: \"x\\uFEFFy\"\n").diagnostics
+        #expect(found(escaped) == [Found("byte-order-mark", 1, 4)])
+        #expect(escaped.first?.message == "this string holds a byte order mark (U+FEFF, at character 2), an invisible character")
+        #expect(found(read("a: x\(bom)y\n").diagnostics) == [Found("byte-order-mark", 1, 4)])
+        #expect(found(read("a: 'x\n  \(bom)y'\n").diagnostics) == [Found("byte-order-mark", 1, 4)])
+        #expect(found(read("\"k\\uFEFF\": 1\n").diagnostics) == [Found("byte-order-mark", 1, 1)])
+        // libyaml skips one at the start of a line: in a flow mapping the key reads as "b".
+        let skipped = read("a: {\n\(bom)b: 1}\n")
+        #expect(found(skipped.diagnostics) == [Found("byte-order-mark", 2, 1)])
+        #expect(skipped.diagnostics.first?.message == "a byte order mark (U+FEFF) is allowed only as the first character of the file")
+        #expect(found(read("a: {\r\(bom)b: 1}\r").diagnostics) == [Found("byte-order-mark", 2, 1)])
+        #expect(found(read("a: 1 # \(bom)\n").diagnostics) == [Found("byte-order-mark", 1, 8)])
+        // In a block mapping libyaml then finds the line indented by one: both are said.
+        #expect(found(read("a: 1\n\(bom)b: 2\n").diagnostics).map(\.rule) == ["byte-order-mark", "yaml-syntax"])
+        // At the very start it is allowed, and no column.
+        #expect(found(read("\(bom)a: \"\\uFEFF\"\n").diagnostics) == [Found("byte-order-mark", 1, 4)])
+    }
+
     @Test func duplicateKeyPointsAtTheFirstDefinition() {
         let d = read("a: 1\nb: 2\na: 3\n").diagnostics
         #expect(d.count == 1)
@@ -172,5 +215,7 @@ import Testing
         #expect(loaded.source.line(1) == "version: 1")
         let utf16 = SpecLoader.load([0xFF, 0xFE, 0x76, 0x00], file: "t.yaml")
         #expect(found(utf16.diagnostics) == [Found("invalid-utf8", 1, 1)])
+        let utf16BigEndian = SpecLoader.load([0xFE, 0xFF, 0x00, 0x76], file: "t.yaml")
+        #expect(found(utf16BigEndian.diagnostics) == [Found("invalid-utf8", 1, 1)])
     }
 }

@@ -90,11 +90,11 @@ import Validation
     /// Rule ids the reader and the decoder emit (they are not in `Validator.rules`). The CLI's own
     /// `file-unreadable` (a file that cannot be opened) has no fixture: there is nothing to load.
     static let readerAndDecoderRules = [
-        "alias", "ambiguous-boolean", "ambiguous-mode", "ambiguous-number", "anchor", "complex-key",
+        "alias", "ambiguous-boolean", "ambiguous-mode", "ambiguous-number", "anchor", "byte-order-mark", "complex-key",
         "duplicate-key", "empty-document", "invalid-address", "invalid-mac", "invalid-mode",
         "invalid-size", "invalid-utf8", "merge-key", "missing-field", "multiple-documents", "nesting-too-deep",
         "nul-in-string", "out-of-range", "tag", "too-many-errors", "too-many-items", "unknown-key",
-        "unknown-rlimit", "unknown-value", "unsupported-version", "wrong-type", "yaml-syntax",
+        "unknown-rlimit", "unknown-value", "unsupported-version", "wrong-type", "yaml-directive", "yaml-syntax",
         // Emitted by validator rules under another rule's id.
         "domainname-invalid",
     ]

@@ -183,6 +183,30 @@ func found(_ d: [Diagnostic]) -> [Found] { d.map { Found($0.rule, $0.location.li
         #expect(found(d) == expected, "\(d.map(\.message))")
     }
 
+    @Test func aFilesystemOnAFileOrSymlink() throws {
+        let m = Self.base + "namespaces: [user, mount, pid]\nroot: tmpfs\nmounts:\n"
+        let onFile = check(m + "  - {type: file, target: /a}\n  - {type: tmpfs, target: /a}\n")
+        #expect(found(onFile) == [Found("mount-on-file", 7, 27)], "no mount-shadowed warning besides")
+        let e = try #require(onFile.first)
+        #expect(e.message == "a tmpfs mount on /a, where an earlier entry creates a file: "
+            + "a filesystem is mounted only on a directory (the run would fail with ENOTDIR)")
+        #expect(e.notes.map(\.message) == ["the file is created here"] && e.notes.first?.location.line == 6)
+        let onLink = check(m + "  - {type: symlink, target: /a, link: b}\n  - {type: proc, target: /a}\n")
+        #expect(found(onLink) == [Found("mount-on-file", 7, 26)])
+        #expect(onLink.first?.message == "a proc mount on /a, where an earlier entry creates a symlink to 'b': "
+            + "the mount would land where the link points, not on /a")
+        // The default target counts; under a file fails too; under a symlink is followed.
+        #expect(found(check(m + "  - {type: file, target: /proc}\n  - {type: proc}\n")).map(\.rule).contains("mount-on-file"))
+        let under = check(m + "  - {type: file, target: /a}\n  - {type: tmpfs, target: /a/b/c}\n")
+        #expect(found(under) == [Found("mount-on-file", 7, 27)])
+        #expect(under.first?.message == "a tmpfs mount on /a/b/c, under /a, where an earlier entry creates a file: "
+            + "a file has nothing under it (the run would fail with ENOTDIR)")
+        #expect(check(m + "  - {type: symlink, target: /a, link: b}\n  - {type: tmpfs, target: /a/b}\n").isEmpty)
+        // Before the file, or a bind (of a file, perhaps) on it: not this rule.
+        #expect(check(m + "  - {type: tmpfs, target: /a}\n  - {type: file, target: /a/x}\n").isEmpty)
+        #expect(!check(m + "  - {type: file, target: /a}\n  - {type: bind, source: /f, target: /a}\n").map(\.rule).contains("mount-on-file"))
+    }
+
     @Test func argsMustBeSomewhere() {
         let missing = check("version: 1\n")
         #expect(found(missing) == [Found("args-missing", 1, 1)])
@@ -300,4 +324,51 @@ func found(_ d: [Diagnostic]) -> [Found] { d.map { Found($0.rule, $0.location.li
     #expect(shadowed.count == 2)
     #expect(shadowed.first?.message == "this tmpfs mount on /d hides the earlier dir on /d/x0, which lies under it")
     #expect(shadowed.last?.message == "this tmpfs mount on /d/x17 hides the earlier dir on the same target")
+}
+
+/// idmap-too-long: the map's text, as the executor writes it, must stay under 4096 bytes (the
+/// kernel's map_write refuses a write of PAGE_SIZE bytes or more).
+@Suite struct IDMapTextTests {
+    /// A uidMap of 171 entries whose text is exactly `bytes` long (4095 or 4096): 170 lines of
+    /// 24 bytes and one of 15 or 16.
+    static func uidMap(bytes: Int) -> String {
+        precondition(bytes == 4095 || bytes == 4096)
+        var yaml = "version: 1\nnamespaces: [user]\nprocess: {args: [a]}\nuidMap:\n"
+        for i in 0..<170 { yaml += "  - {inside: \(1_000_000_000 + i), outside: \(2_000_000_000 + i), count: 1}\n" }
+        yaml += "  - {inside: 10000, outside: \(bytes == 4095 ? 100_000 : 1_000_000), count: 1}\n"
+        return yaml
+    }
+
+    @Test func theTextIsWhatTheKernelReads() {
+        #expect(IDMapText.render([.init(inside: 0, outside: 1000, count: 1), .init(inside: 1, outside: 100000, count: 65536)])
+            == "0 1000 1\n1 100000 65536\n")
+        #expect(IDMapText.render([]) == "")
+    }
+
+    @Test func fewerThan4096BytesPass() {
+        #expect(check(Self.uidMap(bytes: 4095)).isEmpty)
+    }
+
+    @Test func bytes4096AreAnErrorAtTheMap() throws {
+        let d = check(Self.uidMap(bytes: 4096))
+        #expect(found(d) == [Found("idmap-too-long", 4, 1)])
+        let e = try #require(d.first)
+        #expect(e.message == "uidMap is 4096 bytes as written to uid_map (171 lines); the kernel takes fewer than 4096 bytes in one write")
+        #expect(e.hint?.contains("fewer entries") == true)
+    }
+
+    /// `self` and `subordinate` count as 10 digits each, and the message says so.
+    @Test func idsKnownOnlyAtRunTimeCountTenDigits() throws {
+        // 4095 bytes with the outside ids written as 10-digit ids: the same with self and subordinate.
+        var same = Self.uidMap(bytes: 4095).replacingOccurrences(of: "outside: 2000000000,", with: "outside: self,")
+        same = same.replacingOccurrences(of: "outside: 2000000001,", with: "outside: subordinate,")
+        #expect(check(same).isEmpty)
+        // One digit more anywhere is over, and the message names the ids it could not know.
+        let over = same.replacingOccurrences(of: "outside: 100000,", with: "outside: 1000000,")
+        let e = try #require(check(over).first)
+        #expect(e.rule == "idmap-too-long")
+        #expect(e.message == "uidMap can be 4096 bytes as written to uid_map (171 lines), counting 10 digits for each of the "
+            + "2 outside ids given as 'self' or 'subordinate', which are known only at run time; "
+            + "the kernel takes fewer than 4096 bytes in one write")
+    }
 }

@@ -17,8 +17,8 @@ YAML is loaded the way nsspec reads it, not the way PyYAML's YAML 1.1 resolver w
 integers; `yes`/`on`/`Y`… and non-canonical numbers (`01`, `+1`, `1.0`, `0x1`, `0755`) load as
 values of no JSON type, so the schema rejects them wherever they appear (stricter than nsspec,
 which takes a plain number as a string where a string is expected). null and empty values load
-as null, which the schema never allows. Anchors, aliases, tags, duplicate keys, merge keys,
-NUL in strings and multi-document streams are load errors.
+as null, which the schema never allows. Anchors, aliases, tags, %TAG directives, duplicate keys,
+merge keys, NUL or a byte order mark in strings and multi-document streams are load errors.
 
 Prints one line per failure, a summary, and finally `N passed, M failed`; exits 1 on failure.
 """
@@ -103,12 +103,16 @@ def plain_scalar(text):
 
 def load_spec(text):
     """The spec document as JSON-like values, or SpecLoadError."""
+    if "\ufeff" in text[1:]:  # only the first character may be one; libyaml skips some others
+        raise SpecLoadError("a byte order mark after the start of the file")
     try:
         events = list(yaml.parse(text, Loader=Loader))
         documents = sum(isinstance(e, yaml.DocumentStartEvent) for e in events)
         if documents > 1:
             raise SpecLoadError("more than one YAML document")
         for e in events:
+            if isinstance(e, yaml.DocumentStartEvent) and e.tags:
+                raise SpecLoadError(f"%TAG directive before line {e.start_mark.line + 1}")
             if isinstance(e, yaml.AliasEvent):
                 raise SpecLoadError(f"alias *{e.anchor} at line {e.start_mark.line + 1}")
             if getattr(e, "anchor", None) is not None:
@@ -125,6 +129,8 @@ def from_node(node):
     if isinstance(node, yaml.ScalarNode):
         if "\0" in node.value:
             raise SpecLoadError(f"NUL in a string at line {node.start_mark.line + 1}")
+        if "\ufeff" in node.value:
+            raise SpecLoadError(f"a byte order mark in a string at line {node.start_mark.line + 1}")
         return node.value if node.style else plain_scalar(node.value)  # plain: None or ""
     if isinstance(node, yaml.SequenceNode):
         return [from_node(item) for item in node.value]
@@ -459,10 +465,15 @@ NEGATIVE = [
     # what the loader refuses before the schema sees it
     ("duplicate key", V + "hostname: a\nhostname: b\n", "load"),
     ("alias", V + "hostname: &h box\ndomainname: *h\n", "load"),
+    ("%TAG directive", "%TAG ! tag:example.com,2000:\n---\n" + V, "load"),
+    ("byte order mark in a value", V + "hostname: \"box\\uFEFF\"\n", "load"),
+    ("byte order mark at the start of a line", V + "process: {\n\ufeffargs: [/bin/true]}\n", "load"),
 ]
 
 POSITIVE = [
     ("only the version", "version: 1\n"),
+    ("a byte order mark at the very start", "\ufeff" + V),
+    ("a %YAML 1.2 directive", "%YAML 1.2\n---\n" + V),
     ("plain numbers where strings are expected", V + "name: 2024\nprocess: {args: [sleep, 10], env: {DEBUG: 1}}\n"),
     ("joins and every namespace type", V + "namespaces: [user, mount, uts, ipc, pid, cgroup, time, "
      "{type: net, path: /proc/1234/ns/net}]\nhostname: box\ndomainname: example.internal\n"),

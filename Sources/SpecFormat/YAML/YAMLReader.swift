@@ -74,6 +74,10 @@ private struct EventReader {
     private var documents = 0
     /// Alias name -> (index of its diagnostic, number of uses).
     private var aliasUses: [String: (Int, Int)] = [:]
+    /// Byte order marks in the file after its first character, where they stand.
+    private var strayBOMs: [SourceLocation] = []
+    /// The spans (start, end) of the strings reported for holding one.
+    private var bomStrings: [(SourceLocation, SourceLocation)] = []
 
     init(file: String, bytes: [UInt8], totalSize: Int, limits: YAMLLimits) {
         self.file = file
@@ -85,6 +89,8 @@ private struct EventReader {
     mutating func run() {
         do {
             try checkSizeAndEncoding()
+            strayBOMs = findStrayBOMs()
+            defer { reportStrayBOMs() }
             try parse()
         } catch {
             root = nil
@@ -143,18 +149,68 @@ private struct EventReader {
 
     /// Line and column (in Unicode scalars) of a byte offset, for errors found outside libyaml.
     private func location(ofByte offset: Int) -> SourceLocation {
+        var at = SourceLocation(file: file, line: 1, column: 1)
+        walk { i, location in
+            if i <= offset { at = location }
+            return i < offset
+        }
+        return at
+    }
+
+    /// Calls `visit` with each byte offset from the start (after a byte order mark there) and
+    /// the line and column of the character it is part of, while `visit` returns true, and once
+    /// more at the end. Lines end where libyaml ends them: LF, CR, CRLF, NEL, LS, PS.
+    private func walk(_ visit: (Int, SourceLocation) -> Bool) {
         var line = 1
         var column = 1
-        let bom = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        for i in min(bom, offset)..<min(offset, bytes.count) {
-            if bytes[i] == 0x0A {
+        var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        while i < bytes.count {
+            guard visit(i, SourceLocation(file: file, line: line, column: column)) else { return }
+            let b = bytes[i]
+            var length = 1
+            if b >= 0xC0 {
+                while i + length < bytes.count, bytes[i + length] & 0xC0 == 0x80, length < 4 { length += 1 }
+            }
+            let isBreak =
+                b == 0x0A || (b == 0x0D && (i + 1 == bytes.count || bytes[i + 1] != 0x0A))
+                || (b == 0xC2 && length == 2 && bytes[i + 1] == 0x85)
+                || (b == 0xE2 && length == 3 && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9))
+            if isBreak {
                 line += 1
                 column = 1
-            } else if bytes[i] & 0xC0 != 0x80 {
+            } else if b != 0x0D {
                 column += 1
             }
+            i += length
         }
-        return SourceLocation(file: file, line: line, column: column)
+        _ = visit(bytes.count, SourceLocation(file: file, line: line, column: column))
+    }
+
+    /// Byte order marks after the file's first character: YAML allows one only at the start of
+    /// the stream. libyaml skips one at the start of a line (where other YAML readers make it
+    /// part of the next key or value) and keeps one elsewhere in a string. At most as many as
+    /// the file may have diagnostics.
+    private func findStrayBOMs() -> [SourceLocation] {
+        guard bytes.count > 3, bytes.dropFirst().contains(0xEF) else { return [] }
+        var found: [SourceLocation] = []
+        walk { i, location in
+            if i > 0, i + 2 < bytes.count, bytes[i] == 0xEF, bytes[i + 1] == 0xBB, bytes[i + 2] == 0xBF {
+                found.append(location)
+            }
+            return found.count < limits.maxDiagnostics
+        }
+        return found
+    }
+
+    /// The stray byte order marks that no string reported as holding one.
+    private mutating func reportStrayBOMs() {
+        for bom in strayBOMs where diagnostics.count < limits.maxDiagnostics {
+            let inString = bomStrings.contains { start, end in !(bom < start) && bom < end }
+            guard !inString else { continue }
+            diagnostics.append(.error(
+                "byte-order-mark", "a byte order mark (U+FEFF) is allowed only as the first character of the file", at: bom,
+                hint: "remove it: it is invisible, and YAML readers differ on what it means here (one is often left where two files were joined)"))
+        }
     }
 
     // MARK: - libyaml events
@@ -198,6 +254,7 @@ private struct EventReader {
                     "multiple-documents", "a spec file holds one YAML document; a second one starts here",
                     at: at, hint: "split the documents into separate files"))
             }
+            try checkTagDirectives(event)
         case YAML_ALIAS_EVENT:
             // Each alias name is reported once, at its first use, with a count: an alias bomb
             // would otherwise bury the file's other mistakes under identical lines.
@@ -224,6 +281,16 @@ private struct EventReader {
                 try report(.error(
                     "nul-in-string", "this string holds a NUL byte (at character \(nul + 1)), which would cut it short",
                     at: at, hint: "remove the \\0 escape"))
+                try add(.invalid(at))
+                return
+            }
+            if let bom = firstBOM(value) {
+                let end = mark(event.end_mark)
+                bomStrings.append((at, end))
+                try report(.error(
+                    "byte-order-mark",
+                    "this string holds a byte order mark (U+FEFF, at character \(bom)), an invisible character",
+                    at: at, hint: "remove it (or the \\uFEFF escape); a byte order mark belongs only at the very start of the file"))
                 try add(.invalid(at))
                 return
             }
@@ -256,6 +323,45 @@ private struct EventReader {
         default:
             break  // stream start, document end
         }
+    }
+
+    /// %TAG directives: a spec has no tags, so a tag shorthand only hides what a tag in the file
+    /// would mean. Each is reported at its line (libyaml gives the directives of a document
+    /// without their positions; they are the lines starting with `%TAG` before its `---`).
+    /// %YAML 1.1 and 1.2 are accepted: nsspec reads a scalar the same under either (it refuses
+    /// every form on which they differ), and libyaml refuses any other version.
+    private mutating func checkTagDirectives(_ event: yaml_event_t) throws(StopReading) {
+        let tags = event.data.document_start.tag_directives
+        guard var tag = tags.start, tag != tags.end else { return }
+        let source = SourceText(name: file, text: String(decoding: bytes, as: UTF8.self))
+        let first = event.start_mark.line + 1
+        let last = event.end_mark.line + 1
+        var lines = (first...max(first, last)).filter { n in
+            guard let text = source.line(n), text.hasPrefix("%TAG") else { return false }
+            return text.dropFirst(4).first.map { $0 == " " || $0 == "\t" } ?? false
+        }.makeIterator()
+        while let end = tags.end, tag != end {
+            let written = "%TAG \(cString(tag.pointee.handle)) \(cString(tag.pointee.prefix))"
+            let line = lines.next() ?? first
+            try report(.error(
+                "yaml-directive", "%TAG directives are not allowed in a spec (\(written))",
+                at: SourceLocation(file: file, line: line, column: 1, length: 4),
+                hint: "remove it: a spec uses no tags, so it needs no tag shorthands"))
+            tag += 1
+        }
+    }
+
+    /// A directive line as written, without a comment: "%YAML 1.3".
+    private func directive(atLine line: Int) -> String {
+        let source = SourceText(name: file, text: String(decoding: bytes, as: UTF8.self))
+        guard let text = source.line(line) else { return "%" }
+        var out = ""
+        for c in text {
+            if c == "#" && (out.last == " " || out.last == "\t") { break }
+            out.append(c)
+        }
+        while out.last == " " || out.last == "\t" { out.removeLast() }
+        return out
     }
 
     /// Reports an anchor or a tag on a node; true when there was a tag.
@@ -338,6 +444,19 @@ private struct EventReader {
         throw StopReading()
     }
 
+    /// The 1-based character position of the first U+FEFF in a UTF-8 string, or nil.
+    private func firstBOM(_ value: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard value.count >= 3 else { return nil }
+        var i = 0
+        while i + 2 < value.count {
+            if value[i] == 0xEF && value[i + 1] == 0xBB && value[i + 2] == 0xBF {
+                return value[...i].reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+            }
+            i += 1
+        }
+        return nil
+    }
+
     private func cString(_ p: UnsafeMutablePointer<yaml_char_t>?) -> String {
         guard let p else { return "" }
         return String(cString: p)
@@ -359,6 +478,29 @@ private struct EventReader {
             return .error("yaml-syntax", problem, at: at)
         }
         let at = mark(parser.problem_mark)
+        // Directives: libyaml's own words name no directive.
+        switch problem {
+        case "found incompatible YAML document":
+            let written = directive(atLine: at.line)
+            return .error("yaml-directive", "unsupported YAML version '\(written)': a spec is YAML 1.2 (%YAML 1.1 is accepted too)",
+                          at: SourceLocation(file: file, line: at.line, column: 1, length: written.unicodeScalars.count),
+                          hint: "write %YAML 1.2, or leave the directive out")
+        case "found unknown directive name":
+            let line = parser.context_mark.line + 1
+            let written = directive(atLine: line)
+            return .error("yaml-directive", "unknown directive '\(written)': a spec may have only %YAML",
+                          at: SourceLocation(file: file, line: line, column: 1, length: written.unicodeScalars.count),
+                          hint: "remove it")
+        case "found duplicate %YAML directive":
+            return .error("yaml-directive", "%YAML is given twice", at: SourceLocation(file: file, line: at.line, column: 1, length: 5),
+                          hint: "keep one")
+        case "found duplicate %TAG directive":
+            return .error("yaml-directive", "%TAG directives are not allowed in a spec (and this one repeats a handle)",
+                          at: SourceLocation(file: file, line: at.line, column: 1, length: 4),
+                          hint: "remove it: a spec uses no tags, so it needs no tag shorthands")
+        default:
+            break
+        }
         var notes: [Diagnostic.Note] = []
         let contextAt = mark(parser.context_mark)
         let opener: String? =
