@@ -24,6 +24,9 @@ is told apart by its argv. Checks after each kill; a miss is a problem of that r
     namespace's veth asynchronously); this also keeps a run from meeting the last one's host end
   - --cache-dir DIR (repeatable): no seccomp cache temp file of the killed nsspec in DIR (the
     temp file is ENTRY.PID.tmp, see replaceFile in Sources/System/LinuxSystemCalls.swift)
+  - the mount points of the driver's mount namespace (where nsspec runs) are as before the batch
+  - --private-tmp NAME: /tmp (a tmpfs of the driver's own mount namespace, see areas/faults.sh)
+    holds only NAME (this suite's directory), as before the batch
   - sweep --cold-dir DIR: every run gets XDG_CACHE_HOME=DIR, DIR/nsspec emptied first: a cold
     seccomp cache, which nsspec compiles and writes (a window random kills hardly ever hit); any
     *.tmp left in DIR/nsspec is a problem
@@ -120,8 +123,24 @@ def empty_cold_cache(args, env):
     env["XDG_CACHE_HOME"] = args.cold_dir
 
 
+def mount_points():
+    with open("/proc/self/mountinfo") as f:
+        return sorted(line.split()[4] for line in f)
+
+
+def tmp_entries(args):
+    return sorted(set(os.listdir("/tmp")) - {args.private_tmp}) if args.private_tmp else []
+
+
+def changes(before, after):
+    gone = [f"-{m}" for m in before if m not in after]
+    new = [f"+{m}" for m in after if m not in before]
+    return " ".join(gone + new) or f"{len(before)} -> {len(after)} entries"
+
+
 def check_after_kill(args, what, marker, pid, cold, problems):
-    """The checks after one kill; appends to problems, and removes what it reports."""
+    """The checks after one kill; appends to problems, and removes what it reports (or takes it
+    as the new baseline), so that one leftover is reported once."""
     left = wait_markers_gone(marker, 1.0)
     if left:
         problems.append(f"{what}: still running 1 s after the kill: "
@@ -135,6 +154,14 @@ def check_after_kill(args, what, marker, pid, cold, problems):
         now = wait_only_lo(2.0)
         if now:
             problems.append(f"{what}: interfaces of the namespace 2 s after the kill: {' '.join(now)}")
+    now = mount_points()
+    if now != args.mounts:
+        problems.append(f"{what}: the mount table of nsspec's mount namespace changed: {changes(args.mounts, now)}")
+        args.mounts = now
+    now = tmp_entries(args)
+    if now != args.tmp:
+        problems.append(f"{what}: /tmp changed: {changes(args.tmp, now)}")
+        args.tmp = now
     for d in args.cache_dir:
         for name in os.listdir(d) if os.path.isdir(d) else []:
             if pid is not None and name.endswith(f".{pid}.tmp"):
@@ -320,6 +347,7 @@ def main():
         k.add_argument("--marker", required=True)
         k.add_argument("--only-lo", action="store_true")
         k.add_argument("--cache-dir", action="append", default=[])
+        k.add_argument("--private-tmp")
         k.add_argument("cmd", nargs="+")
         if name == "kill":
             k.add_argument("--runs", type=int, required=True)
@@ -331,6 +359,8 @@ def main():
             k.add_argument("--scratch", required=True)
             k.add_argument("--cold-dir")
     args = parser.parse_args()
+    if args.what != "time":
+        args.mounts, args.tmp = mount_points(), tmp_entries(args)
     return {"time": cmd_time, "kill": cmd_kill, "sweep": cmd_sweep}[args.what](args)
 
 

@@ -4,13 +4,16 @@
 The driver of the "load" area of Tests/integration/run.sh; it runs as the caller (root, or the test
 user), and inside the throwaway network namespace for the specs with veth pairs.
 
-  load.py --runs N --parallel P --timeout SEC [--start-at EPOCH] -- CMD...
+  load.py --runs N --parallel P --timeout SEC [--start-at EPOCH] [--private-tmp NAME] -- CMD...
 
 {i} in CMD is replaced by the launch's number (0..N-1). With P = N, every launch is started at
 once (spawned back to back, then waited for). A launch that runs longer than SEC is killed and
 counted as hung (a deadlock); one with another status than 0 is a failure, shown with its output
 (an EINVAL from unshare or setns, for instance). --start-at waits until that time (time.time()),
 so that two drivers (one in a network namespace, one outside) start their launches together.
+After the batch, the mount points of the driver's mount namespace (where nsspec runs) must be as
+before it, and with --private-tmp NAME, /tmp (a tmpfs of the driver's own mount namespace, see
+areas/load.sh) must hold only NAME (this suite's directory), as before.
 Output: a summary line (launches, statuses, wall time, median and slowest launch), then
 "PROBLEM ..." lines; exit status 1 if there was any.
 """
@@ -28,9 +31,18 @@ def main():
     parser.add_argument("--parallel", type=int, required=True)
     parser.add_argument("--timeout", type=float, required=True)
     parser.add_argument("--start-at", type=float)
+    parser.add_argument("--private-tmp")
     parser.add_argument("cmd", nargs="+")
     args = parser.parse_args()
 
+    def mount_points():
+        with open("/proc/self/mountinfo") as f:
+            return sorted(line.split()[4] for line in f)
+
+    def tmp_entries():
+        return sorted(set(os.listdir("/tmp")) - {args.private_tmp}) if args.private_tmp else []
+
+    mounts_before, tmp_before = mount_points(), tmp_entries()
     if args.start_at:
         time.sleep(max(0.0, args.start_at - time.time()))
     running = {}          # pid -> (launch number, start time, read end of its stdout+stderr)
@@ -99,6 +111,11 @@ def main():
             time.sleep(0.001)
 
     took = time.monotonic() - started
+    for what, before, after in (("the mount table of nsspec's mount namespace", mounts_before, mount_points()),
+                                ("/tmp", tmp_before, tmp_entries())):
+        if after != before:
+            problems.insert(0, f"{what} changed: " + " ".join([f"-{m}" for m in before if m not in after]
+                                                            + [f"+{m}" for m in after if m not in before]))
     print(f"{args.runs} launches, {args.parallel} at a time (at most {most_at_once} running): "
           + ", ".join(f"{n} exit {c}" for c, n in sorted(statuses.items(), key=str))
           + f"; {took:.1f} s, launch median {statistics.median(durations) * 1000:.0f} ms,"

@@ -3,11 +3,13 @@
 # SIGKILL anywhere in its start-up leaves nothing behind, and the next run works.
 # Sourced by run.sh after lib.sh; each case runs once per mode (root, rootless).
 #
-# The driver is killer.py (copied to the temp dir), run as the caller: it spawns nsspec, kills it,
-# reaps it, and checks each kill (the run's marker process gone within 1 s, the throwaway network
-# namespace back to lo within 2 s, no seccomp cache temp file of the killed pid). Each case then
-# checks the whole batch from here (marker processes, this shell's mount table, /tmp, the caller's
-# seccomp cache directory, the throwaway namespace's links) and runs the spec once more, normally.
+# The driver is killer.py (copied to the temp dir), run as the caller in a mount namespace of its
+# own with a private /tmp (PRIVATE_TMP in lib.sh): it spawns nsspec, kills it, reaps it, and checks
+# each kill: the run's marker process gone within 1 s, the throwaway network namespace back to lo
+# within 2 s, the mount table of the namespace nsspec ran in and its /tmp as before, no seccomp
+# cache temp file of the killed pid. Each case then checks the batch from here (marker processes,
+# this shell's mount table, the caller's seccomp cache directory, the throwaway namespace's links)
+# and runs the spec once more, normally.
 #
 #  - t_fault_random: FAULT_RUNS (40) kills per spec at delays uniform in [0, 1.2 x the launch
 #    time], the launch time being the median of 5 `nsspec run SPEC -- /bin/true`. Three specs a
@@ -38,31 +40,35 @@ fault_spec() {
 }
 # fault_run CMD...: run_cmd, or run_in_ns when the spec has a network namespace
 fault_run() { if [ "$FS_NS" = 1 ]; then run_in_ns "$@"; else run_cmd "$@"; fi; }
+# fault_driver killer.py ARGS...: fault_run, in a mount namespace with a private /tmp
+fault_driver() {
+    local saved=("${PREFIX[@]}")
+    PREFIX=("${PRIVATE_TMP[@]}" "${saved[@]}"); fault_run "$PY" "$T/bin/killer.py" "$@"; PREFIX=("${saved[@]}")
+}
 
-# what a batch must leave as it found: this shell's mounts (minus other runs' /run/netns binds),
-# /tmp (minus other suites' temp dirs), the caller's seccomp cache directory (minus finished entries)
+# what a batch must leave as it found, seen from here: this shell's mounts (minus /run/netns binds,
+# which concurrent suites make), the caller's seccomp cache directory (minus finished entries)
 fault_mounts() { awk '$5 !~ "^/run/netns/" { print $5 }' "/proc/$$/mountinfo" | sort; }
-fault_tmp() { tmp_listing | grep -v '^nsspec-integ\.'; }
 fault_cache_dir() { run_cmd_quiet /bin/sh -c 'echo "${XDG_CACHE_HOME:-$HOME/.cache}/nsspec"'; }
 fault_cache_odd() { ls -A "$1" 2>/dev/null | grep -vxE 'seccomp-[0-9a-f]+\.bpf'; }
 fault_baseline() {
-    FB_MOUNTS=$(fault_mounts) FB_TMP=$(fault_tmp) FB_CACHE_DIR=$(fault_cache_dir)
+    FB_MOUNTS=$(fault_mounts) FB_CACHE_DIR=$(fault_cache_dir)
     FB_CACHE=$(fault_cache_odd "$FB_CACHE_DIR")
 }
+# fault_diff BEFORE AFTER: the lines gone (<) and come (>), on one line
+fault_diff() { diff <(grep . <<<"$1") <(grep . <<<"$2") | grep '^[<>]' | tr '\n' ' '; }
 # fault_check_after MARKER: the batch left nothing (after the driver's own per-kill checks)
 fault_check_after() {
     local left="" i
     for i in $(seq 100); do left=$(pgrep -f "sleep $1"); [ -z "$left" ] && break; sleep 0.01; done
     if [ -n "$left" ]; then
-        problem "processes with the marker $1 left 1 s after the batch: $(ps -o pid=,args= -p "$(tr '\n' , <<<"$left")" | tr '\n' ';')"
+        problem "processes with the marker $1 left 1 s after the batch: $(ps -o pid=,args= -p "$(paste -sd, <<<"$left")" | tr '\n' ';')"
         kill -KILL $left 2>/dev/null
     fi
     local now; now=$(fault_mounts)
-    [ "$now" = "$FB_MOUNTS" ] || problem "this shell's mount table changed: $(diff <(echo "$FB_MOUNTS") <(echo "$now") | grep '^[<>]' | tr '\n' ' ')"
-    now=$(fault_tmp)
-    [ "$now" = "$FB_TMP" ] || problem "/tmp changed: $(diff <(echo "$FB_TMP") <(echo "$now") | grep '^[<>]' | tr '\n' ' ')"
+    [ "$now" = "$FB_MOUNTS" ] || problem "this shell's mount table changed: $(fault_diff "$FB_MOUNTS" "$now")"
     now=$(fault_cache_odd "$FB_CACHE_DIR")
-    [ "$now" = "$FB_CACHE" ] || problem "$FB_CACHE_DIR holds more than finished cache entries: $(diff <(echo "$FB_CACHE") <(echo "$now") | grep '^[<>]' | tr '\n' ' ')"
+    [ "$now" = "$FB_CACHE" ] || problem "$FB_CACHE_DIR holds more than finished cache entries: $(fault_diff "$FB_CACHE" "$now")"
     [ "$FS_NS" = 1 ] && wait_links_gone
 }
 # fault_driver_problems: killer.py's PROBLEM lines become the case's problems
@@ -89,7 +95,7 @@ t_fault_random() {
         begin "SIGKILL at $FAULT_RUNS random points of the launch, nothing left, the next run works: $FS_NAME spec"
         if [ "$FS_NS" = 1 ]; then new_netns || { skip "$CASE" "ip netns add failed"; continue; }; fi
         local lo=(); [ "$FS_NS" = 1 ] && lo=(--only-lo)
-        fault_run "$PY" "$T/bin/killer.py" time -n 5 "${lo[@]}" -- "$NSSPEC" run "$FS" -- /bin/true
+        fault_driver time -n 5 "${lo[@]}" -- "$NSSPEC" run "$FS" -- /bin/true
         median=$OUT
         if [ "$RC" -ne 0 ] || ! [[ $median =~ ^[0-9.]+$ ]]; then
             problem "could not time the launch"; [ "$FS_NS" = 1 ] && drop_netns; end_case; continue
@@ -97,8 +103,8 @@ t_fault_random() {
         max=$(awk -v m="$median" 'BEGIN { printf "%.6f", 1.2 * m }')
         fault_baseline
         marker="30.$$$([ "$MODE" = root ] && echo 1 || echo 2)$idx"
-        fault_run "$PY" "$T/bin/killer.py" kill --runs "$FAULT_RUNS" --max-delay "$max" --seed "$((FAULT_SEED + idx))" \
-            --marker "$marker" "${lo[@]}" --cache-dir "$FB_CACHE_DIR" --log "$D/kill-$FS_NAME.log" \
+        fault_driver kill --runs "$FAULT_RUNS" --max-delay "$max" --seed "$((FAULT_SEED + idx))" --marker "$marker" \
+            "${lo[@]}" --cache-dir "$FB_CACHE_DIR" --private-tmp "${T##*/}" --log "$D/kill-$FS_NAME.log" \
             -- "$NSSPEC" run "$FS" -- /bin/sh -c 'echo up; exec /bin/sleep {marker}'
         fault_driver_problems
         summary=$(head -1 <<<"$OUT")
@@ -129,8 +135,8 @@ t_fault_sweep() {
         local lo=(); [ "$FS_NS" = 1 ] && lo=(--only-lo)
         fault_baseline
         marker="30.$$$([ "$MODE" = root ] && echo 3 || echo 4)$idx"
-        fault_run "$PY" "$T/bin/killer.py" sweep --spec "$FS" --scratch "$D" --cold-dir "$cold" --marker "$marker" \
-            "${lo[@]}" --cache-dir "$FB_CACHE_DIR" -- "$NSSPEC" run "$FS" -- /bin/sh -c 'echo up; exec /bin/sleep {marker}'
+        fault_driver sweep --spec "$FS" --scratch "$D" --cold-dir "$cold" --marker "$marker" "${lo[@]}" \
+            --cache-dir "$FB_CACHE_DIR" --private-tmp "${T##*/}" -- "$NSSPEC" run "$FS" -- /bin/sh -c 'echo up; exec /bin/sleep {marker}'
         fault_driver_problems
         summary=$(head -1 <<<"$OUT")
         fault_check_after "$marker"

@@ -3,10 +3,12 @@
 # many in a row all exit 0 in time (no EINVAL from unshare or setns, no deadlock), and leave
 # nothing behind. Sourced by run.sh after lib.sh; each case runs once per mode (root, rootless).
 #
-# The driver is load.py (copied to the temp dir), run as the caller; every launch must exit 0
-# within TIMEOUT. After each batch, as before it: the caller's processes running this suite's
-# nsspec or the batch's marker (none, within 1 s), this shell's children and open fds, its mount
-# table, /tmp, and the links of the throwaway network namespace (lo only, within 2 s).
+# The driver is load.py (copied to the temp dir), run as the caller in a mount namespace of its own
+# with a private /tmp (PRIVATE_TMP in lib.sh); every launch must exit 0 within TIMEOUT. After each
+# batch, as before it: the mount table of the namespace nsspec ran in and its /tmp (checked by the
+# driver); the caller's processes running this suite's nsspec or the batch's marker (none, within
+# 1 s), this shell's children, open fds and mount table, and the links of the throwaway network
+# namespace (lo only, within 2 s).
 #
 #  - t_load_concurrent: LOAD_CONCURRENT (200) launches at once: 150 of a tmpfs-root spec, and 50
 #    inside a throwaway network namespace, started at the same moment by a second driver: as root
@@ -22,21 +24,22 @@ LOAD_NET=50
 LOAD_SEQUENTIAL=${LOAD_SEQUENTIAL:-1000}
 cp "$REPO/Tests/integration/load.py" "$T/bin/load.py" && chmod 755 "$T/bin/load.py"
 
-# this shell's mount points (minus /run/netns binds, which concurrent suites' namespaces add), /tmp
-# (minus other suites' temp dirs), and the caller's processes of this batch
+# this shell's mount points (minus /run/netns binds, which concurrent suites' namespaces add), and
+# the caller's processes of this batch
 load_mounts() { awk '$5 !~ "^/run/netns/" { print $5 }' "/proc/$$/mountinfo" | sort; }
-load_tmp() { tmp_listing | grep -v '^nsspec-integ\.'; }
 load_procs() { pgrep -u "$CUID" -f -- "$1|$NSSPEC run" | tr '\n' ' '; }
 load_baseline() {
-    LB_MOUNTS=$(load_mounts) LB_TMP=$(load_tmp) LB_FDS=$(ls "/proc/$$/fd" | wc -l)
+    LB_MOUNTS=$(load_mounts) LB_FDS=$(ls "/proc/$$/fd" | wc -l)
     LB_CHILDREN=$(pgrep -P $$ | wc -l) LB_PROCS=$(load_procs "$1")
 }
+# load_diff BEFORE AFTER: the lines gone (<) and come (>), on one line
+load_diff() { diff <(grep . <<<"$1") <(grep . <<<"$2") | grep '^[<>]' | tr '\n' ' '; }
 # load_check_after MARKER
 load_check_after() {
     local left="" i now
     for i in $(seq 100); do left=$(load_procs "$1"); [ "$left" = "$LB_PROCS" ] && break; sleep 0.01; done
     if [ "$left" != "$LB_PROCS" ]; then
-        problem "processes of the caller left 1 s after the batch: $(ps -o pid=,args= -p "$(tr ' ' , <<<"$left")" | tr '\n' ';')"
+        problem "processes of the caller left 1 s after the batch: $(ps -o pid=,args= -p "$(tr -s ' ' '\n' <<<"$left" | paste -sd,)" | tr '\n' ';')"
         kill -KILL $left 2>/dev/null
     fi
     now=$(pgrep -P $$ | wc -l)
@@ -44,9 +47,7 @@ load_check_after() {
     now=$(ls "/proc/$$/fd" | wc -l)
     [ "$now" = "$LB_FDS" ] || problem "open fds of this shell: $LB_FDS before, $now after: $(ls -l "/proc/$$/fd" | tail -n +2 | awk '{ print $9 $10 $11 }' | tr '\n' ' ')"
     now=$(load_mounts)
-    [ "$now" = "$LB_MOUNTS" ] || problem "this shell's mount table changed: $(diff <(echo "$LB_MOUNTS") <(echo "$now") | grep '^[<>]' | tr '\n' ' ')"
-    now=$(load_tmp)
-    [ "$now" = "$LB_TMP" ] || problem "/tmp changed: $(diff <(echo "$LB_TMP") <(echo "$now") | grep '^[<>]' | tr '\n' ' ')"
+    [ "$now" = "$LB_MOUNTS" ] || problem "this shell's mount table changed: $(load_diff "$LB_MOUNTS" "$now")"
 }
 # load_driver_problems: load.py's summary must say all exited 0; its PROBLEM lines are the case's
 load_driver_problems() {
@@ -74,11 +75,11 @@ t_load_concurrent() {
     load_baseline "$marker"
     start=$("$PY" -c 'import time; print(time.time() + 0.5)')
     RUN_ID=$((RUN_ID + 1)); RC=0
-    { timeout -k 3 "$batch" "${PREFIX[@]}" "$PY" "$T/bin/load.py" --runs "$n_plain" --parallel "$n_plain" --timeout "$TIMEOUT" \
-        --start-at "$start" -- "$NSSPEC" run "$plain" -- /bin/true "$marker" </dev/null >"$T/cap/load-a" 2>&1; } 2>/dev/null &
+    { timeout -k 3 "$batch" "${PRIVATE_TMP[@]}" "${PREFIX[@]}" "$PY" "$T/bin/load.py" --runs "$n_plain" --parallel "$n_plain" \
+        --timeout "$TIMEOUT" --start-at "$start" --private-tmp "${T##*/}" -- "$NSSPEC" run "$plain" -- /bin/true "$marker" </dev/null >"$T/cap/load-a" 2>&1; } 2>/dev/null &
     local pa=$!
-    { timeout -k 3 "$batch" ip netns exec "$NS" "${PREFIX[@]}" "$PY" "$T/bin/load.py" --runs "$LOAD_NET" --parallel "$LOAD_NET" \
-        --timeout "$TIMEOUT" --start-at "$start" -- "$NSSPEC" run "$net" -- /bin/true "$marker" </dev/null >"$T/cap/load-b" 2>&1; } 2>/dev/null &
+    { timeout -k 3 "$batch" ip netns exec "$NS" "${PRIVATE_TMP[@]}" "${PREFIX[@]}" "$PY" "$T/bin/load.py" --runs "$LOAD_NET" \
+        --parallel "$LOAD_NET" --timeout "$TIMEOUT" --start-at "$start" --private-tmp "${T##*/}" -- "$NSSPEC" run "$net" -- /bin/true "$marker" </dev/null >"$T/cap/load-b" 2>&1; } 2>/dev/null &
     local pb=$!
     wait "$pa"; rc_a=$?; wait "$pb"; rc_b=$?
     out_a=$(cat "$T/cap/load-a") out_b=$(cat "$T/cap/load-b")
@@ -101,8 +102,11 @@ t_load_sequential() {
     begin "$LOAD_SEQUENTIAL launches one after another: all exit 0, nothing left"
     marker="30.$$$([ "$MODE" = root ] && echo 7 || echo 8)"
     load_baseline "$marker"
-    run_cmd "$PY" "$T/bin/load.py" --runs "$LOAD_SEQUENTIAL" --parallel 1 --timeout "$per_launch" \
+    local saved=("${PREFIX[@]}")
+    PREFIX=("${PRIVATE_TMP[@]}" "${saved[@]}")
+    run_cmd "$PY" "$T/bin/load.py" --runs "$LOAD_SEQUENTIAL" --parallel 1 --timeout "$per_launch" --private-tmp "${T##*/}" \
         -- "$NSSPEC" run "$plain" -- /bin/true "$marker"
+    PREFIX=("${saved[@]}")
     want_rc 0
     load_driver_problems "$LOAD_SEQUENTIAL"
     load_check_after "$marker"
