@@ -278,7 +278,9 @@ def cmd_sweep(args):
             if not opened and name == "openat" and f'"{args.spec}"' in line:
                 opened = True
             if opened:
-                points.append((name, counts[name], line.strip()[:60]))
+                first = re.match(r"[a-z_0-9]+\([^,)]*", line).group(0)
+                rest = ")" if line[len(first):].startswith(")") else ", ...)"
+                points.append((name, counts[name], first[:80] + rest))
     # Up to nsspec's last recvmsg: its wait for the sandbox's end of file, where it stays while the
     # command sleeps; what follows (wait4, exit) is reached only once the command has ended.
     last = max((i for i, p in enumerate(points) if p[0] == "recvmsg"), default=len(points) - 1)
@@ -322,7 +324,7 @@ def cmd_sweep(args):
         phases["killed" if reached else "not reached"] += 1
         if not reached:
             missed.append(f"{name} #{count}")
-        what = f"kill {i} at syscall {name} #{count} ({line})" + ("" if reached else " [not reached in 3 s, killed then]")
+        what = f"kill {i} at syscall {name} #{count}: {line}" + ("" if reached else " [not reached in 3 s, killed then]")
         if reached and not (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL) \
                 and os.waitstatus_to_exitcode(status) != 128 + signal.SIGKILL:
             problems.append(f"{what}: strace ended with status {os.waitstatus_to_exitcode(status)}: {out.strip()[:300]}")
