@@ -132,3 +132,12 @@ wait_links_gone() {
     local i; for i in $(seq 200); do [ "$(ns_links)" = lo ] && return 0; sleep 0.01; done
     problem "left in the throwaway host namespace after the run: $(ns_links | tr '\n' ' ')"
 }
+
+# ---------------------------------------------------------------------------------------------
+# PRIVATE_TMP: a command prefix (as root) that runs the rest in a mount namespace of its own whose
+# /tmp is an empty tmpfs with only this suite's dir, bound back. For the drivers of many launches
+# (faults, load), which check that nsspec leaves /tmp and the mount table of the namespace it runs
+# in as it found them: the machine's /tmp, which everything running here writes into, cannot tell.
+PRIVATE_TMP=(unshare --mount --propagation private -- /bin/sh -c 's="$1/.private-tmp"; mkdir -p "$s" &&
+    mount -t tmpfs -o mode=1777,size=64m nsspec-it-tmp "$s" && mkdir "$s/${1##*/}" && mount --bind "$1" "$s/${1##*/}" &&
+    mount --move "$s" /tmp && shift && exec "$@"' private-tmp "$T")
