@@ -11,7 +11,7 @@
 # The binary is copied into that temp dir (0755) first: the test user must be able to execute it,
 # and a rebuild while the suite runs must not swap it under the cases.
 #
-# The cases live by area in areas/*.sh (namespaces, mounts, process, trust, leftovers, faults,
+# The cases live by area in areas/*.sh (namespaces, mounts, host, process, trust, leftovers, faults,
 # load, network, cli), over the helpers of lib.sh; spec files the cases share are in fixtures/.
 # faults (SIGKILL during start-up) drives nsspec with killer.py, load (many launches) with load.py.
 #
