@@ -113,7 +113,8 @@ public struct Planner: Sendable {
             guard case .bind(let source) = mount.kind else { continue }
             add(.checkSource(path: hostPath(source.value), optional: mount.optional?.value ?? false), mount.location)
         }
-        for (i, mount) in spec.mounts.enumerated() where onHostTree(i) && !HostTree.creates(mount.type) {
+        let under = buildsRoot ? [] : HostTree.enclosing(spec.mounts.map(\.mount))
+        for (i, mount) in spec.mounts.enumerated() where !buildsRoot && onHostTree(under[i]) && !HostTree.creates(mount.type) {
             let isBind = if case .bind = mount.kind { true } else { false }
             add(.checkTarget(path: mount.effectiveTarget.value, directory: !isBind), mount.effectiveTarget.location)
         }
@@ -307,11 +308,11 @@ public struct Planner: Sendable {
         return steps
     }
 
-    /// With `root: host`, mount `i` lands on the host's own tree (not inside a tmpfs of the spec).
-    func onHostTree(_ i: Int) -> Bool {
-        guard !buildsRoot, spec.creates(.mount) else { return false }
-        let table = spec.mounts.map(\.mount)
-        guard let under = HostTree.enclosing(i, in: table) else { return true }
+    /// With `root: host`, a mount that lands on `under` (HostTree.enclosing) lands on the host's
+    /// own tree: not inside a tmpfs of the spec.
+    func onHostTree(_ under: Mount?) -> Bool {
+        guard spec.creates(.mount) else { return false }
+        guard let under else { return true }
         return !HostTree.isScratch(under.type)
     }
 

@@ -11,11 +11,12 @@ let hostRules: [Rule] = [
     Rule("host-root-creates", "with root: host, dir, file and symlink entries lie inside a tmpfs the spec mounts") { spec, _ in
         guard HostTree.isHostRoot(spec), spec.creates(.mount) else { return [] }
         let table = mounts(spec)
+        let under = HostTree.enclosing(table)
         return table.indices.compactMap { i in
             let m = table[i]
             guard HostTree.creates(m.type), let target = m.effectiveTarget else { return nil }
-            if let scratch = HostTree.enclosing(i, in: table), HostTree.isScratch(scratch.type) { return nil }
-            let what = HostTree.enclosing(i, in: table).map { "on the \($0.type.rawValue) mount at \($0.effectiveTarget?.value ?? "")" }
+            if let scratch = under[i], HostTree.isScratch(scratch.type) { return nil }
+            let what = under[i].map { "on the \($0.type.rawValue) mount at \($0.effectiveTarget?.value ?? "")" }
                 ?? "in the host's own tree"
             return .error(
                 "host-root-creates",
@@ -54,22 +55,31 @@ public enum HostTree {
     /// Mounts inside which nsspec may create: a tmpfs of the spec's own (`dev` is one too).
     public static func isScratch(_ type: MountType) -> Bool { type == .tmpfs || type == .dev }
 
-    /// The last earlier mount (not a `dir`/`file`/`symlink` entry) whose target is the target of
-    /// mount `i` or one of its ancestors: what mount `i` lands on. nil: the host's own tree.
-    public static func enclosing(_ i: Int, in table: [Mount]) -> Mount? {
-        guard let target = table[i].effectiveTarget?.value else { return nil }
-        var best: (Mount, Int)?
-        for j in table.indices where j < i {
-            let m = table[j]
-            guard !creates(m.type), let t = m.effectiveTarget?.value, t == target || isAncestor(t, of: target) else { continue }
-            // The deepest one; among equal ones the later (it is on top).
-            if best == nil || t.utf8.count >= best!.1 { best = (m, t.utf8.count) }
+    /// For each mount of the table, the last earlier mount (not a `dir`/`file`/`symlink` entry)
+    /// whose target is its target or the nearest ancestor of it: what it lands on. nil: the
+    /// host's own tree. Linear in the table (times the depth of its paths): each mount's target
+    /// is registered, and each looks up its own path and then each ancestor's.
+    public static func enclosing(_ table: [Mount]) -> [Mount?] {
+        var at: [String: Mount] = [:]
+        var out: [Mount?] = []
+        out.reserveCapacity(table.count)
+        for m in table {
+            guard let target = m.effectiveTarget?.value else { out.append(nil); continue }
+            var found: Mount?
+            var path = Substring(target)
+            while true {
+                if let hit = at[String(path)] { found = hit; break }
+                guard let slash = path.lastIndex(of: "/") else { break }
+                if slash == path.startIndex {
+                    if path != "/", let root = at["/"] { found = root }
+                    break
+                }
+                path = path[..<slash]
+            }
+            out.append(found)
+            if !creates(m.type) { at[target] = m }
         }
-        return best?.0
-    }
-
-    static func isAncestor(_ a: String, of b: String) -> Bool {
-        a == "/" ? b != "/" : b.hasPrefix(a) && b.utf8.count > a.utf8.count && b.utf8[b.utf8.index(b.utf8.startIndex, offsetBy: a.utf8.count)] == UInt8(ascii: "/")
+        return out
     }
 
     static func parent(of path: String) -> String {
