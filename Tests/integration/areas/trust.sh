@@ -245,7 +245,7 @@ t_rootfs_symlinks() {
 # --- TRUST §5 item 17 ------------------------------------------------------------------------
 # Bind destinations through symlinks in a directory root, some raced: while the spec runs 200
 # times, a host process swaps /race (a directory) with /evil -> /oldroot$D/marker17, and /roN
-# with /roN-link -> /decoy (N = 1..4), in a loop (renameat2 RENAME_EXCHANGE). Two verdicts on the
+# with /roN-link -> /decoy (N = 1..8), in a loop (renameat2 RENAME_EXCHANGE). Two verdicts on the
 # same runs: (1) every mount, directory and file lands inside the root (or the run fails with
 # 125), the host marker directory never gets an entry; (2) the binds of $D/ro17 at /roN/bound,
 # readonly: true, are read-only wherever they land: the process writes to them, and the host
@@ -254,19 +254,20 @@ t_rootfs_symlinks() {
 # hits both sides (entries through /evil inside the root, and through /race).
 T17_RUNS=200
 t_bind_race() {
-    local s r=$D/rootfs17 m=$D/marker17 stop=$T/cap/stop17 i racer rounds
+    local s r=$D/rootfs17 m=$D/marker17 stop=$T/cap/stop17 i racer rounds pairs
     local ok=0 refused=0 eagain=0 bad=0 wrote=0 escaped="" bad_runs="" wrote_run="" first_bad=() first_wrote=()
     rm -rf "$r" "$m" "$D/src17" "$D/ro17" "$D/decoy17" "$stop"
-    mkdir -p "$r/usr" "$r/etc" "$r/race" "$r/ro1" "$r/ro2" "$r/ro3" "$r/ro4" "$r/decoy" "$m" "$D/src17" "$D/ro17" "$D/decoy17"
+    mkdir -p "$r/usr" "$r/etc" "$r/race" "$r/decoy" "$m" "$D/src17" "$D/ro17" "$D/decoy17"
     echo marker >"$m/host-marker"; echo from-source >"$D/src17/f"; echo ro >"$D/ro17/ro-source"
     ln -s usr/bin "$r/bin"; ln -s usr/lib "$r/lib"; ln -s usr/lib64 "$r/lib64"
     ln -s /etc "$r/mnt"; ln -s ../../../../../../etc "$r/mnt2"; ln -s ../marker17 "$r/mnt3"
-    ln -s "/oldroot$m" "$r/evil"; for i in 1 2 3 4; do ln -s /decoy "$r/ro$i-link"; done
+    ln -s "/oldroot$m" "$r/evil"
+    pairs=("$r/race" "$r/evil")
+    for i in 1 2 3 4 5 6 7 8; do mkdir "$r/ro$i"; ln -s /decoy "$r/ro$i-link"; pairs+=("$r/ro$i" "$r/ro$i-link"); done
     chown -R "$CUID:$CGID" "$r" "$m" "$D/src17" "$D/ro17" "$D/decoy17"; chmod -R a+rX "$r" "$m" "$D/src17" "$D/ro17" "$D/decoy17"
     trust_probes
     s=$(fixture trust/bind-race)
-    "$PY" "$D/trust.py" exchange "$stop" "$r/race" "$r/evil" "$r/ro1" "$r/ro1-link" "$r/ro2" "$r/ro2-link" \
-        "$r/ro3" "$r/ro3-link" "$r/ro4" "$r/ro4-link" >"$T/cap/racer" 2>&1 &
+    "$PY" "$D/trust.py" exchange "$stop" "${pairs[@]}" >"$T/cap/racer" 2>&1 &
     racer=$!
     for i in $(seq "$T17_RUNS"); do
         run_as "$s"
