@@ -2,11 +2,12 @@
  * would slip into the launcher's own binary: LD_PRELOAD of a process that is the launcher's image
  * run again inside the sandbox, through a script whose interpreter is #!/proc/self/exe.
  *
- * Its constructor, when NSSPEC_EXE_ATTACK is set, prints "exe-attack NAME RESULT" lines:
+ * Its constructor, when NSSPEC_EXE_ATTACK is set (to how many seconds the reopen may keep trying
+ * while the binary is busy; "0": once), prints "exe-attack NAME RESULT" lines:
  *   image       what /proc/self/exe names (the launcher's binary on the host, if the exec worked)
  *   open-write  open("/proc/self/exe", O_WRONLY): the binary while it runs
  *   open-path   an O_PATH fd of it, kept across the exec that follows
- * then execs `python3 /trust.py reopen FD /idle-copy`, so that no process of the sandbox maps
+ * then execs `python3 /trust.py reopen FD /idle-copy SECONDS`, so that no process of the sandbox maps
  * the launcher's image any more, and that reopens the fd for writing (trust.py says how).
  *
  *   cc -shared -fPIC -o exe-attack.so exe-attack.c
@@ -33,7 +34,10 @@ static const char *name(int e) {
 }
 
 __attribute__((constructor)) static void attack(void) {
-    if (!getenv("NSSPEC_EXE_ATTACK")) return;
+    const char *seconds = getenv("NSSPEC_EXE_ATTACK");
+    if (!seconds) return;
+    char retry[16];
+    snprintf(retry, sizeof retry, "%s", seconds);
     unsetenv("NSSPEC_EXE_ATTACK");
     unsetenv("LD_PRELOAD");
     char image[4096] = "";
@@ -48,7 +52,7 @@ __attribute__((constructor)) static void attack(void) {
     if (path < 0) _exit(3);
     char number[16];
     snprintf(number, sizeof number, "%d", path);
-    execl("/usr/bin/python3", "python3", "/trust.py", "reopen", number, "/idle-copy", (char *)NULL);
+    execl("/usr/bin/python3", "python3", "/trust.py", "reopen", number, "/idle-copy", retry, (char *)NULL);
     printf("exe-attack exec-python3 %s\n", name(errno));
     _exit(4);
 }

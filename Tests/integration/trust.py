@@ -5,9 +5,10 @@ prints lines "NAME RESULT", where RESULT is "ok", an errno's name, or what was f
   trust.py procfs             /proc and /sys: masked files read, read-only ones opened for
                               writing (never written), umount of a mask, a new proc mount
   trust.py exe                /proc/self/exe opened for writing (never written) and reading
-  trust.py reopen FD IDLE     (exe-attack.c's end) reopen the O_PATH fd FD for writing and append
-                              a line; open IDLE, a copy of the binary no process runs, for
-                              writing (never written)
+  trust.py reopen FD IDLE [SECONDS]
+                              (exe-attack.c's end) reopen the O_PATH fd FD for writing (again
+                              while ETXTBSY, for SECONDS) and append a line; open IDLE, a copy
+                              of the binary no process runs, for writing (never written)
   trust.py ptrace             every other pid: PTRACE_ATTACH, /proc/PID/environ, /proc/PID/mem;
                               one child of its own (sleep) is among them
   trust.py groups FILE        /proc/self/setgroups, setgroups([]), the groups, reading FILE
@@ -86,17 +87,23 @@ def exe():
     print("exe-open-read", attempt(lambda: open_close("/proc/self/exe", os.O_RDONLY)))
 
 
-def reopen(fd, idle):
+def reopen(fd, idle, seconds):
     """The end of exe-attack.c: FD is an O_PATH fd of the launcher's binary. Reopened for
-    writing, it gets a few bytes appended (the case runs its own copy of the binary)."""
+    writing (tried again while ETXTBSY, for SECONDS), it gets a line appended (the case runs its
+    own copy of the binary)."""
     def write():
         w = os.open("/proc/self/fd/%s" % fd, os.O_WRONLY | os.O_APPEND)
         try:
             os.write(w, b"\nnsspec-trust-20\n")
         finally:
             os.close(w)
-    print("reopen-write", attempt(write))
-    print("idle-copy-open-write", attempt(lambda: open_close(idle, os.O_WRONLY)))
+    deadline = time.time() + float(seconds)
+    result = attempt(write)
+    while result == "ETXTBSY" and time.time() < deadline:
+        time.sleep(0.05)
+        result = attempt(write)
+    print("reopen-write", result, flush=True)
+    print("idle-copy-open-write", attempt(lambda: open_close(idle, os.O_WRONLY)), flush=True)
 
 
 PTRACE_ATTACH, PTRACE_DETACH = 16, 17
@@ -193,7 +200,7 @@ if cmd == "procfs":
 elif cmd == "exe":
     exe()
 elif cmd == "reopen":
-    reopen(args[0], args[1])
+    reopen(args[0], args[1], args[2] if len(args) > 2 else "0")
 elif cmd == "ptrace":
     ptrace()
 elif cmd == "groups":

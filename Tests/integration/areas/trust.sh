@@ -11,7 +11,9 @@
 #                                           can end up writable (see t_bind_race)
 #   18 rootfs /dev/null -> core_pattern     t_dev_null_link (here)
 #   19 only fds 0 1 2 inside                t_fds (area process); t_caller_fds (here) for 3..1000
-#   20 /proc/self/exe, #!/proc/self/exe     t_exe (here); t_init_hardening (area process): /proc/1/exe
+#   20 /proc/self/exe, #!/proc/self/exe     t_exe (here); t_init_hardening (area process): /proc/1/exe.
+#                                           FAILS (nsspec finding) once nsspec is killed under a
+#                                           sandbox with init: false, dieWithParent: false
 #   21 /proc and /sys masks, sysrq, umount, t_procfs (here); t_mount_types (area mounts) sees the masks
 #      mount -t proc
 #   22 CapInh/CapAmb 0, Bnd/Prm/Eff, NNP,   t_credentials (here); t_capabilities (area process).
@@ -231,7 +233,9 @@ t_rootfs_symlinks() {
         want "control: on the host, $r/$t does not lead to $h/$t-target" grep -qsx host "$r/$t/host-file"
     done
     run_as "$s"
-    if [ "$RC" -ne 125 ]; then
+    if [ "$RC" -eq 125 ]; then
+        want "refused (125) without naming /proc, /sys or /dev" grep -qE '(/proc|/sys|/dev)' <<<"$ERR"
+    else
         want_rc 0
         want_out "/proc proc 0"$'\n'"/sys sysfs 0"$'\n'"/dev tmpfs 0"$'\n'"1"
         want "proc was not mounted at $h/proc-target inside the root (no $r$h/proc-target)" test -d "$r$h/proc-target"
@@ -386,6 +390,33 @@ t_exe() {
     [ "$(field reopen-write)" = ok ] && problem "ESCAPE: the sandbox reopened the launcher's binary for writing through an O_PATH fd of /proc/self/exe and appended to it"
     want_field idle-copy-open-write ok
     [ "$(sha256sum <"$l")" = "$hash" ] || problem "the launcher's binary $l changed (sha256)"
+    end_case
+
+    # The same attack in a sandbox that outlives nsspec (init: false, dieWithParent: false),
+    # nsspec killed with SIGKILL from outside once the attack holds its fd: no process runs the
+    # binary any more, so ETXTBSY no longer protects it. This launcher copy is the caller's own
+    # (as a user's ~/.local/bin/nsspec is; as root, root's), so only the file's busy state stands
+    # between the sandbox and it. Control: the sandbox lived on after nsspec died.
+    local l2=$T/bin/nsspec-exe20-$MODE bg out=$T/cap/exe-orphan.out err=$T/cap/exe-orphan.err i
+    begin "#!/proc/self/exe attack in a sandbox that outlives nsspec (init: false, dieWithParent: false; nsspec SIGKILLed): the binary unchanged"
+    cp "$NSSPEC" "$l2"; chown "$CUID:$CGID" "$l2"; chmod 755 "$l2"
+    s=$(fixture trust/exe-orphan)
+    for dir in $(ldd "$l2" | awk '$3 ~ /^\// { print $3 }' | xargs -r dirname | sort -u | grep -v -e '^/usr/' -e '^/lib'); do
+        sed -i "/^  # (the case appends here/a\\  - {type: bind, source: $dir, target: $dir, readonly: true}" "$s"
+    done
+    hash=$(sha256sum <"$l2")
+    CMD_TEXT="[$MODE] $(shquote "$l2") run $(shquote "$s")   (then kill -KILL nsspec)"; RC=-
+    "${PREFIX[@]}" "$l2" run "$s" </dev/null >"$out" 2>"$err" &
+    bg=$!
+    for i in $(seq 250); do grep -q '^exe-attack open-path' "$out" && break; kill -0 "$bg" 2>/dev/null || break; sleep 0.02; done
+    kill -KILL "$bg" 2>/dev/null; wait "$bg" 2>/dev/null
+    for i in $(seq 400); do grep -q '^idle-copy-open-write' "$out" && break; sleep 0.02; done
+    OUT=$(cat "$out") ERR=$(cat "$err")
+    want "control: the image inside is not the launcher's binary $l2" grep -qxF "exe-attack image $l2" <<<"$OUT"
+    want "control: the sandbox did not outlive nsspec (no reopen result after the kill)" grep -q '^reopen-write ' <<<"$OUT"
+    if [ "$(field reopen-write)" = ok ] || [ "$(sha256sum <"$l2")" != "$hash" ]; then
+        problem "FINDING: once nsspec is gone (SIGKILL), a sandbox that outlives it (init: false, dieWithParent: false) reopens nsspec's binary for writing through an O_PATH fd of /proc/self/exe kept from #!/proc/self/exe, and appends to it (sha256 changed: $([ "$(sha256sum <"$l2")" != "$hash" ] && echo yes || echo no)): nsspec does not run from a sealed copy of itself (CVE-2019-5736); only ETXTBSY, while some process runs its image, protects it"
+    fi
     end_case
 }
 
