@@ -63,7 +63,12 @@ int nss_openat_in_root(int rootfd, const char *path, int flags, unsigned mode) {
     how.flags = (uint64_t)flags;
     how.mode = (flags & O_CREAT) ? mode : 0;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-    return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+    /* EAGAIN: a rename or mount anywhere on the system raced a ".." of the lookup, which the
+       kernel then refuses rather than risk an escape; openat2(2) says to retry. */
+    int fd, tries = 0;
+    do fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+    while (fd < 0 && errno == EAGAIN && ++tries < 64);
+    return fd;
 }
 int nss_openat_beneath(int dirfd, const char *path, int flags, unsigned mode) {
     struct open_how how;
@@ -72,6 +77,41 @@ int nss_openat_beneath(int dirfd, const char *path, int flags, unsigned mode) {
     how.mode = (flags & O_CREAT) ? mode : 0;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
     return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+int nss_bind_tree(const char *source, const char *target, int recursive, int attr_recursive,
+                  uint64_t set, uint64_t clear, uint64_t propagation, int *failed_step) {
+    *failed_step = 0;
+    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, source,
+                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+    if (tree < 0) return -1;
+    struct mount_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.attr_set = set;
+    attr.attr_clr = clear;
+    int flags = AT_EMPTY_PATH | (attr_recursive ? AT_RECURSIVE : 0);
+    if ((set | clear) != 0 && syscall(SYS_mount_setattr, tree, "", flags, &attr, sizeof attr) < 0) {
+        *failed_step = 1;
+        goto fail;
+    }
+    if (syscall(SYS_move_mount, tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+        *failed_step = 2;
+        goto fail;
+    }
+    if (propagation != 0) {
+        memset(&attr, 0, sizeof attr);
+        attr.propagation = propagation;
+        if (syscall(SYS_mount_setattr, tree, "", flags, &attr, sizeof attr) < 0) {
+            *failed_step = 3;
+            goto fail;
+        }
+    }
+    close(tree);
+    return 0;
+fail:;
+    int saved = errno;
+    close(tree);
+    errno = saved;
+    return -1;
 }
 int nss_open_tmpfile(const char *dir, unsigned mode) {
     return open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, (mode_t)mode);

@@ -106,9 +106,14 @@ extension Executor {
         case .readonlyPaths(let paths):
             for path in paths {
                 guard let fd = try existing(path) else { continue }
-                try sys.mount(source: fdPath(fd), target: fdPath(fd), type: nil, flags: [.bind, .recursive], data: nil)
-                sys.close(fd)
-                try setAttributes(path, recursive: true, set: .readonly, propagation: [])
+                defer { sys.close(fd) }
+                do {
+                    try sys.bindTree(fdPath(fd), onto: fdPath(fd), recursive: true, set: .readonly, clear: [],
+                                     attributesRecursive: true, propagation: [])
+                } catch var error as SystemError {
+                    error.object = path
+                    throw error
+                }
             }
         case .pivotRoot:
             try sys.umount("/oldroot", detach: true)
@@ -323,20 +328,6 @@ extension Executor {
         }
     }
 
-    /// mount_setattr on what is now mounted at `path` (resolved again: an fd opened before a
-    /// mount refers to the mount underneath).
-    private func setAttributes(_ path: String, recursive: Bool, set: MountAttributes, clear: MountAttributes = [],
-                               propagation: MountFlags) throws {
-        let fd = try inRoot(path, .path)
-        defer { sys.close(fd) }
-        do {
-            try sys.mountSetattr(fdPath(fd), recursive: recursive, set: set, clear: clear, propagation: propagation)
-        } catch var error as SystemError {
-            error.object = path
-            throw error
-        }
-    }
-
     private func bind(source: String, target: String, optional: Bool, recursive: Bool, flags: MountOptions, propagation: Propagation) throws {
         if host.skippedSources.contains(source) { return }
         let hostSource = mounts.hostPrefix + host.resolved(source)
@@ -350,22 +341,25 @@ extension Executor {
             throw error
         }
         let fd = try resolve(target, create: kind == .directory ? .directory : .regular)
-        do {
-            try sys.mount(source: hostSource, target: fdPath(fd), type: nil, flags: MountFlags.bind.union(recursive ? .recursive : []), data: nil)
-        } catch var error as SystemError {
-            sys.close(fd)
-            error.object = "\(source) on \(target)"
-            throw error
-        }
-        sys.close(fd)
+        defer { sys.close(fd) }
         // MS_* per-mount flags as MOUNT_ATTR_* attributes: the values differ in general.
         let set = MountAttributes(msFlags(flags))
         // Under a read-only host tree the bind has its source mount's read-only flag.
         let clear: MountAttributes = mounts.hostTreeReadonly && !flags.readonly ? .readonly : []
         let (recursivePropagation, msPropagation) = Self.propagation(propagation)
-        if !set.isEmpty || !clear.isEmpty || propagation != .rprivate {
-            try setAttributes(target, recursive: recursive || recursivePropagation, set: set, clear: clear,
-                              propagation: propagation == .rprivate ? [] : msPropagation)
+        do {
+            if set.isEmpty && clear.isEmpty && propagation == .rprivate {
+                try sys.mount(source: hostSource, target: fdPath(fd), type: nil, flags: MountFlags.bind.union(recursive ? .recursive : []), data: nil)
+            } else {
+                // The attributes go on the copy before it is attached: looking the target up
+                // again to set them could land on another mount, put there by a rename.
+                try sys.bindTree(hostSource, onto: fdPath(fd), recursive: recursive, set: set, clear: clear,
+                                 attributesRecursive: recursive || recursivePropagation,
+                                 propagation: propagation == .rprivate ? [] : msPropagation)
+            }
+        } catch var error as SystemError {
+            error.object = "\(source) on \(target)"
+            throw error
         }
     }
 

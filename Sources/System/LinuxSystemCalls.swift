@@ -317,6 +317,15 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
                   "mount_setattr", path)
     }
 
+    public func bindTree(_ source: String, onto target: String, recursive: Bool, set: MountAttributes, clear: MountAttributes,
+                         attributesRecursive: Bool, propagation: MountFlags) throws {
+        var step: Int32 = 0
+        let result = nss_bind_tree(source, target, recursive ? 1 : 0, attributesRecursive ? 1 : 0, set.rawValue, clear.rawValue,
+                                   UInt64(propagation.rawValue), &step)
+        let call = ["open_tree", "mount_setattr", "move_mount", "mount_setattr (propagation)"][Int(step)]
+        try check(result, call, step == 0 ? source : target)
+    }
+
     public func umount(_ target: String, detach: Bool) throws {
         try check(umount2(target, detach ? Int32(MNT_DETACH) : 0), "umount2", target)
     }

@@ -257,6 +257,11 @@ public protocol SystemCalls: AnyObject {
     func mount(source: String?, target: String, type: String?, flags: MountFlags, data: String?) throws
     /// mount_setattr(2): attributes to set and clear, and a propagation type (or none).
     func mountSetattr(_ path: String, recursive: Bool, set: MountAttributes, clear: MountAttributes, propagation: MountFlags) throws
+    /// A bind of `source` on `target` with its attributes set on the detached copy before it is
+    /// attached, and its propagation through the same fd after (open_tree, mount_setattr,
+    /// move_mount): never on another mount that a rename put at the path meanwhile.
+    func bindTree(_ source: String, onto target: String, recursive: Bool, set: MountAttributes, clear: MountAttributes,
+                  attributesRecursive: Bool, propagation: MountFlags) throws
     func umount(_ target: String, detach: Bool) throws
     func mkdir(_ path: String, mode: UInt32) throws
     func pivotRoot(_ newRoot: String, _ putOld: String) throws

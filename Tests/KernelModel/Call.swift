@@ -35,6 +35,7 @@ public enum Call: Equatable, Sendable {
     // mounts
     case mount(source: String?, target: String, type: String?, flags: MountFlags, data: String?)
     case mountSetattr(String, recursive: Bool, set: MountAttributes, clear: MountAttributes, propagation: MountFlags)
+    case bindTree(String, onto: String, recursive: Bool, set: MountAttributes, clear: MountAttributes, propagation: MountFlags)
     case umount(String, detach: Bool)
     case mkdir(String, mode: UInt32)
     case pivotRoot(String, String)
@@ -129,6 +130,7 @@ public enum Call: Equatable, Sendable {
         case .compileSeccomp: "seccomp_export_bpf"
         case .loadSeccomp: "seccomp(SECCOMP_SET_MODE_FILTER)"
         case .mountSetattr: "mount_setattr"
+        case .bindTree: "open_tree"
         default: String(text.prefix { $0 != " " })
         }
     }
@@ -141,6 +143,7 @@ public enum Call: Equatable, Sendable {
         case .setdomainname: "setdomainname"
         case .mount: "mount"
         case .mountSetattr: "mount_setattr"
+        case .bindTree: "open_tree"
         case .umount: "umount2"
         case .pivotRoot: "pivot_root"
         case .unshare: "unshare"
@@ -188,6 +191,8 @@ public enum Call: Equatable, Sendable {
             "mount \(source ?? "-") \(target) \(type ?? "-") \(flags) \(data ?? "-")"
         case .mountSetattr(let path, let recursive, let set, let clear, let propagation):
             "mount_setattr \(path)\(recursive ? " AT_RECURSIVE" : "") set=\(set) clear=\(clear) propagation=\(propagation)"
+        case .bindTree(let source, let target, let recursive, let set, let clear, let propagation):
+            "open_tree \(source)\(recursive ? " AT_RECURSIVE" : "") set=\(set) clear=\(clear) move_mount \(target) propagation=\(propagation)"
         case .umount(let target, let detach): "umount \(target)\(detach ? " MNT_DETACH" : "")"
         case .mkdir(let path, let mode): "mkdir \(path) 0\(String(mode, radix: 8))"
         case .pivotRoot(let new, let old): "pivot_root \(new) \(old)"

@@ -622,6 +622,13 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         record(call)
     }
 
+    public func bindTree(_ source: String, onto target: String, recursive: Bool, set: MountAttributes, clear: MountAttributes,
+                         attributesRecursive: Bool, propagation: MountFlags) throws {
+        let call = Call.bindTree(source, onto: target, recursive: recursive, set: set, clear: clear, propagation: propagation)
+        try enter(call, object: target)
+        record(call)
+    }
+
     public func umount(_ target: String, detach: Bool) throws {
         try enter(.umount(target, detach: detach), object: target)
         record(.umount(target, detach: detach))

@@ -27,9 +27,18 @@ int nss_close_range_cloexec(unsigned first);
 /// close_range(first, last, 0).
 int nss_close_range(unsigned first, unsigned last);
 /// openat2 with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: `path` is resolved as if `rootfd` were "/".
+/// Retried (up to 64 times) while the kernel answers EAGAIN, as it does when a rename or mount
+/// elsewhere races a ".." of the lookup.
 int nss_openat_in_root(int rootfd, const char *path, int flags, unsigned mode);
 /// openat2 with RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS.
 int nss_openat_beneath(int dirfd, const char *path, int flags, unsigned mode);
+/// A bind mount of `source` on `target` whose attributes are set before it is attached:
+/// open_tree(OPEN_TREE_CLONE), mount_setattr on the detached tree, move_mount, then the
+/// propagation on the attached mount through the same fd. No path is looked up twice, so a
+/// rename between the steps cannot move the attributes to another mount. -1 and errno on failure;
+/// *failed_step says which system call failed (0 open_tree, 1 mount_setattr, 2 move_mount, 3 propagation).
+int nss_bind_tree(const char *source, const char *target, int recursive, int attr_recursive,
+                  uint64_t set, uint64_t clear, uint64_t propagation, int *failed_step);
 /// open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode): an unnamed file in `dir`, gone with its fd.
 int nss_open_tmpfile(const char *dir, unsigned mode);
 /// mount_setattr(2) on `path` (recursively when asked): set and clear MOUNT_ATTR_RDONLY (1),
