@@ -158,6 +158,8 @@ public final class Executor {
         switch step.action {
         case .checkMapHelper, .checkSubordinateRange, .checkSource, .checkTarget:
             try preflight(step.action)
+        case .runFromSealedCopy:
+            if !sys.runsFromSealedCopy() { try sys.reexecFromSealedCopy() }
         case .openChannel:
             (channel, sandboxEnd) = try sys.socketPair()
         case .watchParent:

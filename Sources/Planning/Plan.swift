@@ -88,6 +88,10 @@ public enum Action: Sendable, Equatable {
     /// With `root: host`: a mount's target exists on the host (nsspec creates nothing there),
     /// and is a directory when a filesystem is mounted on it.
     case checkTarget(path: String, directory: Bool)
+    /// nsspec goes on from a sealed memfd copy of its binary (re-exec'd, first of all): the
+    /// sandbox may outlive every process that runs nsspec's own file, which it could then
+    /// reopen for writing through a /proc/PID/exe it kept (CVE-2019-5736).
+    case runFromSealedCopy
     // processes and the socket pair between them
     /// The parent's socket pair to the sandbox: reports (handoffs, PID 1's pid, failures) come
     /// back on it, and its end of file says every process of the sandbox has exec'd or exited.

@@ -9,6 +9,7 @@ extension Action {
         case .checkSubordinateRange: "check-subordinate-range"
         case .checkSource: "check-source"
         case .checkTarget: "check-target"
+        case .runFromSealedCopy: "run-from-sealed-copy"
         case .openChannel: "open-channel"
         case .watchParent: "watch-parent"
         case .fork: "fork"
@@ -73,6 +74,8 @@ extension Action {
         case .checkMapHelper(let kind): return "new\(kind.rawValue)map is installed (the map needs ids the caller may not map itself)"
         case .checkSubordinateRange(let kind, let count): return "/etc/sub\(kind.rawValue) gives the caller at least \(count) ids"
         case .checkSource(let path, let optional): return "\(path) exists" + (optional ? " (optional: skipped if not)" : "")
+        case .runFromSealedCopy:
+            return "go on from a sealed copy of nsspec's binary (memfd): the sandbox may outlive every process that runs nsspec's own file"
         case .checkTarget(let path, let directory): return "\(path) exists on the host" + (directory ? " and is a directory" : "") + " (nothing is created there)"
         case .openChannel: return "socket pair to the sandbox (its reports, and end of file once it has exec'd)"
         case .watchParent: return "pidfd of nsspec, for PID 1 to see whether nsspec died before it armed PR_SET_PDEATHSIG"

@@ -100,6 +100,12 @@ public struct Planner: Sendable {
     func preflight() -> [Step] {
         var steps: [Step] = []
         func add(_ action: Action, _ at: SourceLocation) { steps.append(Step(.preflight, .parent, action, at: at)) }
+        // While some process runs nsspec's file, the kernel refuses to open it for writing
+        // (ETXTBSY): a tiny init of nsspec's image, which the pid namespace dies with, keeps it so.
+        // Without one the sandbox may outlive nsspec: it then runs from a sealed copy.
+        if !spec.creates(.pid) || (!tinyInit && !dieWithParent) {
+            add(.runFromSealedCopy, spec.namespace(.pid)?.location ?? namespaceLocation(.pid))
+        }
         for kind in [IDKind.uid, .gid] where newUser {
             let map = self.map(kind)
             if needsHelper(kind, map.value) { add(.checkMapHelper(kind), map.location) }

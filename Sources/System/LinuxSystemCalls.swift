@@ -635,6 +635,13 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         }
     }
 
+    public func runsFromSealedCopy() -> Bool { nss_exe_is_sealed() == 1 }
+
+    public func reexecFromSealedCopy() throws {
+        _ = nss_reexec_sealed(CommandLine.unsafeArgv, nss_environ())
+        throw SystemError("execveat", "a sealed memfd copy of /proc/self/exe", errno: .current)
+    }
+
     public func loadSeccomp(_ program: [UInt8]) throws {
         try check(program.withUnsafeBytes { nss_seccomp_load($0.baseAddress, $0.count) }, "seccomp(SECCOMP_SET_MODE_FILTER)",
                   "\(program.count / 8) instructions")

@@ -330,6 +330,11 @@ public protocol SystemCalls: AnyObject {
     func privateDirectory(_ path: String) -> Bool
     /// Writes `bytes` to a new file beside `path` (0600) and renames it over `path`.
     func replaceFile(_ path: String, with bytes: [UInt8]) throws
+    /// Whether this process runs from a sealed copy of nsspec's binary (a write-sealed memfd).
+    func runsFromSealedCopy() -> Bool
+    /// Execs a sealed memfd copy of the running binary with the same arguments and environment;
+    /// returns only by throwing.
+    func reexecFromSealedCopy() throws
     /// seccomp(SECCOMP_SET_MODE_FILTER) with a compiled program; needs no_new_privs (or
     /// CAP_SYS_ADMIN). Filters stack: the strictest answer of all of them wins.
     func loadSeccomp(_ program: [UInt8]) throws

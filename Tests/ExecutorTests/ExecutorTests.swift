@@ -184,6 +184,21 @@ import Testing
         return run.kernel.logged
     }
 
+    /// Without a new pid namespace the sandbox may outlive nsspec: the run goes on from a sealed
+    /// copy of nsspec's binary, re-exec'd before anything else; when that exec fails, nothing
+    /// else happens.
+    @Test func withoutAPidNamespaceNsspecReexecsFromASealedCopyFirst() throws {
+        let run = try simulate("nopid-veth", .root) { $0.sealedCopy = false }
+        #expect(run.code == 125)
+        #expect(run.trace.contains { $0.call == .reexecSealed })
+        #expect(!run.trace.contains { if case .clone = $0.call { true } else { false } })
+        #expect(run.kernel.logged.contains("error: preflight: go on from a sealed copy of nsspec's binary (memfd)"), "\(run.kernel.logged)")
+        #expect(run.kernel.logged.contains("execveat memfd:nsspec: Exec format error (ENOEXEC)"), "\(run.kernel.logged)")
+        // Already the sealed copy: no re-exec.
+        let sealed = try simulate("nopid-veth", .root) { $0.sealedCopy = true }
+        #expect(!sealed.trace.contains { $0.call == .reexecSealed })
+    }
+
     @Test func userNamespacesDisabled() throws {
         let logged = try preflightFailure("hello") { $0.files["/proc/sys/user/max_user_namespaces"] = "0\n" }
         #expect(logged == """

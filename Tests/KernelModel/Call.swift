@@ -44,6 +44,7 @@ public enum Call: Equatable, Sendable {
     case open(String, OpenFlags)
     case openInRoot(Int32, String, OpenFlags)
     case openBeneath(Int32, String, OpenFlags)
+    case reexecSealed
     case mkdirAt(Int32, String, mode: UInt32)
     case symlinkAt(String, Int32, String)
     case readlinkAt(Int32, String)
@@ -237,6 +238,7 @@ public enum Call: Equatable, Sendable {
         case .parentDeathSignal(let signal): "PR_SET_PDEATHSIG \(signal)"
         case .setsid: "setsid"
         case .joinSessionKeyring: "keyctl KEYCTL_JOIN_SESSION_KEYRING NULL"
+        case .reexecSealed: "execveat memfd:nsspec (sealed copy of /proc/self/exe)"
         case .compileSeccomp(let action, let rules): "libseccomp: \(rules) rules, default \(action), export BPF"
         case .loadSeccomp(let instructions): "seccomp SECCOMP_SET_MODE_FILTER (\(instructions) instructions)"
         case .closeOnExec(let first): "close_range \(first).. CLOSE_RANGE_CLOEXEC"

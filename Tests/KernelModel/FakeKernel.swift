@@ -896,6 +896,16 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
     public func privateDirectory(_ path: String) -> Bool { false }
     public func replaceFile(_ path: String, with bytes: [UInt8]) throws {}
 
+    /// Whether nsspec runs from the sealed copy already. A re-exec would start the test binary
+    /// again: the model's execveat of the copy fails (ENOEXEC) after it is recorded.
+    public var sealedCopy = true
+    public func runsFromSealedCopy() -> Bool { sealedCopy }
+
+    public func reexecFromSealedCopy() throws {
+        try enter(.reexecSealed)
+        try fail(.reexecSealed, .ENOEXEC, "memfd:nsspec")
+    }
+
     /// Serials of the session keyrings made, from this one on.
     private var nextKeyring: Int32 = 700_000_000
 

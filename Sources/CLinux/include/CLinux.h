@@ -39,6 +39,12 @@ int nss_openat_beneath(int dirfd, const char *path, int flags, unsigned mode);
 /// *failed_step says which system call failed (0 open_tree, 1 mount_setattr, 2 move_mount, 3 propagation).
 int nss_bind_tree(const char *source, const char *target, int recursive, int attr_recursive,
                   uint64_t set, uint64_t clear, uint64_t propagation, int *failed_step);
+/// 1 if this process runs from a write-sealed memfd (nsspec_reexec_sealed's copy), 0 if not.
+int nss_exe_is_sealed(void);
+/// Copies the running binary into a memfd, seals it against every change, and execs it with
+/// `argv` and `envp`: /proc/self/exe is then that sealed copy (runc's CVE-2019-5736 fix).
+/// Returns only on failure (-1, errno).
+int nss_reexec_sealed(char *const argv[], char *const envp[]);
 /// open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode): an unnamed file in `dir`, gone with its fd.
 int nss_open_tmpfile(const char *dir, unsigned mode);
 /// mount_setattr(2) on `path` (recursively when asked): set and clear MOUNT_ATTR_RDONLY (1),
