@@ -7,13 +7,13 @@
 #   16 rootfs /proc /sys /dev as symlinks   t_rootfs_symlinks (here)
 #   17 bind destination through a symlink,  t_bind_race (here); t_symlink_escape (here) for
 #      RENAME_EXCHANGE race                 file/tmpfs targets through /oldroot links in a tmpfs root.
-#                                           FAILS (nsspec finding): a raced `readonly: true` bind
-#                                           can end up writable (see t_bind_race)
+#                                           (found here: a raced `readonly: true` bind could end up
+#                                           writable; fixed: attributes set before the bind is attached)
 #   18 rootfs /dev/null -> core_pattern     t_dev_null_link (here)
 #   19 only fds 0 1 2 inside                t_fds (area process); t_caller_fds (here) for 3..1000
 #   20 /proc/self/exe, #!/proc/self/exe     t_exe (here); t_init_hardening (area process): /proc/1/exe.
-#                                           FAILS (nsspec finding) once nsspec is killed under a
-#                                           sandbox with init: false, dieWithParent: false
+#                                           (found here: once nsspec was killed under a sandbox with
+#                                           init: false, dieWithParent: false; fixed: a sealed copy)
 #   21 /proc and /sys masks, sysrq, umount, t_procfs (here); t_mount_types (area mounts) sees the masks
 #      mount -t proc
 #   22 CapInh/CapAmb 0, Bnd/Prm/Eff, NNP,   t_credentials (here); t_capabilities (area process).
@@ -28,14 +28,14 @@
 #   28 namespaces new / shared              t_namespaces (area namespaces); t_ns_visible (here): the
 #                                           hostname change and the interfaces, seen from the host
 #   29 fault injection, leftovers           Swift executor traces (a failure at every system call),
-#                                           t_leftovers (area leftovers)
+#                                           t_leftovers (area leftovers), area faults (SIGKILLs)
 #   30 parent killed: the sandbox dies      t_die_with_parent (area process)
 #   31 parent dies before PDEATHSIG         Swift executor traces (parentGoneBeforePdeathsig)
 #   32 exit codes                           t_exit_codes (area process), t_missing_source (mounts)
 #   33 signals forwarded                    t_sigterm (area process: SIGTERM only)
 #   34 zombies reaped                       t_orphans (area process)
 #   35 background processes killed          t_orphans (area process)
-#   36 1000 sequential/200 concurrent runs  not in this suite
+#   36 1000 sequential/200 concurrent runs  t_load_concurrent, t_load_sequential (area load)
 #   37 SIGCHLD ignored, RLIMIT_NOFILE 32,   t_sigchld_ignored (area process); t_caller_fds (here)
 #      caller fds 3..1000
 #   38 read-only root + masks + tmpfs /tmp  t_readonly_masks (here); t_readonly (area mounts)
@@ -306,7 +306,7 @@ t_bind_race() {
     begin "a readonly bind whose destination is raced (RENAME_EXCHANGE) stays read-only: the host directory gets no entry"
     [ ${#first_wrote[@]} -eq 0 ] || { CMD_TEXT=${first_wrote[0]} RC=${first_wrote[1]} OUT=${first_wrote[2]} ERR=${first_wrote[3]}; SHOWN_RUN=-1; }
     [ "$(ls -A "$D/ro17")" = ro-source ] && [ "$wrote" = 0 ] ||
-        problem "FINDING: in $wrote of $T17_RUNS runs the sandbox wrote into the readonly bind of $D/ro17 (host dir now: $(ls -A "$D/ro17" | tr '\n' ' ')); first: $wrote_run. nsspec binds through an fd of the destination, then re-resolves the path for mount_setattr(MOUNT_ATTR_RDONLY): when /roN was swapped in between, the read-only attribute goes to the mount at /decoy/bound and the new bind stays writable"
+        problem "ESCAPE: in $wrote of $T17_RUNS runs the sandbox wrote into the readonly bind of $D/ro17 (host dir now: $(ls -A "$D/ro17" | tr '\n' ' ')); first: $wrote_run. nsspec binds through an fd of the destination, then re-resolves the path for mount_setattr(MOUNT_ATTR_RDONLY): when /roN was swapped in between, the read-only attribute goes to the mount at /decoy/bound and the new bind stays writable"
     end_case
 }
 
@@ -394,11 +394,13 @@ t_exe() {
 
     # The same attack in a sandbox that outlives nsspec (init: false, dieWithParent: false),
     # nsspec killed with SIGKILL from outside once the attack holds its fd: no process runs the
-    # binary any more, so ETXTBSY no longer protects it. This launcher copy is the caller's own
-    # (as a user's ~/.local/bin/nsspec is; as root, root's), so only the file's busy state stands
-    # between the sandbox and it. Control: the sandbox lived on after nsspec died.
+    # launcher's file any more, so ETXTBSY would no longer protect it. nsspec therefore runs such
+    # a sandbox from a sealed memfd copy of itself: the image inside is that copy, and reopening
+    # it for writing fails (EPERM: F_SEAL_WRITE). The launcher copy is the caller's own (as a
+    # user's ~/.local/bin/nsspec is; as root, root's). Controls: the sandbox lived on after nsspec
+    # died, and the same identity may write an idle copy of the launcher.
     local l2=$T/bin/nsspec-exe20-$MODE bg out=$T/cap/exe-orphan.out err=$T/cap/exe-orphan.err i
-    begin "#!/proc/self/exe attack in a sandbox that outlives nsspec (init: false, dieWithParent: false; nsspec SIGKILLed): the binary unchanged"
+    begin "#!/proc/self/exe attack in a sandbox that outlives nsspec (init: false, dieWithParent: false; nsspec SIGKILLed): it runs from a sealed copy, the binary unchanged"
     cp "$NSSPEC" "$l2"; chown "$CUID:$CGID" "$l2"; chmod 755 "$l2"
     s=$(fixture trust/exe-orphan)
     for dir in $(ldd "$l2" | awk '$3 ~ /^\// { print $3 }' | xargs -r dirname | sort -u | grep -v -e '^/usr/' -e '^/lib'); do
@@ -412,10 +414,12 @@ t_exe() {
     kill -KILL "$bg" 2>/dev/null; wait "$bg" 2>/dev/null
     for i in $(seq 400); do grep -q '^idle-copy-open-write' "$out" && break; sleep 0.02; done
     OUT=$(cat "$out") ERR=$(cat "$err")
-    want "control: the image inside is not the launcher's binary $l2" grep -qxF "exe-attack image $l2" <<<"$OUT"
+    want "the image inside is nsspec's sealed copy, not the launcher's file $l2" grep -qxF "exe-attack image /memfd:nsspec (deleted)" <<<"$OUT"
     want "control: the sandbox did not outlive nsspec (no reopen result after the kill)" grep -q '^reopen-write ' <<<"$OUT"
+    want_field reopen-write EPERM
+    want_field idle-copy-open-write ok
     if [ "$(field reopen-write)" = ok ] || [ "$(sha256sum <"$l2")" != "$hash" ]; then
-        problem "FINDING: once nsspec is gone (SIGKILL), a sandbox that outlives it (init: false, dieWithParent: false) reopens nsspec's binary for writing through an O_PATH fd of /proc/self/exe kept from #!/proc/self/exe, and appends to it (sha256 changed: $([ "$(sha256sum <"$l2")" != "$hash" ] && echo yes || echo no)): nsspec does not run from a sealed copy of itself (CVE-2019-5736); only ETXTBSY, while some process runs its image, protects it"
+        problem "ESCAPE: once nsspec is gone (SIGKILL), the sandbox reopened nsspec's binary for writing through an O_PATH fd of /proc/self/exe kept from #!/proc/self/exe (sha256 changed: $([ "$(sha256sum <"$l2")" != "$hash" ] && echo yes || echo no))"
     fi
     end_case
 }
