@@ -14,7 +14,9 @@ func preparePlan(_ path: String, argsOverride: [String]?) -> Plan? {
         let checked = SpecCheck.check(input.bytes, file: input.name, totalSize: input.size,
                                       options: ValidationOptions(argsFromCommandLine: argsOverride != nil,
                                                                  runAsRoot: system.identity().root))
-        if !checked.diagnostics.isEmpty {
+        // Warnings only: after a re-exec from the sealed copy (the plan's first step) the spec
+        // is read again, and its warnings were printed before.
+        if !checked.diagnostics.isEmpty && (checked.diagnostics.hasErrors || !system.runsFromSealedCopy()) {
             Output.error(checked.diagnostics.map { DiagnosticRenderer.text($0, source: checked.source) }.joined())
         }
         guard let validated = checked.spec else { return nil }

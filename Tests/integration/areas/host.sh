@@ -5,7 +5,7 @@
 # examples reach nothing of root's when run as root. Each attack has its control.
 # Sourced by run.sh after lib.sh; each case runs once per mode (root, rootless).
 
-CASES+=(t_host_kernel_files t_host_creates_nothing t_host_readonly_root t_examples_safe_as_root t_network_examples_safe_as_root)
+CASES+=(t_host_kernel_files t_host_creates_nothing t_host_readonly_root t_examples_safe_as_root t_network_examples_safe_as_root t_sealed_copy)
 
 # A directory of the mode's own, standing for "the host": the cases look for what appears in it.
 host_dir() { rm -rf "$D/hostdir" "$D/absent" "$D/scratch" "$D/rw" "$D/x"; mkdir -p "$D/hostdir" "$D/scratch" "$D/rw"; chown -R "$CUID:$CGID" "$D/hostdir" "$D/scratch" "$D/rw"; }
@@ -139,4 +139,37 @@ t_network_examples_safe_as_root() {
     grep -q "readable\|writable" <<<"$OUT" && problem "reached: $OUT"
     drop_netns
     end_case
+}
+
+# Without a new pid namespace the sandbox may outlive nsspec: nsspec goes on from a sealed memfd
+# copy of itself (trust.sh t_exe attacks it). Control: with a pid namespace and its init, the
+# launcher's own file.
+t_sealed_copy() {
+    local s pid exe i
+    host_dir
+    s=$(fixture host/sealed-copy)
+    for ns in "user, mount" "user, mount, pid"; do
+        sed -i "s/^namespaces: .*/namespaces: [$ns]/" "$s"
+        if [ "$ns" = "user, mount" ]; then
+            begin "no pid namespace: nsspec runs from a sealed copy (its /proc/PID/exe is a memfd); a warning is printed once"
+        else
+            begin "control: with a pid namespace and its init, nsspec runs from its own file"
+        fi
+        "${PREFIX[@]}" "$NSSPEC" run "$s" </dev/null >"$T/cap/out" 2>"$T/cap/err" &
+        pid=$! exe=
+        for i in $(seq 50); do
+            exe=$(readlink "/proc/$pid/exe" 2>/dev/null)
+            case $exe in "$NSSPEC"|/memfd:*) pgrep -P "$pid" >/dev/null && break ;; esac
+            sleep 0.02
+        done
+        wait "$pid"; RC=$? OUT=$(cat "$T/cap/out") ERR=$(cat "$T/cap/err") CMD_TEXT="[$MODE] nsspec run $s"
+        want_rc 0
+        if [ "$ns" = "user, mount" ]; then
+            [ "$exe" = "/memfd:nsspec (deleted)" ] || problem "nsspec's /proc/PID/exe is '$exe', not the sealed copy"
+        else
+            [ "$exe" = "$NSSPEC" ] || problem "nsspec's /proc/PID/exe is '$exe', not its own file"
+        fi
+        [ "$(grep -c "warning:" <<<"$ERR")" -le 1 ] || problem "a warning printed more than once (the re-exec printed it again)"
+        end_case
+    done
 }
