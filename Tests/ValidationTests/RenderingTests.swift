@@ -16,6 +16,14 @@ import Testing
         rendered.split(separator: "\n").dropFirst().prefix(2).map { String($0.dropFirst(8)) }
     }
 
+    @Test func sourceLinesEndWhereYAMLSaysTheyDo() {
+        let t = SourceText(name: "t", text: "\u{FEFF}a\nb\r\nc\rd\u{85}e\u{2028}f\u{2029}g\n")
+        #expect((1...8).map { t.line($0).map(String.init) } == ["a", "b", "c", "d", "e", "f", "g", ""])
+        #expect(t.line(9) == nil && t.line(0) == nil)
+        #expect(SourceText(name: "t", text: "").line(1) == nil)
+        #expect(SourceText(name: "t", text: "é\u{301}x").line(1) == "é\u{301}x")
+    }
+
     @Test func escapeSequencesAreShownEscaped() {
         // ESC [ 2 J (clear the screen) at column 6; the caret under the 'b' at column 13.
         let out = render("a: \"x\u{1B}[2Jy\" b", column: 13)
