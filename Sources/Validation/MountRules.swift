@@ -24,37 +24,42 @@ let mountRules: [Rule] = [
         }
     },
     Rule("mount-on-file", "a filesystem is not mounted on an earlier file or symlink") { spec, _ in
-        mountsOnFiles(spec).map { c in
-            let what = "\(c.mount.type == .mqueue ? "an" : "a") \(c.mount.type.rawValue) mount on \(c.target.value)"
+        let table = mounts(spec)
+        return mountsOnFiles(table).compactMap { (i, j) in
+            let m = table[i], made = table[j]
+            guard let target = m.effectiveTarget, let madeAt = made.effectiveTarget else { return nil }
+            let what = "\(m.type == .mqueue ? "an" : "a") \(m.type.rawValue) mount on \(target.value)"
             let message: String
-            switch (c.made.type, c.made.link?.value) {
+            switch (made.type, made.link?.value) {
             case (.symlink, let link?):
                 message = "\(what), where an earlier entry creates a symlink to '\(PathCharacters.escaped(link))': "
-                    + "the mount would land where the link points, not on \(c.target.value)"
-            case _ where c.madeAt.value != c.target.value:
-                message = "\(what), under \(c.madeAt.value), where an earlier entry creates a file: "
+                    + "the mount would land where the link points, not on \(target.value)"
+            case _ where madeAt.value != target.value:
+                message = "\(what), under \(madeAt.value), where an earlier entry creates a file: "
                     + "a file has nothing under it (the run would fail with ENOTDIR)"
             default:
                 message = "\(what), where an earlier entry creates a file: "
                     + "a filesystem is mounted only on a directory (the run would fail with ENOTDIR)"
             }
             return .error(
-                "mount-on-file", message, at: c.target.location,
-                notes: [.init("the \(c.made.type == .symlink ? "symlink" : "file") is created here", at: c.madeAt.location)],
-                hint: "mount it on a directory: choose another target, or drop the \(c.made.type.rawValue) entry")
+                "mount-on-file", message, at: target.location,
+                notes: [.init("the \(made.type == .symlink ? "symlink" : "file") is created here", at: madeAt.location)],
+                hint: "mount it on a directory: choose another target, or drop the \(made.type.rawValue) entry")
         }
     },
     Rule("mount-shadowed", "a later mount does not hide an earlier one") { spec, _ in
-        let all = mounts(spec).compactMap { m in m.effectiveTarget.map { (m, $0) } }
+        let table = mounts(spec)
         // A filesystem on an earlier file or symlink does not hide it: it fails (mount-on-file).
-        let onFiles = Set(mountsOnFiles(spec).map(\.target.location))
+        var onFile = [Bool](repeating: false, count: table.count)
+        for (i, _) in mountsOnFiles(table) { onFile[i] = true }
         var out: [Diagnostic] = []
         // Each earlier target under every one of its ancestors (and itself), the first one kept:
         // a later target found there hides it. Linear in the mounts (times their depth); a
         // comparison of every pair took 1.8 s for 4,096 mounts.
         var under: [String: (Mount, Located<String>)] = [:]
-        for (later, lt) in all {
-            if PathCheck.problem(lt.value) == nil, lt.value != "/", !onFiles.contains(lt.location), let (earlier, et) = under[lt.value] {
+        for (i, later) in table.enumerated() {
+            guard let lt = later.effectiveTarget else { continue }
+            if PathCheck.problem(lt.value) == nil, lt.value != "/", !onFile[i], let (earlier, et) = under[lt.value] {
                 let what = et.value == lt.value ? "on the same target" : "on \(et.value), which lies under it"
                 out.append(.warning(
                     "mount-shadowed",
@@ -116,33 +121,49 @@ let mountRules: [Rule] = [
 func mounts(_ spec: Spec) -> [Mount] { spec.mounts?.value ?? [] }
 
 /// The mount types that mount a filesystem, which the kernel mounts only on a directory.
-let filesystemMounts: Set<MountType> = [.proc, .sysfs, .tmpfs, .mqueue, .devpts, .dev]
+/// The types that mount a filesystem (the kernel mounts one only on a directory). A switch, not
+/// a Set: a generic Set costs a static binary runtime conformance lookups on every run.
+func isFilesystemMount(_ type: MountType) -> Bool {
+    switch type {
+    case .proc, .sysfs, .tmpfs, .mqueue, .devpts, .dev: true
+    case .bind, .dir, .file, .symlink: false
+    }
+}
 
 /// Filesystem mounts on the target of an earlier `file` or `symlink` entry, or under an earlier
 /// `file`: the executor creates those first, then mounts on what the target then is: a file
 /// (mount(2) fails with ENOTDIR, also for any path under it) or a symlink, which it follows
 /// inside the root (the mount lands on the link's destination). Under a symlink is the
 /// documented way to reach into a root (`/bin -> usr/bin`), and a bind may be of a file.
-func mountsOnFiles(_ spec: Spec) -> [(mount: Mount, target: Located<String>, made: Mount, madeAt: Located<String>)] {
-    var made: [String: (Mount, Located<String>)] = [:]
-    var out: [(Mount, Located<String>, Mount, Located<String>)] = []
-    for m in mounts(spec) {
-        guard let t = m.effectiveTarget, PathCheck.problem(t.value) == nil, t.value != "/" else { continue }
-        if filesystemMounts.contains(m.type) {
-            if let (earlier, et) = made[t.value] {
-                out.append((m, t, earlier, et))
+/// Pairs of indices into `table`: the mount, and the entry that made its target.
+func mountsOnFiles(_ table: [Mount]) -> [(mount: Int, made: Int)] {
+    // Most tables make no file or symlink at all: then there is nothing to find.
+    guard table.contains(where: { $0.type == .file || $0.type == .symlink }) else { return [] }
+    var made: [String: Int] = [:]
+    var out: [(mount: Int, made: Int)] = []
+    for i in table.indices {
+        let type = table[i].type
+        guard isFilesystemMount(type) || type == .file || type == .symlink, let t = table[i].effectiveTarget?.value,
+              t != "/" else { continue }
+        if isFilesystemMount(type) {
+            // Malformed targets are mount-target's; checked only on a match, the rare case.
+            func found(_ j: Int) -> Bool {
+                guard PathCheck.problem(t) == nil, PathCheck.problem(table[j].effectiveTarget?.value ?? "") == nil else { return false }
+                out.append((i, j))
+                return true
+            }
+            if let j = made[t] {
+                _ = found(j)
             } else {
-                var path = Substring(t.value)
+                var path = Substring(t)
                 while let slash = path.lastIndex(of: "/"), slash != path.startIndex {
                     path = path[..<slash]
-                    if let (earlier, et) = made[String(path)], earlier.type == .file {
-                        out.append((m, t, earlier, et))
-                        break
-                    }
+                    if let j = made[String(path)], table[j].type == .file, found(j) { break }
                 }
             }
+        } else {
+            made[t] = i
         }
-        if m.type == .file || m.type == .symlink { made[t.value] = (m, t) }
     }
     return out
 }
