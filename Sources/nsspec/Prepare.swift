@@ -6,6 +6,7 @@ import Validation
 /// Diagnostics go to standard error; nil means the spec has errors (all of them printed).
 func preparePlan(_ path: String, argsOverride: [String]?) -> Plan? {
     let spec: ValidatedSpec
+    let caller = currentCaller()
     switch SpecInput.read(path) {
     case .failure(let error):
         Output.error(DiagnosticRenderer.text(error, source: nil))
@@ -13,7 +14,7 @@ func preparePlan(_ path: String, argsOverride: [String]?) -> Plan? {
     case .success(let input):
         let checked = SpecCheck.check(input.bytes, file: input.name, totalSize: input.size,
                                       options: ValidationOptions(argsFromCommandLine: argsOverride != nil,
-                                                                 runAsRoot: system.identity().root))
+                                                                 runAsRoot: caller.privileged))
         // Warnings only: after a re-exec from the sealed copy (the plan's first step) the spec
         // is read again, and its warnings were printed before.
         if !checked.diagnostics.isEmpty && (checked.diagnostics.hasErrors || !system.runsFromSealedCopy()) {
@@ -22,7 +23,7 @@ func preparePlan(_ path: String, argsOverride: [String]?) -> Plan? {
         guard let validated = checked.spec else { return nil }
         spec = validated
     }
-    return Planner(spec: spec, caller: currentCaller(), argsOverride: argsOverride).plan()
+    return Planner(spec: spec, caller: caller, argsOverride: argsOverride).plan()
 }
 
 func currentCaller() -> Caller {
