@@ -2,7 +2,7 @@
 # Area "process" of Tests/integration/run.sh (AREAS=process runs only it). The process: capabilities, fds, environment, exit codes, signals, PID 1, parent death.
 # Sourced by run.sh after lib.sh; each case runs once per mode (root, rootless).
 
-CASES+=(t_capabilities t_fds t_env t_exit_codes t_sigchld_ignored t_sigterm t_orphans t_init_hardening t_die_with_parent t_no_clone3)
+CASES+=(t_capabilities t_fds t_env t_exit_codes t_sigchld_ignored t_sigterm t_signals_forwarded t_orphans t_init_hardening t_die_with_parent t_no_clone3)
 
 t_capabilities() {
     local s field
@@ -219,6 +219,33 @@ open(sys.argv[2], "w").write("signaled %d" % os.WTERMSIG(st) if os.WIFSIGNALED(s
     begin "SIGTERM kills an untrapping process: 143"
     term_run 143 /bin/sh -c 'echo ready; exec /bin/sleep 30'
     end_case
+}
+
+# TRUST §5 item 33: SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH and SIGQUIT sent to nsspec reach the
+# process, with nsspec's init as PID 1 and with the process as PID 1 (init: false); then SIGTERM
+# ends it through its trap. A signal nsspec did not forward would be missing from the output.
+t_signals_forwarded() {
+    local s init pid i sig out=$T/cap/sig.out
+    s=$(fixture process/signals)
+    for init in true false; do
+        sed -i "s/^  init: .*/  init: $init/" "$s"
+        begin "signals sent to nsspec reach the process (init: $init): INT HUP USR1 USR2 WINCH QUIT, then TERM"
+        : >"$out"
+        "${PREFIX[@]}" "$NSSPEC" run "$s" </dev/null >"$out" 2>"$T/cap/sig.err" &
+        pid=$!
+        for i in $(seq 100); do grep -q '^ready' "$out" && break; sleep 0.05; done
+        for sig in INT HUP USR1 USR2 WINCH QUIT TERM; do
+            kill -"$sig" "$pid" 2>/dev/null
+            for i in $(seq 40); do grep -q "^got-$sig" "$out" && break; sleep 0.05; done
+        done
+        for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+        wait "$pid"; RC=$?
+        OUT=$(cat "$out") ERR=$(cat "$T/cap/sig.err") CMD_TEXT="[$MODE] nsspec run $s   (then kill -SIG for each)"
+        want_rc 0
+        for sig in INT HUP USR1 USR2 WINCH QUIT TERM; do want_out_has "got-$sig"; done
+        end_case
+    done
 }
 
 t_orphans() {
