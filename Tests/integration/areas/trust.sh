@@ -32,7 +32,8 @@
 #   30 parent killed: the sandbox dies      t_die_with_parent (area process)
 #   31 parent dies before PDEATHSIG         Swift executor traces (parentGoneBeforePdeathsig)
 #   32 exit codes                           t_exit_codes (area process), t_missing_source (mounts)
-#   33 signals forwarded                    t_sigterm (area process: SIGTERM only)
+#   33 signals forwarded                    t_sigterm, t_signals_forwarded (area process: INT HUP USR1
+#                                           USR2 WINCH QUIT TERM, with and without init)
 #   34 zombies reaped                       t_orphans (area process)
 #   35 background processes killed          t_orphans (area process)
 #   36 1000 sequential/200 concurrent runs  t_load_concurrent, t_load_sequential (area load)
