@@ -52,6 +52,14 @@ t_host_creates_nothing() {
     want_rc 125; want_err_has "$(basename "$s"):6:"; want_err_has "does not exist on the host, and with root: host nsspec creates nothing there"
     [ -e "$D/absent" ] && problem "$D/absent was created on the host"
     end_case
+    s=$(fixture host/target-not-dir)
+    echo data >"$D/hostdir/a-file"; chown "$CUID:$CGID" "$D/hostdir/a-file"
+    begin "root: host: a tmpfs on a host file is an error at its line before anything starts (not a directory)"
+    run_as "$s"
+    want_rc 125; want_err_has "$(basename "$s"):5:"; want_err_has "is not a directory on the host"
+    [ "$(cat "$D/hostdir/a-file")" = data ] || problem "the host file changed"
+    end_case
+    rm -f "$D/hostdir/a-file"
     s=$(fixture host/scratch)
     begin "root: host: dir, file and symlink entries are made inside the spec's tmpfs"
     run_as "$s"
