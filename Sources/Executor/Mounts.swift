@@ -268,15 +268,12 @@ extension Executor {
         for part in parts {
             let next: Int32
             do {
-                next = try beneath(dir, part, [.path, .directory], of: path)
-            } catch let error as SystemError where error.errno == .ENOENT {
                 do {
+                    next = try beneath(dir, part, [.path, .directory], of: path)
+                } catch let error as SystemError where error.errno == .ENOENT {
                     try sys.mkdirAt(dir, part, mode: 0o755)
-                } catch {
-                    sys.close(dir)
-                    throw error
+                    next = try beneath(dir, part, [.path, .directory], of: path)
                 }
-                next = try beneath(dir, part, [.path, .directory], of: path)
             } catch {
                 sys.close(dir)
                 throw error
