@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <elf.h>
 #include <grp.h>
+#include <link.h>
 #include <linux/keyctl.h>
 #include <linux/filter.h>
 #include <linux/mount.h>
@@ -18,6 +20,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/single_threaded.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -192,6 +195,54 @@ pid_t nss_clone3(uint64_t flags) {
         pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
     }
     return (pid_t)pid;
+}
+
+int nss_user_key_secret(const char *description, unsigned char *out, size_t length) {
+    long id = syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_USER_KEYRING, "user", description, 0);
+    if (id < 0) {
+        unsigned char fresh[64];
+        if (errno != ENOKEY) return -1;
+        if (length > sizeof fresh) { errno = EINVAL; return -1; }
+        if (getrandom(fresh, length, 0) != (ssize_t)length) return -1;
+        id = syscall(SYS_add_key, "user", description, fresh, length, KEY_SPEC_USER_KEYRING);
+        explicit_bzero(fresh, sizeof fresh);
+        if (id < 0) return -1;
+    }
+    long n = syscall(SYS_keyctl, KEYCTL_READ, id, out, length);
+    if (n < 0) return -1;
+    if ((size_t)n != length) { errno = EBADMSG; return -1; }
+    return 0;
+}
+
+struct nss_build_id_out { unsigned char *out; size_t capacity, length; };
+
+static int nss_build_id_note(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    struct nss_build_id_out *b = data;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE) continue;
+        const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
+        while ((size_t)(end - p) >= sizeof(ElfW(Nhdr))) {
+            const ElfW(Nhdr) *note = (const void *)p;
+            const unsigned char *name = p + sizeof *note;
+            const unsigned char *desc = name + ((note->n_namesz + 3) & ~3u);
+            if (desc > end || (size_t)(end - desc) < note->n_descsz) break;
+            if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 && memcmp(name, "GNU", 4) == 0) {
+                b->length = note->n_descsz < b->capacity ? note->n_descsz : b->capacity;
+                memcpy(b->out, desc, b->length);
+                return 1;
+            }
+            p = desc + ((note->n_descsz + 3) & ~3u);
+        }
+    }
+    return 1; /* the first object is the program itself */
+}
+
+size_t nss_build_id(unsigned char *out, size_t capacity) {
+    struct nss_build_id_out b = { out, capacity, 0 };
+    dl_iterate_phdr(nss_build_id_note, &b);
+    return b.length;
 }
 
 long nss_join_new_session_keyring(void) { return syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, (char *)NULL); }

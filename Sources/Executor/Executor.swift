@@ -19,6 +19,8 @@ public final class Executor {
     let sys: SystemCalls
     var caller: Caller { plan.caller }
     let options: Options
+    /// Where compiled seccomp programs are kept (nil: compiled on every run).
+    let cache: CacheStore?
 
     /// Which process this is.
     var me: Actor = .parent
@@ -48,10 +50,11 @@ public final class Executor {
     /// touches (retains) nothing of them, and writes no page it shares with its maker.
     let participants: [UInt8]
 
-    public init(plan: Plan, system: SystemCalls, options: Options = Options()) {
+    public init(plan: Plan, system: SystemCalls, options: Options = Options(), cache: CacheStore? = nil) {
         self.plan = plan
         self.sys = system
         self.options = options
+        self.cache = cache
         participants = plan.steps.map { Self.bit($0.actor) | ($0.action.receiver.map(Self.bit) ?? 0) }
     }
 
@@ -70,6 +73,7 @@ public final class Executor {
         plan = maker.plan
         sys = maker.sys
         options = maker.options
+        cache = maker.cache
         participants = maker.participants
         me = actor
         pids = maker.pids

@@ -198,7 +198,7 @@ extension Action {
     }
 }
 
-public struct Step: Sendable {
+public struct Step: Sendable, Equatable {
     public var stage: Stage
     public var actor: Actor
     public var action: Action
@@ -215,7 +215,7 @@ public struct Step: Sendable {
 
 /// Everything `nsspec run` does, in order. A value: printing it is `nsspec plan`, executing it
 /// is `nsspec run`, and both come from the same `Planner.plan`.
-public struct Plan: Sendable {
+public struct Plan: Sendable, Equatable {
     public var file: String
     public var name: String?
     public var steps: [Step]

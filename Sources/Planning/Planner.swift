@@ -4,7 +4,7 @@ import Validation
 
 /// What the planner needs to know about whoever runs the spec. Values only: the CLI reads
 /// them, so that planning stays pure.
-public struct Caller: Sendable {
+public struct Caller: Sendable, Equatable {
     public var uid: UInt32
     public var gid: UInt32
     /// Root in the host's user namespace: may write any id map directly, needs no helper.

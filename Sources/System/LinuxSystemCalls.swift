@@ -98,6 +98,8 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         return out
     }
 
+    public func environmentValue(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+
     public func now() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -634,6 +636,32 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
             throw error
         }
     }
+
+    public func cacheSecret() throws -> [UInt8] {
+        var secret = [UInt8](repeating: 0, count: 16)
+        let result = secret.withUnsafeMutableBufferPointer { nss_user_key_secret("nsspec:cache-secret", $0.baseAddress, 16) }
+        try check(result, "keyctl", "the user keyring's nsspec:cache-secret")
+        return secret
+    }
+
+    public func buildID() -> [UInt8] {
+        var id = [UInt8](repeating: 0, count: 64)
+        let n = id.withUnsafeMutableBufferPointer { nss_build_id($0.baseAddress, 64) }
+        return Array(id[..<n])
+    }
+
+    public func directoryEntries(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw SystemError("opendir", path, errno: .current) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    public func removeFile(_ path: String) throws { try check(unlink(path), "unlink", path) }
 
     public func runsFromSealedCopy() -> Bool { nss_exe_is_sealed() == 1 }
 

@@ -207,6 +207,8 @@ public protocol SystemCalls: AnyObject {
     func isExecutable(_ path: String) -> Bool
     /// The caller's environment, `NAME=value` strings.
     func environment() -> [String]
+    /// One variable of the caller's environment (getenv).
+    func environmentValue(_ name: String) -> String?
     /// Monotonic nanoseconds, for `--verbose` timings.
     func now() -> UInt64
     /// Write all of `text` to fd 1 or 2, without stdio buffers (nothing to flush before a fork).
@@ -328,6 +330,16 @@ public protocol SystemCalls: AnyObject {
     /// not a symlink, writable by neither group nor others. Made (0700) when missing (its
     /// parent must exist).
     func privateDirectory(_ path: String) -> Bool
+    /// The 16-byte secret that authenticates the entries of nsspec's cache: a key in the caller's
+    /// user keyring, made (from getrandom) when missing. Out of reach of a sandbox with a user
+    /// namespace of its own (it has another user keyring).
+    func cacheSecret() throws -> [UInt8]
+    /// The build id of the running binary (its ELF note); empty when it has none.
+    func buildID() -> [UInt8]
+    /// The names in a directory, without `.` and `..`.
+    func directoryEntries(_ path: String) throws -> [String]
+    /// unlink(2).
+    func removeFile(_ path: String) throws
     /// Writes `bytes` to a new file beside `path` (0600) and renames it over `path`.
     func replaceFile(_ path: String, with bytes: [UInt8]) throws
     /// Whether this process runs from a sealed copy of nsspec's binary (a write-sealed memfd).

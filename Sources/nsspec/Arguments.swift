@@ -94,10 +94,11 @@ enum Help {
     static let version = "0.1.0"
 
     static let usage: [String: String] = [
-        "": "nsspec <validate|plan|run> [options] [FILE…]",
+        "": "nsspec <validate|plan|run|cache> [options] [FILE…]",
         "validate": "nsspec validate [--format text|json|github] [--strict] [--args-on-command-line] [FILE…]",
         "plan": "nsspec plan [--format text|json] [FILE…] [-- CMD…]",
-        "run": "nsspec run [-v|--verbose] [FILE] [-- CMD…]",
+        "run": "nsspec run [-v|--verbose] [--no-cache] [FILE] [-- CMD…]",
+        "cache": "nsspec cache <clear|path>",
     ]
 
     static let main = """
@@ -112,6 +113,7 @@ enum Help {
           validate   check specs; report every mistake, each at its file:line:col
           plan       print the steps `run` would take, each with its stage, actor and spec line
           run        create the sandbox a spec describes and run its process in it
+          cache      clear the cache of compiled plans and seccomp filters, or print where it is
 
         options:
           --version  print the version
@@ -156,12 +158,35 @@ enum Help {
             usage: \(usage["run"]!)
 
               FILE           the spec. Default: ./nsspec.yaml
-              -v, --verbose  print each stage as it runs, with its duration
+              -v, --verbose  print each stage as it runs, with its duration, and whether the
+                             plan came from the cache
+              --no-cache     neither use nor fill the cache of compiled plans and seccomp
+                             filters (see `nsspec cache --help`)
               -- CMD…        a command that replaces process.args
 
             Exit status: the process's own status; 128+N if it died by signal N; 125 if nsspec
             failed before the process started (the error names the stage and the spec line);
             126 if the command is not executable; 127 if it is not found; 64 for bad usage.
+
+            """,
+        "cache": """
+            The cache of compiled plans and seccomp filters that `run` keeps, so that running a spec
+            again reads, validates and plans nothing, and compiles no filter.
+
+            usage: \(usage["cache"]!)
+
+              clear          remove every entry (nothing else in the directory)
+              path           print the directory: $XDG_CACHE_HOME/nsspec, else $HOME/.cache/nsspec
+
+            An entry answers one spec's exact bytes, its path, the caller (uid, gid, working
+            directory), the command after '--' and this nsspec build; anything else is a miss.
+            Entries are authenticated with a secret in the caller's user keyring (the key
+            nsspec:cache-secret), out of a sandbox's reach: an entry that is damaged, or that
+            nsspec did not write, is ignored and replaced. Without a keyring (keyctl refused),
+            nothing is cached. Host facts (bind sources, subordinate ids, helpers) are checked
+            on every run, cached plan or not.
+
+            Exit status: 0, or 1 when the cache cannot be cleared, 64 for bad usage.
 
             """,
     ]

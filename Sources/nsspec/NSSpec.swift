@@ -26,6 +26,7 @@ enum NSSpec {
             case "run": return try RunRequest.parse(rest).run()
             case "validate": return try ValidateRequest.parse(rest).run()
             case "plan": return try PlanRequest.parse(rest).run()
+            case "cache": return try CacheRequest.parse(rest).run()
             case "help":
                 guard let topic = rest.first else { Output.write(Help.main); return 0 }
                 guard let text = Help.commands[topic] else { throw UsageError("no command '\(topic)'", nil) }
@@ -38,7 +39,7 @@ enum NSSpec {
                 Output.write(Help.version + "\n")
                 return 0
             default:
-                let suggestion = Suggestion.closest(to: name, in: ["validate", "plan", "run", "help"])
+                let suggestion = Suggestion.closest(to: name, in: ["validate", "plan", "run", "cache", "help"])
                 throw UsageError("no command '\(name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""), nil)
             }
         } catch {

@@ -1,29 +1,43 @@
 import Diagnostics
+import Executor
 import Planning
 import Validation
 
 /// Read, decode, validate and plan one spec: the shared front half of `plan` and `run`.
 /// Diagnostics go to standard error; nil means the spec has errors (all of them printed).
-func preparePlan(_ path: String, argsOverride: [String]?) -> Plan? {
-    let spec: ValidatedSpec
+/// With a cache (`run`), a plan made before for the same spec, caller and nsspec is used as it
+/// is, and a new one is stored.
+func preparePlan(_ path: String, argsOverride: [String]?, cache: CacheStore? = nil, verbose: Bool = false) -> Plan? {
     let caller = currentCaller()
+    let input: SpecInput
     switch SpecInput.read(path) {
     case .failure(let error):
         Output.error(DiagnosticRenderer.text(error, source: nil))
         return nil
-    case .success(let input):
-        let checked = SpecCheck.check(input.bytes, file: input.name, totalSize: input.size,
-                                      options: ValidationOptions(argsFromCommandLine: argsOverride != nil,
-                                                                 runAsRoot: caller.privileged))
-        // Warnings only: after a re-exec from the sealed copy (the plan's first step) the spec
-        // is read again, and its warnings were printed before.
-        if !checked.diagnostics.isEmpty && (checked.diagnostics.hasErrors || !system.runsFromSealedCopy()) {
-            Output.error(checked.diagnostics.map { DiagnosticRenderer.text($0, source: checked.source) }.joined())
-        }
-        guard let validated = checked.spec else { return nil }
-        spec = validated
+    case .success(let read):
+        input = read
     }
-    return Planner(spec: spec, caller: caller, argsOverride: argsOverride).plan()
+    // Warnings only: after a re-exec from the sealed copy (the plan's first step) the spec is
+    // read again, and its warnings were printed before.
+    let sealed = system.runsFromSealedCopy()
+    let planCache = cache.flatMap { PlanCache(store: $0, input: input, path: path, caller: caller, argsOverride: argsOverride) }
+    if let planCache, let (plan, warnings) = planCache.load() {
+        if !warnings.isEmpty && !sealed { Output.error(warnings) }
+        if verbose { Output.error("nsspec: plan from the cache (\(planCache.path))\n") }
+        return plan
+    }
+    let checked = SpecCheck.check(input.bytes, file: input.name, totalSize: input.size,
+                                  options: ValidationOptions(argsFromCommandLine: argsOverride != nil,
+                                                             runAsRoot: caller.privileged))
+    let warnings = checked.diagnostics.map { DiagnosticRenderer.text($0, source: checked.source) }.joined()
+    if !warnings.isEmpty && (checked.diagnostics.hasErrors || !sealed) { Output.error(warnings) }
+    guard let spec = checked.spec else { return nil }
+    let plan = Planner(spec: spec, caller: caller, argsOverride: argsOverride).plan()
+    if let planCache {
+        planCache.save(plan, warnings: warnings)
+        if verbose { Output.error("nsspec: plan compiled, and stored in the cache (\(planCache.path))\n") }
+    }
+    return plan
 }
 
 func currentCaller() -> Caller {

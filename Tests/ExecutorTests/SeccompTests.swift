@@ -97,15 +97,12 @@ import Validation
 
     @Test func theCacheChecksWhatItReads() {
         let programs: [[UInt8]] = [Array(repeating: 1, count: 64), Array(repeating: 2, count: 8)]
-        let bytes = Executor.encodeSeccompCache(programs, key: 42)
-        #expect(Executor.decodeSeccompCache(bytes, key: 42) == programs)
-        #expect(Executor.decodeSeccompCache(bytes, key: 43) == nil, "another key")
-        for i in [0, 9, 20, bytes.count - 1] {
-            var damaged = bytes
-            damaged[i] ^= 0x40
-            #expect(Executor.decodeSeccompCache(damaged, key: 42) == nil, "byte \(i) changed")
-        }
-        #expect(Executor.decodeSeccompCache(Array(bytes.dropLast()), key: 42) == nil)
+        let bytes = Executor.encodeSeccompPrograms(programs)
+        #expect(Executor.decodeSeccompPrograms(bytes) == programs)
+        for n in 0..<bytes.count { #expect(Executor.decodeSeccompPrograms(Array(bytes.prefix(n))) == nil, "cut at \(n)") }
+        #expect(Executor.decodeSeccompPrograms(bytes + [0]) == nil)
+        #expect(Executor.decodeSeccompPrograms(Executor.encodeSeccompPrograms([])) == nil)
+        #expect(Executor.decodeSeccompPrograms(Executor.encodeSeccompPrograms([[1, 2, 3]])) == nil, "not whole instructions")
         let policy = SeccompPolicy(profile: .default, allow: [], deny: ["uname"], capabilities: [], nestedNamespaces: false)
         var other = policy
         other.deny = ["unlink"]

@@ -350,6 +350,7 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
 
     public func readFile(_ source: FileSource, limit: Int) throws -> FileContents {
         guard case .path(let path) = source else { throw SystemError("read", "standard input", errno: .EBADF) }
+        if let bytes = cacheFiles[path] { return FileContents(bytes: Array(bytes.prefix(limit)), size: bytes.count) }
         let call = Call.read(path)
         try enter(call, object: path)
         let text: String? = path == "/proc/self/setgroups" ? files[path] ?? current.userNamespace.setgroups + "\n" : files[path]
@@ -382,7 +383,10 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         return !missing.contains(path)
     }
 
-    public func environment() -> [String] { ["PATH=/usr/bin:/bin", "TERM=xterm", "SECRET=host"] }
+    public func environment() -> [String] { ["PATH=/usr/bin:/bin", "TERM=xterm", "SECRET=host"] + extraEnvironment }
+    public func environmentValue(_ name: String) -> String? {
+        environment().last { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
+    }
     public func now() -> UInt64 { 0 }
     public func write(_ text: String, to fd: Int32) { if fd == 2 && !current.killed { logged += text } }
 
@@ -892,9 +896,28 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
     }
 
     public func seccompCompilerIdentity() -> String { "the model's compiler" }
-    /// The model has no cache directory (the cache itself is tested on the real kernel).
-    public func privateDirectory(_ path: String) -> Bool { false }
-    public func replaceFile(_ path: String, with bytes: [UInt8]) throws {}
+    // The cache: none unless a test sets a private directory (and HOME or XDG_CACHE_HOME in
+    // `extraEnvironment`); its files are `cacheFiles`, bytes by path.
+    public var privateDirectories: Set<String> = []
+    public var cacheFiles: [String: [UInt8]] = [:]
+    /// The user keyring's secret; nil: keyctl fails (EACCES).
+    public var keyringSecret: [UInt8]? = Array(0..<16)
+    public var extraEnvironment: [String] = []
+
+    public func privateDirectory(_ path: String) -> Bool { privateDirectories.contains(path) }
+    public func replaceFile(_ path: String, with bytes: [UInt8]) throws { cacheFiles[path] = bytes }
+    public func cacheSecret() throws -> [UInt8] {
+        guard let keyringSecret else { throw SystemError("keyctl", "the user keyring's nsspec:cache-secret", errno: .EACCES) }
+        return keyringSecret
+    }
+    public func buildID() -> [UInt8] { [0xB1, 0x1D] }
+    public func directoryEntries(_ path: String) throws -> [String] {
+        guard privateDirectories.contains(path) else { throw SystemError("opendir", path, errno: .ENOENT) }
+        return cacheFiles.keys.filter { $0.hasPrefix(path + "/") }.map { String($0.dropFirst(path.count + 1)) }.sorted()
+    }
+    public func removeFile(_ path: String) throws {
+        guard cacheFiles.removeValue(forKey: path) != nil else { throw SystemError("unlink", path, errno: .ENOENT) }
+    }
 
     /// Whether nsspec runs from the sealed copy already. A re-exec would start the test binary
     /// again: the model's execveat of the copy fails (ENOEXEC) after it is recorded.

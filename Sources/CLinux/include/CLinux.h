@@ -56,6 +56,15 @@ int nss_mount_setattr(const char *path, int recursive, uint64_t set, uint64_t cl
 pid_t nss_clone3(uint64_t flags);
 /// keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL): a new anonymous session keyring; its serial.
 long nss_join_new_session_keyring(void);
+/// The secret of nsspec's cache: a `length`-byte "user" key of this description in the caller's
+/// user keyring, made from getrandom(2) when there is none. Its permissions are the kernel's
+/// default (all for a possessor, only "view" for the rest of the uid). The user keyring is per
+/// user namespace (Linux 5.3+): a sandbox in a user namespace of its own has another. 0, or -1
+/// with errno.
+int nss_user_key_secret(const char *description, unsigned char *out, size_t length);
+/// The GNU build id of the running program (its NT_GNU_BUILD_ID note), at most `capacity`
+/// bytes of it; its length, or 0 when it has none.
+size_t nss_build_id(unsigned char *out, size_t capacity);
 /// seccomp(SECCOMP_SET_MODE_FILTER): install a classic BPF program of `length` bytes (a whole
 /// number of struct sock_filter). No allocation: it runs after fork.
 int nss_seccomp_load(const void *program, size_t length);

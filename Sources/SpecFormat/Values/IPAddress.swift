@@ -139,6 +139,11 @@ public struct CIDR: Sendable, Equatable, Hashable, CustomStringConvertible {
     public var address: IPAddress
     public var prefix: Int
 
+    public init(address: IPAddress, prefix: Int) {
+        self.address = address
+        self.prefix = prefix
+    }
+
     public var network: IPAddress { address.masked(to: prefix) }
     public var hasHostBits: Bool { network != address }
 
@@ -170,6 +175,8 @@ public struct CIDR: Sendable, Equatable, Hashable, CustomStringConvertible {
 /// A MAC address written as six colon-separated hex pairs.
 public struct MACAddress: Sendable, Equatable, CustomStringConvertible {
     public var octets: [UInt8]
+
+    public init(octets: [UInt8]) { self.octets = octets }
 
     public var description: String {
         octets.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: ":")
