@@ -22,7 +22,7 @@ is told apart by its argv. Checks after each kill; a miss is a problem of that r
     PR_SET_PDEATHSIG are asynchronous)
   - --only-lo: the network namespace is back to lo within 2 s (the kernel drops a dead
     namespace's veth asynchronously); this also keeps a run from meeting the last one's host end
-  - --cache-dir DIR (repeatable): no seccomp cache temp file of the killed nsspec in DIR (the
+  - --cache-dir DIR (repeatable): no cache temp file (plan or seccomp) of the killed nsspec in DIR (the
     temp file is ENTRY.PID.tmp, see replaceFile in Sources/System/LinuxSystemCalls.swift)
   - the mount points of the driver's mount namespace (where nsspec runs) are as before the batch
   - --private-tmp NAME: /tmp (a tmpfs of the driver's own mount namespace, see areas/faults.sh)
@@ -165,13 +165,13 @@ def check_after_kill(args, what, marker, pid, cold, problems):
     for d in args.cache_dir:
         for name in os.listdir(d) if os.path.isdir(d) else []:
             if pid is not None and name.endswith(f".{pid}.tmp"):
-                problems.append(f"{what}: seccomp cache temp file left: {d}/{name}")
+                problems.append(f"{what}: cache temp file left: {d}/{name}")
                 os.unlink(os.path.join(d, name))
     if cold:
         d = os.path.join(args.cold_dir, "nsspec")
         for name in os.listdir(d) if os.path.isdir(d) else []:
             if name.endswith(".tmp"):
-                problems.append(f"{what}: seccomp cache temp file left: {d}/{name}")
+                problems.append(f"{what}: cache temp file left: {d}/{name}")
 
 
 def cmd_time(args):

@@ -6,17 +6,23 @@
 # ---------------------------------------------------------------------------------------------
 # Modes: set_mode root|rootless sets PREFIX (how to run a command as the caller), CUID, CGID and
 # D, the mode's own directory (owned by the caller, world-readable) for specs and data.
+# Each mode has a cache of its own (XDG_CACHE_HOME=$T/cache-MODE, so CACHE=$T/cache-MODE/nsspec):
+# the suite starts cold and leaves nothing in the callers' homes (the cache's secret, a key in
+# each caller's user keyring, stays).
 set_mode() {
     MODE=$1
     if [ "$MODE" = root ]; then
-        PREFIX=() CUID=0 CGID=0 CUSER=root
+        CUID=0 CGID=0 CUSER=root
+        PREFIX=(env XDG_CACHE_HOME="$T/cache-$MODE")
     else
-        PREFIX=(env HOME="/home/$TEST_USER" USER="$TEST_USER" LOGNAME="$TEST_USER"
-                setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --init-groups --)
         CUID=$(id -u "$TEST_USER") CGID=$(id -g "$TEST_USER") CUSER=$TEST_USER
+        PREFIX=(env HOME="/home/$TEST_USER" USER="$TEST_USER" LOGNAME="$TEST_USER" XDG_CACHE_HOME="$T/cache-$MODE"
+                setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --init-groups --)
     fi
     D=$T/$MODE
     [ -d "$D" ] || { mkdir -m 755 "$D"; chown "$CUID:$CGID" "$D"; }
+    [ -d "$T/cache-$MODE" ] || { mkdir -m 700 "$T/cache-$MODE"; chown "$CUID:$CGID" "$T/cache-$MODE"; }
+    CACHE=$T/cache-$MODE/nsspec
 }
 
 # subordinate range start of a user in FILE (first line), empty if none

@@ -12,7 +12,7 @@
 # and a rebuild while the suite runs must not swap it under the cases.
 #
 # The cases live by area in areas/*.sh (namespaces, mounts, host, process, trust, leftovers, faults,
-# load, network, cli), over the helpers of lib.sh; spec files the cases share are in fixtures/.
+# load, network, cli, cache), over the helpers of lib.sh; spec files the cases share are in fixtures/.
 # faults (SIGKILL during start-up) drives nsspec with killer.py, load (many launches) with load.py.
 #
 # Environment: NSSPEC (binary, default .build/debug/nsspec), AREAS=mounts,trust (run only these
@@ -57,7 +57,7 @@ id -u "$TEST_USER" >/dev/null 2>&1 && HAVE_USER=1
 # ---------------------------------------------------------------------------------------------
 # The areas, in order; each adds its cases to CASES. AREAS=mounts,trust runs only those areas,
 # ONLY=t_maps,t_env only those cases (names in the area files).
-AREA_LIST=(namespaces mounts host process trust leftovers faults load network cli)
+AREA_LIST=(namespaces mounts host process trust leftovers faults load network cli cache)
 AREAS=${AREAS:-}
 ONLY=${ONLY:-}
 CASES=()

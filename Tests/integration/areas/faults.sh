@@ -20,8 +20,8 @@
 #    mode says where the kills landed. FAULT_SEED=N replays a run's delays (it is printed).
 #  - t_fault_sweep: the systematic counterpart, with strace: one run per syscall nsspec makes from
 #    the opening of the spec to its wait for the sandbox, killed as it enters that syscall. The
-#    entries spec runs with a cold seccomp cache (a private XDG_CACHE_HOME emptied before each
-#    run), so that the compile and the write of the cache entry are crossed too (a window of some
+#    entries spec runs with a cold cache (a private XDG_CACHE_HOME emptied before each
+#    run), so that the compiles and the writes of the plan and seccomp entries are crossed too (a window of some
 #    50 us, which random kills hardly ever hit); the veth (rootless: netlo) spec with the caller's
 #    own, warm. Skipped without strace.
 
@@ -51,7 +51,7 @@ fault_driver() {
 # which concurrent suites make), the caller's seccomp cache directory (minus finished entries)
 fault_mounts() { awk '$5 !~ "^/run/netns/" { print $5 }' "/proc/$$/mountinfo" | sort; }
 fault_cache_dir() { run_cmd_quiet /bin/sh -c 'echo "${XDG_CACHE_HOME:-$HOME/.cache}/nsspec"'; }
-fault_cache_odd() { ls -A "$1" 2>/dev/null | grep -vxE 'seccomp-[0-9a-f]+\.bpf'; }
+fault_cache_odd() { ls -A "$1" 2>/dev/null | grep -vxE 'seccomp-[0-9a-f]+\.bpf|plan-[0-9a-f]+\.bin'; }
 fault_baseline() {
     FB_MOUNTS=$(fault_mounts) FB_CACHE_DIR=$(fault_cache_dir)
     FB_CACHE=$(fault_cache_odd "$FB_CACHE_DIR")
