@@ -14,12 +14,18 @@ command -v hyperfine >/dev/null || { echo "bench/ab.sh: hyperfine is needed (apt
 dir=$(mktemp -d /tmp/nsspec-ab.XXXXXX); trap 'rm -rf "$dir"' EXIT
 chmod 755 "$dir"
 cp "$old" "$dir/old"; cp "$new" "$dir/new"; cp "$spec" "$dir/spec.yaml"; chmod 755 "$dir/old" "$dir/new"; chmod 644 "$dir/spec.yaml"
+# Each binary has a cache of its own: a plan cache entry answers one nsspec build, and the two
+# binaries alternating on one entry would make every run a miss.
+mkdir -m 700 "$dir/cache-old" "$dir/cache-new"
 pre=()
-[ "$mode" = rootless ] && pre=(setpriv --reuid=nsspec-test --regid=nsspec-test --init-groups --)
+if [ "$mode" = rootless ]; then
+    chown nsspec-test: "$dir/cache-old" "$dir/cache-new"
+    pre=(env HOME=/home/nsspec-test setpriv --reuid=nsspec-test --regid=nsspec-test --init-groups --)
+fi
 for r in $(seq "$rounds"); do
     sync; echo 3 >/proc/sys/vm/drop_caches
     order=(old new); [ $((r % 2)) = 0 ] && order=(new old)
-    cmds=(); for b in "${order[@]}"; do cmds+=("${pre[*]} $dir/$b run $dir/spec.yaml"); done
+    cmds=(); for b in "${order[@]}"; do cmds+=("env XDG_CACHE_HOME=$dir/cache-$b ${pre[*]} $dir/$b run $dir/spec.yaml"); done
     hyperfine -N --warmup 5 --runs 60 --export-json "$dir/$r.json" "${cmds[@]}" >/dev/null 2>&1
     python3 - "$dir/$r.json" "$r" <<'PY'
 import json, statistics, sys
