@@ -7,7 +7,8 @@ RUNS/ROUNDS hyperfine runs (with warm-up) in turn, so that drift on the machine 
 them alike; a pause separates two hyperfine invocations, since namespace teardown is
 asynchronous. Medians, minima and maxima are over all runs of a tool; peak RSS is the largest
 `/usr/bin/time -f %M` (KiB, the whole process tree) over 5 runs; the ratio is each median over
-the baseline's median of the same case and mode.
+the baseline's median of the same case and mode, and "per round" the range of the ratios of
+each round's medians (one lucky round shows there, not in the ratio).
 
 The page cache is dropped before every round (DROP_CACHES=0 keeps it): where a binary's pages
 land in memory changes its speed (the same nsspec binary measured from two copies differed by
@@ -26,6 +27,11 @@ Cases:
                namespace; baseline: the same done by ip(8) -batch (../shared/bench/anchors.sh's
                `veth.sh batch-async`), 50 ms pause before every run (the host end of the last
                run dies with its namespace ~30 ms after it).
+  reference, cache
+               the reference sandbox with the plan's cache entry removed before each run (a
+               miss: read, validate, plan and store; the seccomp programs still cached), and with
+               --no-cache (every launch compiles the seccomp filter too), next to a hit (what
+               the other rows measure: every nsspec row runs with a cache of the bench's own).
   validate     `nsspec validate` on one spec; and on 1,000 specs in one invocation.
 """
 import glob, json, os, pwd, shlex, statistics, subprocess, sys, tempfile
@@ -63,11 +69,17 @@ def log(*a):
 
 
 def as_user(mode, argv):
+    """argv as the mode's caller, with a cache directory of the bench's own (CACHES[mode]): the
+    callers' real caches are left alone, and every run but the first reads its plan from it."""
     if mode == "root":
-        return argv
+        return ["env", f"XDG_CACHE_HOME={CACHES[mode]}"] + argv
     home = pwd.getpwnam(USER).pw_dir
     return ["setpriv", f"--reuid={USER}", f"--regid={USER}", "--init-groups", "--",
-            "env", "-i", f"HOME={home}", f"USER={USER}", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"] + argv
+            "env", "-i", f"HOME={home}", f"USER={USER}", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+            f"XDG_CACHE_HOME={CACHES[mode]}"] + argv
+
+
+CACHES = {}
 
 
 def drop_caches():
@@ -83,9 +95,11 @@ def drop_caches():
         f.write("1")
 
 
-def peak_rss(mode, command, wrap):
+def peak_rss(mode, command, wrap, prepare=None):
     best = 0
     for _ in range(5):
+        if prepare:
+            subprocess.run(wrap(as_user(mode, shlex.split(prepare))), check=True)
         r = subprocess.run(wrap(as_user(mode, ["/usr/bin/time", "-f", "%M"] + shlex.split(command))),
                            capture_output=True, text=True)
         try:
@@ -96,9 +110,12 @@ def peak_rss(mode, command, wrap):
 
 
 def run_case(work, case, mode, tools, wrap=lambda a: a, prepare=None):
-    """tools: [(label, command)], the baseline last (or None). Returns rows."""
-    times = {label: [] for label, _ in tools}
-    for label, command in tools:  # it must work once before it is timed
+    """tools: [(label, command)] or [(label, command, prepare)], the baseline last. Returns rows,
+    each with the ratio of the medians over all runs and the range of the per-round ratios."""
+    tools = [t if len(t) == 3 else (t[0], t[1], prepare) for t in tools]
+    times = {label: [] for label, _, _ in tools}
+    rounds = {label: [] for label, _, _ in tools}
+    for label, command, _ in tools:  # it must work once before it is timed
         r = subprocess.run(wrap(as_user(mode, shlex.split(command))), capture_output=True, text=True)
         if r.returncode != 0:
             sys.exit(f"{case}/{mode}/{label} failed ({r.returncode}):\n$ {command}\n{r.stdout}{r.stderr}")
@@ -106,24 +123,28 @@ def run_case(work, case, mode, tools, wrap=lambda a: a, prepare=None):
     for rnd in range(ROUNDS):
         drop_caches()
         order = tools if rnd % 2 == 0 else list(reversed(tools))
-        for label, command in order:
-            out = os.path.join(work, "results", f"{case}-{mode}-{label}-{rnd}.json".replace(" ", "_"))
+        for label, command, prep in order:
+            out = os.path.join(work, "results", f"{case}-{mode}-{label}-{rnd}.json".replace(" ", "_").replace("/", "_"))
             args = ["hyperfine", "-N", "--style", "none", "--warmup", str(WARMUP), "--runs", str(per_round),
                     "--export-json", out]
-            if prepare:
-                args += ["--prepare", prepare]
+            if prep:
+                args += ["--prepare", prep]
             subprocess.run(wrap(as_user(mode, args + [command])), check=True, stdout=subprocess.DEVNULL)
             with open(out) as f:
-                times[label] += json.load(f)["results"][0]["times"]
+                got = json.load(f)["results"][0]["times"]
+            times[label] += got
+            rounds[label].append(statistics.median(got))
             subprocess.run(["sleep", str(PAUSE)])
     rows = []
-    for label, command in tools:
+    for label, command, prep in tools:
         t = [x * 1000 for x in times[label]]
         rows.append({"case": case, "mode": mode, "tool": label, "median": statistics.median(t), "min": min(t),
-                     "max": max(t), "runs": len(t), "rss": peak_rss(mode, command, wrap)})
+                     "max": max(t), "runs": len(t), "rss": peak_rss(mode, command, wrap, prep), "rounds": rounds[label]})
     base = rows[-1]
     for row in rows:
         row["ratio"] = row["median"] / base["median"]
+        per_round = [a / b for a, b in zip(row["rounds"], base["rounds"])]
+        row["spread"] = (min(per_round), max(per_round))
         row["baseline"] = base["tool"]
     log(" | ".join(f"{r['tool']} {r['median']:.2f} ms" for r in rows))
     return rows
@@ -131,19 +152,23 @@ def run_case(work, case, mode, tools, wrap=lambda a: a, prepare=None):
 
 def seccomp_programs(work, nsspec, spec):
     """nsspec's compiled default profile, as bubblewrap takes it (one BPF program per file): a
-    run fills an empty cache of nsspec's (format in Sources/Executor/SeccompCache.swift: key 8
-    bytes, count 4, then length 4 and bytes for each program, checksum 8)."""
+    run fills an empty cache of nsspec's (Sources/Executor/CacheStore.swift: "NSSC", kind, key
+    length 4 and key, payload length 4 and payload, tag 8; the payload: count 4, then length 4
+    and bytes for each program, Sources/Executor/SeccompCache.swift)."""
     cache = os.path.join(work, "cache")
     os.mkdir(cache, 0o700)
     subprocess.run([nsspec, "run", spec], check=True, capture_output=True, env=dict(os.environ, XDG_CACHE_HOME=cache))
     [entry] = glob.glob(os.path.join(cache, "nsspec", "seccomp-*.bpf"))
     data = open(entry, "rb").read()
-    count, offset, paths = int.from_bytes(data[8:12], "little"), 12, []
+    assert data[:4] == b"NSSC", entry
+    key_length = int.from_bytes(data[5:9], "little")
+    payload = data[13 + key_length:-8]
+    count, offset, paths = int.from_bytes(payload[0:4], "little"), 4, []
     for i in range(count):
-        length = int.from_bytes(data[offset:offset + 4], "little")
+        length = int.from_bytes(payload[offset:offset + 4], "little")
         path = os.path.join(work, f"seccomp-{i}.bpf")
         with open(path, "wb") as f:
-            f.write(data[offset + 4:offset + 4 + length])
+            f.write(payload[offset + 4:offset + 4 + length])
         os.chmod(path, 0o644)
         paths.append(path)
         offset += 4 + length
@@ -191,10 +216,23 @@ def main():
     ref = os.path.join(work, "reference.yaml")
     nonet = os.path.join(work, "reference-nonet.yaml")
     programs = seccomp_programs(work, nsspec, ref)
+    for mode in ("root", "rootless"):
+        CACHES[mode] = os.path.join(work, f"cache-{mode}")
+        os.mkdir(CACHES[mode], 0o700)
+        if mode == "rootless":
+            user = pwd.getpwnam(USER)
+            os.chown(CACHES[mode], user.pw_uid, user.pw_gid)
     rows = []
     for mode in ("root", "rootless"):
         rows += run_case(work, "reference", mode, [
             ("nsspec", f"{nsspec} run {ref}"), ("unshare", UNSHARE_REF), ("bwrap", BWRAP_REF)])
+        # The cache: a hit (the rows above), a miss of the plan (its entry removed before each
+        # run; the seccomp programs still cached), and no cache at all.
+        plans = os.path.join(CACHES[mode], "nsspec", "plan-*.bin")
+        rows += run_case(work, "reference, cache", mode, [
+            ("nsspec, plan miss", f"{nsspec} run {ref}", f"sh -c 'rm -f {plans}'"),
+            ("nsspec --no-cache", f"{nsspec} run --no-cache {ref}"),
+            ("nsspec, hit", f"{nsspec} run {ref}", "true")])
         # bubblewrap with nsspec's compiled default profile, next to itself without it.
         rows += run_case(work, "reference, via sh", mode, [
             ("bwrap --seccomp", through_sh(BWRAP_REF, programs)), ("bwrap", through_sh(BWRAP_REF))])
@@ -216,11 +254,12 @@ def main():
     print(f"\nnsspec {subprocess.run([nsspec, '--version'], capture_output=True, text=True).stdout.strip()}, "
           f"{subprocess.run(['bwrap', '--version'], capture_output=True, text=True).stdout.strip()}, "
           f"kernel {os.uname().release}, {os.cpu_count()} CPUs; {RUNS} runs per tool, {ROUNDS} interleaved rounds\n")
-    print("| case | mode | tool | median ms | min | max | peak RSS KiB | ratio |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| case | mode | tool | median ms | min | max | peak RSS KiB | ratio | per round |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         ratio = "—" if r["ratio"] is None else (f"{r['ratio']:.2f}" + ("" if r["tool"] == r["baseline"] else f" (vs {r['baseline']})"))
-        print(f"| {r['case']} | {r['mode']} | {r['tool']} | {r['median']:.2f} | {r['min']:.2f} | {r['max']:.2f} | {r['rss']} | {ratio} |")
+        spread = "—" if r["ratio"] is None or r["tool"] == r["baseline"] else f"{r['spread'][0]:.2f}–{r['spread'][1]:.2f}"
+        print(f"| {r['case']} | {r['mode']} | {r['tool']} | {r['median']:.2f} | {r['min']:.2f} | {r['max']:.2f} | {r['rss']} | {ratio} | {spread} |")
     with open(os.path.join(work, "results", "table.json"), "w") as f:
         json.dump(rows, f, indent=1)
     print(f"\nhyperfine exports: {work}/results")
