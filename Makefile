@@ -6,7 +6,7 @@ APT_PACKAGES := libyaml-dev libcap-dev libseccomp-dev pkg-config uidmap iproute2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NSSPEC := .build/debug/nsspec
 
-.PHONY: deps build release demo test test-swift test-fuzz test-schema test-integration clean
+.PHONY: deps build release demo test test-swift test-fuzz test-schema test-release test-integration clean
 
 # Debian packages (libyaml, libcap, newuidmap) and the Python JSON Schema validator for the
 # schema agreement test; each installed only when missing.
@@ -44,7 +44,7 @@ demo: build
 	@echo '--- a spec with seven mistakes (exit status 1 is expected):'
 	@$(NSSPEC) validate Tests/Fixtures/invalid/seven-mistakes.yaml; test $$? -eq 1
 
-test: test-swift test-fuzz test-schema test-integration
+test: test-swift test-fuzz test-schema test-release test-integration
 
 test-swift: deps
 	swift build --build-tests
@@ -62,6 +62,14 @@ test-schema: build
 	python3 Tests/schema/check_schema.py
 	python3 Tests/schema/differential.py --n 1500
 
+# The release configuration as a user gets it from Package.swift alone: a static binary, its
+# functions laid out in the order of linker/symbol-order.txt (lld), that runs.
+test-release: release
+	@file -L .build-release/release/nsspec | grep -q 'statically linked' \
+	  || { echo "test-release: .build-release/release/nsspec is not a static executable"; exit 1; }
+	python3 bench/symbol_order.py --check .build-release/release/nsspec linker/symbol-order.txt
+	.build-release/release/nsspec --version
+
 # Real sandboxes, as root and as the unprivileged user nsspec-test (created, with a subordinate
 # id range, by setup.sh). Needs root to set up; skips with a reason what this host cannot do.
 test-integration: build
@@ -69,4 +77,4 @@ test-integration: build
 	$(SUDO) env NSSPEC=$(abspath $(NSSPEC)) Tests/integration/run.sh
 
 clean:
-	rm -rf .build .build-fuzz
+	rm -rf .build .build-fuzz .build-release

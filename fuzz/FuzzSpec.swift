@@ -1,4 +1,6 @@
-// libFuzzer target: arbitrary bytes -> YAML reader -> decoder -> rules -> planner -> every renderer.
+// libFuzzer target: arbitrary bytes -> YAML reader -> decoder -> rules -> planner -> every renderer,
+// and the plan's binary form (the cache's): every plan comes back whole from its bytes, and
+// arbitrary bytes decode to a plan or to nothing, never to a trap.
 // A package of its own (fuzz/Package.swift), built and run by fuzz/run.sh.
 import CFuzzer
 import Diagnostics
@@ -11,6 +13,7 @@ import Validation
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size))
+    _ = Plan(encoded: bytes)
     for options in [ValidationOptions(), ValidationOptions(argsFromCommandLine: true)] {
         let checked = SpecCheck.check(bytes, file: "fuzz.yaml", options: options)
         precondition((checked.spec == nil) == checked.diagnostics.hasErrors, "a validated spec with errors, or none without")
@@ -34,6 +37,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             let plan = Planner(spec: spec, caller: caller, argsOverride: args).plan()
             _ = PlanRenderer.text(plan)
             _ = PlanRenderer.json(plan)
+            precondition(Plan(encoded: plan.encoded()) == plan, "a plan that does not come back from its bytes")
         }
     }
     return 0
