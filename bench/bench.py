@@ -43,6 +43,11 @@ PAUSE = float(os.environ.get("PAUSE", "1"))
 USER = os.environ.get("BENCH_USER", "nsspec-test")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.environ.get("NSSPEC", os.path.join(REPO, ".build-release/release/nsspec"))
+# The binary whose compiled default profile bubblewrap gets in "reference, via sh" (the cache
+# format is this tree's), and the cases to run (all when empty): NSSPEC=an-older-build
+# CASES=reference,no-net measures an older nsspec on the rows it had.
+PROGRAMS_FROM = os.environ.get("PROGRAMS_FROM", os.path.join(REPO, ".build-release/release/nsspec"))
+CASES = [c for c in os.environ.get("CASES", "").split(",") if c]
 
 BWRAP_REF = ("bwrap --unshare-all --hostname bench --uid 0 --gid 0 --ro-bind /usr /usr --ro-bind /etc /etc "
              "--symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64 --symlink usr/sbin /sbin "
@@ -112,6 +117,8 @@ def peak_rss(mode, command, wrap, prepare=None):
 def run_case(work, case, mode, tools, wrap=lambda a: a, prepare=None):
     """tools: [(label, command)] or [(label, command, prepare)], the baseline last. Returns rows,
     each with the ratio of the medians over all runs and the range of the per-round ratios."""
+    if CASES and case not in CASES:
+        return []
     tools = [t if len(t) == 3 else (t[0], t[1], prepare) for t in tools]
     times = {label: [] for label, _, _ in tools}
     rounds = {label: [] for label, _, _ in tools}
@@ -215,7 +222,7 @@ def main():
 
     ref = os.path.join(work, "reference.yaml")
     nonet = os.path.join(work, "reference-nonet.yaml")
-    programs = seccomp_programs(work, nsspec, ref)
+    programs = seccomp_programs(work, PROGRAMS_FROM, ref)
     for mode in ("root", "rootless"):
         CACHES[mode] = os.path.join(work, f"cache-{mode}")
         os.mkdir(CACHES[mode], 0o700)
