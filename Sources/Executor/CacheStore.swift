@@ -17,7 +17,30 @@ import System
 public struct CacheStore {
     public let directory: String
     let sys: SystemCalls
-    let secret: [UInt8]
+    let key: Secret
+
+    /// The secret, where it can be wiped: the executor forgets it before it makes the sandbox's
+    /// first process, so that no process of the sandbox holds it (PID 1 keeps nsspec's image).
+    final class Secret: @unchecked Sendable {
+        private(set) var bytes: [UInt8]
+        private(set) var wiped = false
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+        func wipe() {
+            bytes.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = 0 } }
+            wiped = true
+        }
+    }
+
+    var secret: [UInt8] { key.bytes }
+
+    init(directory: String, sys: SystemCalls, secret: [UInt8]) {
+        self.directory = directory
+        self.sys = sys
+        key = Secret(secret)
+    }
+
+    /// Wipes the secret from memory; the store reads and writes nothing after.
+    public func forget() { key.wipe() }
 
     static let magic: [UInt8] = Array("NSSC".utf8)
     /// Larger than any entry nsspec writes (a spec is at most 1 MiB).
@@ -73,12 +96,13 @@ public struct CacheStore {
     /// The payload stored for `key` under `name`, if the entry there is nsspec's, intact, and
     /// for exactly this key.
     public func read(_ name: String, kind: Kind, key: [UInt8]) -> [UInt8]? {
-        guard let contents = try? sys.readFile(.path(path(name)), limit: Self.maxEntryBytes) else { return nil }
+        guard !self.key.wiped, let contents = try? sys.readFile(.path(path(name)), limit: Self.maxEntryBytes) else { return nil }
         return Self.open(contents.bytes, kind: kind, key: key, secret: secret)
     }
 
     /// Stores `payload` for `key` under `name`; a cache that cannot be written is no error.
     public func write(_ name: String, kind: Kind, key: [UInt8], payload: [UInt8]) {
+        guard !self.key.wiped else { return }
         try? sys.replaceFile(path(name), with: Self.seal(kind: kind, key: key, payload: payload, secret: secret))
     }
 

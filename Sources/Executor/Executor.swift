@@ -209,6 +209,8 @@ public final class Executor {
     /// nsspec's own child, which nsspec waits for directly; CLONE_NEW*: the parent makes the
     /// sandbox already inside all its new namespaces.
     func makeProcess(_ actor: Actor, _ flags: CloneFlags, after index: Int) throws {
+        // The cache's secret stays with nsspec: every entry is written by now.
+        if me == .parent { cache?.forget() }
         let made = Executor(actor, copying: self)
         let body = { made.startAsNewProcess(after: index) }
         let pid = flags.contains(.newUser)

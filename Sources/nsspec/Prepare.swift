@@ -18,11 +18,13 @@ func preparePlan(_ path: String, argsOverride: [String]?, cache: CacheStore? = n
         input = read
     }
     // Warnings only: after a re-exec from the sealed copy (the plan's first step) the spec is
-    // read again, and its warnings were printed before.
-    let sealed = system.runsFromSealedCopy()
+    // read again, and its warnings were printed before (asked only when there are some).
+    func printWarnings(_ text: String, errors: Bool) {
+        if !text.isEmpty && (errors || !system.runsFromSealedCopy()) { Output.error(text) }
+    }
     let planCache = cache.flatMap { PlanCache(store: $0, input: input, path: path, caller: caller, argsOverride: argsOverride) }
     if let planCache, let (plan, warnings) = planCache.load() {
-        if !warnings.isEmpty && !sealed { Output.error(warnings) }
+        printWarnings(warnings, errors: false)
         if verbose { Output.error("nsspec: plan from the cache (\(planCache.path))\n") }
         return plan
     }
@@ -30,7 +32,7 @@ func preparePlan(_ path: String, argsOverride: [String]?, cache: CacheStore? = n
                                   options: ValidationOptions(argsFromCommandLine: argsOverride != nil,
                                                              runAsRoot: caller.privileged))
     let warnings = checked.diagnostics.map { DiagnosticRenderer.text($0, source: checked.source) }.joined()
-    if !warnings.isEmpty && (checked.diagnostics.hasErrors || !sealed) { Output.error(warnings) }
+    printWarnings(warnings, errors: checked.diagnostics.hasErrors)
     guard let spec = checked.spec else { return nil }
     let plan = Planner(spec: spec, caller: caller, argsOverride: argsOverride).plan()
     if let planCache {

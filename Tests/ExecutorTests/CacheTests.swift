@@ -186,6 +186,26 @@ import Testing
     }
 }
 
+extension CacheTests {
+    /// The secret stays with nsspec: wiped before the sandbox's first process is made, so that
+    /// PID 1 (nsspec's image for the sandbox's lifetime) holds none of it.
+    @Test func theSecretIsForgottenBeforeTheSandboxIsMade() throws {
+        let kernel = FakeKernel()
+        let store = try Self.store(kernel)
+        store.write("plan-1.bin", kind: .plan, key: [1], payload: [2])
+        #expect(store.read("plan-1.bin", kind: .plan, key: [1]) == [2])
+        let plan = Planner(spec: try loadSpec("hello"), caller: Who.rootless.caller).plan()
+        kernel.uid = Who.rootless.caller.uid
+        let code = kernel.runAsParent { Executor(plan: plan, system: kernel, cache: store).run() }
+        #expect(code == 0)
+        #expect(store.secret.allSatisfy { $0 == 0 } && store.key.wiped)
+        #expect(store.read("plan-1.bin", kind: .plan, key: [1]) == nil, "a forgotten store reads nothing")
+        let before = kernel.cacheFiles
+        store.write("plan-2.bin", kind: .plan, key: [1], payload: [2])
+        #expect(kernel.cacheFiles == before, "and writes nothing")
+    }
+}
+
 extension PlanReader {
     /// A number that is the whole input.
     func u64WithEnd() -> UInt64? {
