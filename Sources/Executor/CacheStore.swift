@@ -50,7 +50,7 @@ public struct CacheStore {
         case plan = 1, seccomp = 2
     }
 
-    /// Why there is no cache, for `--verbose` and `nsspec cache`.
+    /// Why there is no cache, for `run --verbose`.
     public struct Unavailable: Error, Sendable {
         public var reason: String
     }
@@ -58,7 +58,7 @@ public struct CacheStore {
     /// The caller's cache, or why there is none.
     public static func open(_ sys: SystemCalls) -> Result<CacheStore, Unavailable> {
         guard let directory = cacheDirectory(sys) else {
-            return .failure(Unavailable(reason: "no private cache directory ($XDG_CACHE_HOME or $HOME/.cache, owned by the caller, mode 0700)"))
+            return .failure(Unavailable(reason: "no private cache directory ($XDG_CACHE_HOME/nsspec or $HOME/.cache/nsspec, owned by the caller and writable by no one else)"))
         }
         do {
             return .success(CacheStore(directory: directory, sys: sys, secret: try sys.cacheSecret()))
