@@ -33,6 +33,7 @@ Cases:
                --no-cache (every launch compiles the seccomp filter too), next to a hit (what
                the other rows measure: every nsspec row runs with a cache of the bench's own).
   validate     `nsspec validate` on one spec; and on 1,000 specs in one invocation.
+NSSPEC_BEFORE=an-older-build adds it to the reference and no-net rows, timed in the same rounds.
 """
 import glob, json, os, pwd, shlex, statistics, subprocess, sys, tempfile
 
@@ -48,6 +49,9 @@ BINARY = os.environ.get("NSSPEC", os.path.join(REPO, ".build-release/release/nss
 # CASES=reference,no-net measures an older nsspec on the rows it had.
 PROGRAMS_FROM = os.environ.get("PROGRAMS_FROM", os.path.join(REPO, ".build-release/release/nsspec"))
 CASES = [c for c in os.environ.get("CASES", "").split(",") if c]
+# An older build timed in the same rounds as this one on the reference and no-net rows, as the
+# tool "nsspec before" (the fairest before/after on a noisy machine).
+BEFORE = os.environ.get("NSSPEC_BEFORE")
 
 BWRAP_REF = ("bwrap --unshare-all --hostname bench --uid 0 --gid 0 --ro-bind /usr /usr --ro-bind /etc /etc "
              "--symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64 --symlink usr/sbin /sbin "
@@ -229,10 +233,16 @@ def main():
         if mode == "rootless":
             user = pwd.getpwnam(USER)
             os.chown(CACHES[mode], user.pw_uid, user.pw_gid)
+    before = None
+    if BEFORE:
+        before = os.path.join(work, "nsspec-before")
+        subprocess.run(["cp", BEFORE, before], check=True)
+        os.chmod(before, 0o755)
+    older = lambda spec: [("nsspec before", f"{before} run {spec}")] if before else []
     rows = []
     for mode in ("root", "rootless"):
         rows += run_case(work, "reference", mode, [
-            ("nsspec", f"{nsspec} run {ref}"), ("unshare", UNSHARE_REF), ("bwrap", BWRAP_REF)])
+            ("nsspec", f"{nsspec} run {ref}")] + older(ref) + [("unshare", UNSHARE_REF), ("bwrap", BWRAP_REF)])
         # The cache: a hit (the rows above), a miss of the plan (its entry removed before each
         # run; the seccomp programs still cached), and no cache at all.
         plans = os.path.join(CACHES[mode], "nsspec", "plan-*.bin")
@@ -244,7 +254,7 @@ def main():
         rows += run_case(work, "reference, via sh", mode, [
             ("bwrap --seccomp", through_sh(BWRAP_REF, programs)), ("bwrap", through_sh(BWRAP_REF))])
         rows += run_case(work, "no-net", mode, [
-            ("nsspec", f"{nsspec} run {nonet}"), ("unshare", UNSHARE_REF.replace(" --net", "")),
+            ("nsspec", f"{nsspec} run {nonet}")] + older(nonet) + [("unshare", UNSHARE_REF.replace(" --net", "")),
             ("bwrap", BWRAP_REF.replace("--unshare-all", "--unshare-all --share-net"))])
     # A throwaway network namespace plays the host: the machine's own network is never touched.
     in_netns = lambda argv: ["unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"] + argv
