@@ -57,8 +57,11 @@ public struct CacheStore {
 
     /// The caller's cache, or why there is none.
     public static func open(_ sys: SystemCalls) -> Result<CacheStore, Unavailable> {
+        guard let place = directory(sys) else {
+            return .failure(Unavailable(reason: "neither XDG_CACHE_HOME nor HOME is set to an absolute path"))
+        }
         guard let directory = cacheDirectory(sys) else {
-            return .failure(Unavailable(reason: "no private cache directory ($XDG_CACHE_HOME/nsspec or $HOME/.cache/nsspec, owned by the caller and writable by no one else)"))
+            return .failure(Unavailable(reason: "no private cache directory at \(place) (it must belong to the caller and be writable by no one else)"))
         }
         do {
             return .success(CacheStore(directory: directory, sys: sys, secret: try sys.cacheSecret()))

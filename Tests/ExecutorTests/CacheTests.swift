@@ -149,7 +149,10 @@ import Testing
         #expect(off.reason == "no secret in the user keyring (keyctl: Permission denied)")
         let homeless = FakeKernel()
         guard case .failure(let none) = CacheStore.open(homeless) else { Issue.record("a cache without HOME"); return }
-        #expect(none.reason.hasPrefix("no private cache directory"))
+        #expect(none.reason == "neither XDG_CACHE_HOME nor HOME is set to an absolute path")
+        homeless.extraEnvironment = ["HOME=/home/t"]
+        guard case .failure(let shared) = CacheStore.open(homeless) else { Issue.record("a cache in a directory that is not private"); return }
+        #expect(shared.reason == "no private cache directory at /home/t/.cache/nsspec (it must belong to the caller and be writable by no one else)")
         homeless.extraEnvironment = ["HOME=/home/t", "XDG_CACHE_HOME=/xdg"]
         #expect(CacheStore.directory(homeless) == "/xdg/nsspec")
     }

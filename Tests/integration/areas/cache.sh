@@ -124,7 +124,7 @@ t_cache_private() {
     mkdir -p -m 777 "$shared/nsspec"; chmod 777 "$shared" "$shared/nsspec"
     begin "a cache directory that others may write is not used"
     run_cmd env XDG_CACHE_HOME="$shared" "$NSSPEC" run -v "$s"; want_rc 0; want_out alpha
-    want_err_has "nsspec: no cache: no private cache directory"
+    want_err_has "nsspec: no cache: no private cache directory at $shared/nsspec (it must belong to the caller and be writable by no one else)"
     [ -z "$(ls -A "$shared/nsspec")" ] || problem "nsspec wrote into $shared/nsspec: $(ls -A "$shared/nsspec" | tr '\n' ' ')"
     end_case
     rm -rf "$shared"
