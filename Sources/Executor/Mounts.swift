@@ -65,6 +65,7 @@ extension Executor {
             try mountAt(target, source: "sysfs", type: "sysfs", flags: MountFlags([.nosuid, .nodev, .noexec]).union(readonly ? .readonly : []), data: nil)
         case .devpts(let target):
             try mountAt(target, source: "devpts", type: "devpts", flags: [.nosuid, .noexec], data: "newinstance,ptmxmode=0666,mode=620")
+            if Self.components(target) == ["dev", "pts"] { try ptmxOfItsOwn() }
         case .mqueue(let target):
             try mountAt(target, source: "mqueue", type: "mqueue", flags: [.nosuid, .nodev, .noexec], data: nil)
         case .dev(let target):
@@ -391,17 +392,58 @@ extension Executor {
         }
     }
 
+    /// After a devpts at /dev/pts: /dev/ptmx is the new instance's (a pty opened through it is the
+    /// sandbox's, whatever path lookup the kernel does). A link (`dev`'s, to pts/ptmx) is left as
+    /// it is; a node or file gets the instance's ptmx bound over it; a missing one becomes the link,
+    /// except over the host's tree, where nsspec creates nothing outside the spec's tmpfs mounts.
+    private func ptmxOfItsOwn() throws {
+        guard let dev = try existing("/dev") else { return }
+        defer { sys.close(dev) }
+        if try sys.readlinkAt(dev, "ptmx") != nil { return }
+        guard let ptmx = try existing("/dev/ptmx") else {
+            if mounts.scratch == nil { try sys.symlinkAt("pts/ptmx", dev, "ptmx") }
+            return
+        }
+        defer { sys.close(ptmx) }
+        let own = try inRoot("/dev/pts/ptmx", .path)
+        defer { sys.close(own) }
+        do {
+            try sys.mount(source: fdPath(own), target: fdPath(ptmx), type: nil, flags: .bind, data: nil)
+        } catch var error as SystemError {
+            error.object = "/dev/pts/ptmx on /dev/ptmx"
+            throw error
+        }
+    }
+
     static let deviceNodes = ["null", "zero", "full", "random", "urandom", "tty"]
 
     /// A minimal /dev: a tmpfs with the host's harmless device nodes bound in (a user namespace
-    /// may not mknod), a private devpts, /dev/shm and the usual links.
+    /// may not mknod), a private devpts, /dev/shm and the usual links. The host's nodes are
+    /// opened before the tmpfs is mounted: with `root: host` it covers the very /dev they are in.
     private func dev(_ target: String) throws {
         let base = target == "/" ? "" : target
+        var nodes: [(name: String, fd: Int32)] = []
+        defer { for node in nodes { sys.close(node.fd) } }
+        for node in Self.deviceNodes {
+            let source = mounts.hostPrefix + "/dev/" + node
+            do {
+                nodes.append((node, try sys.open(source, .path)))
+            } catch var error as SystemError {
+                error.object = "/dev/" + node
+                throw error
+            }
+        }
         try mountAt(target, source: "tmpfs", type: "tmpfs", flags: [.nosuid, .noexec], data: "mode=0755,size=64k")
         try rememberScratch(target)
-        for node in Self.deviceNodes {
-            try bind(source: "/dev/" + node, target: "\(base)/\(node)", optional: false, recursive: false,
-                     flags: MountOptions(), propagation: .rprivate)
+        for node in nodes {
+            let fd = try resolve("\(base)/\(node.name)", create: .regular)
+            defer { sys.close(fd) }
+            do {
+                try sys.mount(source: fdPath(node.fd), target: fdPath(fd), type: nil, flags: .bind, data: nil)
+            } catch var error as SystemError {
+                error.object = "/dev/\(node.name) on \(base)/\(node.name)"
+                throw error
+            }
         }
         try mountAt("\(base)/pts", source: "devpts", type: "devpts", flags: [.nosuid, .noexec], data: "newinstance,ptmxmode=0666,mode=620")
         try mountAt("\(base)/shm", source: "tmpfs", type: "tmpfs", flags: [.nosuid, .nodev], data: "mode=1777")

@@ -112,7 +112,9 @@ extension Action {
         case .proc(let target): return "proc at \(target) (nosuid,nodev,noexec)"
         case .sysfs(let target, let readonly): return "sysfs at \(target) (nosuid,nodev,noexec\(readonly ? ",ro" : ""))"
         case .dev(let target): return "minimal dev at \(target): tmpfs; null zero full random urandom tty bound from the host; pts, shm, ptmx, fd links"
-        case .devpts(let target): return "devpts at \(target) (newinstance,ptmxmode=0666)"
+        case .devpts(let target):
+            let own = target == "/dev/pts" ? "; /dev/ptmx made this instance's" : ""
+            return "devpts at \(target) (newinstance,ptmxmode=0666\(own))"
         case .mqueue(let target): return "mqueue at \(target)"
         case .directory(let target, let mode): return "mkdir \(target)" + (mode.map { " (mode 0\(String($0, radix: 8)))" } ?? "")
         case .file(let target, let content, let mode):

@@ -5,7 +5,7 @@
 # examples reach nothing of root's when run as root. Each attack has its control.
 # Sourced by run.sh after lib.sh; each case runs once per mode (root, rootless).
 
-CASES+=(t_host_kernel_files t_host_creates_nothing t_host_readonly_root t_examples_safe_as_root t_network_examples_safe_as_root t_sealed_copy)
+CASES+=(t_host_kernel_files t_host_creates_nothing t_host_readonly_root t_examples_safe_as_root t_network_examples_safe_as_root t_sealed_copy t_host_dev)
 
 # A directory of the mode's own, standing for "the host": the cases look for what appears in it.
 host_dir() { rm -rf "$D/hostdir" "$D/absent" "$D/scratch" "$D/rw" "$D/x"; mkdir -p "$D/hostdir" "$D/scratch" "$D/rw"; chown -R "$CUID:$CGID" "$D/hostdir" "$D/scratch" "$D/rw"; }
@@ -180,4 +180,14 @@ t_sealed_copy() {
         [ "$(grep -c "warning:" <<<"$ERR")" -eq 1 ] || problem "the mount-shadowed warning printed $(grep -c "warning:" <<<"$ERR") times, not once (the re-exec printed it again?)"
         end_case
     done
+}
+
+t_host_dev() {
+    local s
+    s=$(fixture host/dev)
+    begin "{type: dev} over the host's tree: the minimal /dev, its nodes bound from the host's (opened before the tmpfs covers them)"
+    run_as "$s"; want_rc 0
+    want_out_has "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero"
+    want_out_has "4"
+    end_case
 }

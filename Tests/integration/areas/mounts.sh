@@ -2,7 +2,7 @@
 # Area "mounts" of Tests/integration/run.sh (AREAS=mounts runs only it). Mounts: the root kinds, the mount types and their flags, host paths, missing sources.
 # Sourced by run.sh after lib.sh; each case runs once per mode (root, rootless).
 
-CASES+=(t_readonly t_tmpfs t_proc t_pivot_root t_mount_types t_directory_root t_host_paths t_missing_source)
+CASES+=(t_readonly t_tmpfs t_proc t_pivot_root t_mount_types t_directory_root t_host_paths t_missing_source t_devpts_ptmx)
 
 t_readonly() {
     local s data
@@ -236,5 +236,24 @@ EOF
     sed 's|target: /src}|target: /src, optional: true}|' "$s" >"$D/missing-optional.yaml"; chmod 644 "$D/missing-optional.yaml"
     begin "missing bind source with optional: true is skipped"
     run_as "$D/missing-optional.yaml"; want_rc 0
+    end_case
+}
+
+t_devpts_ptmx() {
+    local s host_dev inside pts
+    host_dev=$(stat -L -c %d /dev/ptmx)
+    s=$(fixture mounts/devpts-host)
+    begin "a devpts at /dev/pts over the host's tree: /dev/ptmx is the new instance's, not the host's (device $host_dev)"
+    run_as "$s"; want_rc 0
+    inside=$(awk '$2 == "/dev/ptmx" { print $1 }' <<<"$OUT") pts=$(awk '$2 == "/dev/pts/ptmx" { print $1 }' <<<"$OUT")
+    [ -n "$inside" ] && [ "$inside" = "$pts" ] || problem "/dev/ptmx (device $inside) is not the new devpts's ptmx (device $pts)"
+    [ "$inside" != "$host_dev" ] || problem "/dev/ptmx is still the host's (device $host_dev)"
+    end_case
+    s=$(fixture mounts/devpts-tmpfs)
+    begin "a devpts at /dev/pts in a tmpfs root without dev: /dev/ptmx is made a link to pts/ptmx"
+    run_as "$s"; want_rc 0
+    want_out_has "pts/ptmx"
+    inside=$(awk '$2 == "/dev/ptmx" { print $1 }' <<<"$OUT") pts=$(awk '$2 == "/dev/pts/ptmx" { print $1 }' <<<"$OUT")
+    [ -n "$inside" ] && [ "$inside" = "$pts" ] || problem "/dev/ptmx (device $inside) is not the new devpts's ptmx (device $pts)"
     end_case
 }
