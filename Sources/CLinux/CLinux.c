@@ -19,6 +19,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <termios.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/single_threaded.h>
@@ -301,4 +303,166 @@ int nss_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 int nss_pidfd_exited(int fd) {
     struct pollfd p = {.fd = fd, .events = POLLIN};
     return poll(&p, 1, 0) == 1;
+}
+
+size_t nss_termios_size(void) { return sizeof(struct termios); }
+
+int nss_tty_raw(int fd, void *saved) {
+    struct termios t;
+    if (tcgetattr(fd, &t) < 0) return -1;
+    memcpy(saved, &t, sizeof t);
+    cfmakeraw(&t);
+    return tcsetattr(fd, TCSADRAIN, &t);
+}
+
+int nss_tty_restore(int fd, const void *saved) {
+    struct termios t;
+    memcpy(&t, saved, sizeof t);
+    int rc;
+    do rc = tcsetattr(fd, TCSADRAIN, &t); while (rc < 0 && errno == EINTR);
+    return rc;
+}
+
+int nss_winsize_copy(int from, int to) {
+    struct winsize w;
+    if (ioctl(from, TIOCGWINSZ, &w) < 0) return -1;
+    return ioctl(to, TIOCSWINSZ, &w);
+}
+
+int nss_devpts_detached(void) {
+    int fs = (int)syscall(SYS_fsopen, "devpts", FSOPEN_CLOEXEC);
+    if (fs < 0) return -1;
+    if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) < 0 ||
+        syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0620", 0) < 0 ||
+        syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+        int e = errno; close(fs); errno = e;
+        return -1;
+    }
+    int mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+    int e = errno;
+    close(fs);
+    errno = e;
+    return mnt;
+}
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+int nss_pty_open(int dirfd, int *master, int *slave) {
+    int m = openat(dirfd, "ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+    if (m < 0) return -1;
+    int unlock = 0;
+    if (ioctl(m, TIOCSPTLCK, &unlock) < 0) { int e = errno; close(m); errno = e; return -1; }
+    int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s < 0) { int e = errno; close(m); errno = e; return -1; }
+    *master = m;
+    *slave = s;
+    return 0;
+}
+
+int nss_set_ctty(int fd) { return ioctl(fd, TIOCSCTTY, 0); }
+
+static int nss_winch_write = -1;
+static void nss_on_winch(int sig) {
+    (void)sig;
+    int e = errno;
+    char b = 1;
+    ssize_t n = write(nss_winch_write, &b, 1);
+    (void)n;
+    errno = e;
+}
+
+int nss_winch_pipe(void) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) return -1;
+    nss_winch_write = p[1];
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = nss_on_winch;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGWINCH, &sa, NULL) < 0) { int e = errno; close(p[0]); close(p[1]); errno = e; return -1; }
+    return p[0];
+}
+
+/* Writes all of buf to fd, waiting (poll) while a non-blocking fd is full. */
+static int nss_write_fully(int fd, const char *buf, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) {
+                struct pollfd p = { fd, POLLOUT, 0 };
+                if (poll(&p, 1, -1) < 0 && errno != EINTR) return -1;
+                continue;
+            }
+            return -1;
+        }
+        buf += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int nss_relay(int in, int out, int master, int winch, int channel, int *in_open, int *master_open) {
+    char buf[16384];
+    char pending[4096];
+    size_t pending_len = 0, pending_off = 0;
+    for (;;) {
+        struct pollfd p[4];
+        int n = 0, iin = -1, imaster = -1, iwinch = -1;
+        int ichannel = n; p[n++] = (struct pollfd){ channel, POLLIN, 0 };
+        if (winch >= 0) { iwinch = n; p[n++] = (struct pollfd){ winch, POLLIN, 0 }; }
+        if (*master_open) {
+            imaster = n;
+            p[n++] = (struct pollfd){ master, (short)(POLLIN | (pending_len > pending_off ? POLLOUT : 0)), 0 };
+        }
+        if (*in_open && pending_len == pending_off) { iin = n; p[n++] = (struct pollfd){ in, POLLIN, 0 }; }
+        if (poll(p, (nfds_t)n, -1) < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        if (iwinch >= 0 && (p[iwinch].revents & POLLIN)) {
+            char drain[64];
+            while (read(winch, drain, sizeof drain) > 0) {}
+            if (*master_open) nss_winsize_copy(in, master);
+        }
+        if (imaster >= 0 && p[imaster].revents) {
+            if (p[imaster].revents & (POLLIN | POLLHUP | POLLERR)) {
+                ssize_t r = read(master, buf, sizeof buf);
+                if (r > 0) {
+                    if (nss_write_fully(out, buf, (size_t)r) < 0) return -1;
+                } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+                    *master_open = 0;  /* EIO: every holder of the slave is gone */
+                }
+            }
+            if (*master_open && (p[imaster].revents & POLLOUT) && pending_len > pending_off) {
+                ssize_t w = write(master, pending + pending_off, pending_len - pending_off);
+                if (w > 0) pending_off += (size_t)w;
+                else if (w < 0 && errno != EAGAIN && errno != EINTR) *master_open = 0;
+                if (pending_off == pending_len) pending_len = pending_off = 0;
+            }
+        }
+        if (iin >= 0 && (p[iin].revents & (POLLIN | POLLHUP | POLLERR))) {
+            ssize_t r = read(in, pending, sizeof pending);
+            if (r > 0) {
+                pending_len = (size_t)r;
+                pending_off = 0;
+                if (!*master_open) pending_len = 0;
+            } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+                *in_open = 0;
+            }
+        }
+        if (p[ichannel].revents) return 1;
+    }
+}
+
+void nss_relay_drain(int master, int out) {
+    char buf[16384];
+    for (;;) {
+        ssize_t r = read(master, buf, sizeof buf);
+        if (r > 0) { if (nss_write_fully(out, buf, (size_t)r) < 0) return; continue; }
+        if (r < 0 && errno == EINTR) continue;
+        return;
+    }
 }

@@ -38,6 +38,7 @@ public final class Executor {
     var host = HostFacts()
     var mounts = MountState()
     var network = NetworkState()
+    var terminal = TerminalState()
     /// The seccomp filters, compiled by the parent before any fork, loaded by the sandbox.
     var seccompPrograms: [[UInt8]] = []
     /// What this process has made that a failure takes back, newest last.
@@ -80,6 +81,7 @@ public final class Executor {
         parentPid = maker.parentPid
         parentPidfd = maker.parentPidfd
         host = maker.host
+        terminal = maker.terminal
         seccompPrograms = maker.seccompPrograms
         mounts = maker.mounts
         exitCode = maker.exitCode
@@ -186,6 +188,8 @@ public final class Executor {
         case .checkNetworkAdmin, .checkHostInterface, .checkHostAddresses, .createVeth, .addAddress, .linkUp, .addRoute,
              .loopbackUp:
             try network(step)
+        case .checkTerminal, .privateDevpts, .openTerminal:
+            try terminalStep(step.action)
         case .compileSeccomp(let policy):
             seccompPrograms = try seccompPrograms(policy)
         case .loadSeccomp:

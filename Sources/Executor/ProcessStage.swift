@@ -101,11 +101,38 @@ extension Executor {
         try sys.closeOnExec(from: 3)
         let errno: Errno
         do {
-            if spawn {
+            if spawn, let slave = terminal.slave {
+                // A session of its own with the pty as its controlling terminal: posix_spawn can
+                // make the session but not take the terminal, so a fork (in its own session, the
+                // job control of a shell inside works as in a terminal's).
+                terminal.slave = nil
+                defer { sys.close(slave) }
+                let sys = self.sys
+                let pid = try sys.clone([], name: "process") {
+                    do {
+                        try sys.setsid()
+                        try sys.takeTerminal(slave)
+                        sys.resetSignals()
+                        try sys.execve(path, args, env)
+                    } catch let error as SystemError {
+                        sys.write("nsspec: exec \(path): \(error.errno.message) (\(error.errno.name))\n", to: 2)
+                        return error.errno == .ENOENT || error.errno == .ENOTDIR ? 127 : 126
+                    } catch {
+                        return 126
+                    }
+                    return 0
+                }
+                pids.process = pid
+                undo.append(.process(pid))
+            } else if spawn {
                 let pid = try sys.spawn(path, args, env)
                 pids.process = pid
                 undo.append(.process(pid))
             } else {
+                if let slave = terminal.slave {
+                    terminal.slave = nil
+                    try sys.takeTerminal(slave)
+                }
                 endTiming()
                 try sys.execve(path, args, env)
             }

@@ -10,10 +10,15 @@ extension Executor {
     /// the processes with nothing left to do, then take the status of `statusOf`.
     func supervise(statusOf: Actor, reap: [Actor]) throws {
         guard let target = pids[statusOf] else { throw RunFailure("the \(statusOf.rawValue)'s pid is unknown") }
-        sys.forwardSignals(Self.forwardedSignals, to: target)
+        // With a terminal, a resize is the pty's to signal (TIOCSWINSZ), not nsspec's to forward.
+        sys.forwardSignals(terminal.active ? Self.forwardedSignals.filter { $0 != .SIGWINCH } : Self.forwardedSignals, to: target)
         endTiming()
         if let channel {
             while let received = try sys.receive(on: channel) {
+                if case .handoff(Self.terminalHandoff) = received.message, let master = received.fd, terminal.active {
+                    try relayTerminal(channel: channel, receivedMaster: master)
+                    break
+                }
                 if let fd = received.fd { sys.close(fd) }
                 if case .failure(let code, let text) = received.message { throw ReportedFailure(exitCode: code, text: text) }
             }

@@ -172,6 +172,15 @@ public enum Action: Sendable, Equatable {
     /// A session keyring of the sandbox's own: the caller's keys are out of its reach, and the
     /// keys it adds go with it.
     case newSessionKeyring
+    /// `process.terminal`: whether nsspec's standard input is a terminal, which decides the
+    /// terminal steps that follow (`auto`); `required` (`true`): an error when it is not.
+    case checkTerminal(required: Bool)
+    /// With a terminal, when the table mounts no devpts at /dev/pts: a devpts of the sandbox's
+    /// own on a detached mount, attached nowhere, for its pty (while the capabilities allow it).
+    case privateDevpts
+    /// With a terminal: a pty from the sandbox's devpts; the master to nsspec (SCM_RIGHTS), the
+    /// slave kept for the process, whose controlling terminal and fds 0, 1, 2 it becomes.
+    case openTerminal
     /// Before any fork, by the parent: the filters compiled to BPF (libseccomp allocates).
     case compileSeccomp(SeccompPolicy)
     /// By the sandbox, last before the process starts (after no_new_privs): the filters loaded.

@@ -240,6 +240,9 @@ struct PlanWriter {
         case .spawn(let args, let cwd, let e): byte(56); strings(args); optional(cwd) { $0.string($1) }; env(e)
         case .reapAndForward: byte(57)
         case .childExits: byte(58)
+        case .checkTerminal(let required): byte(60); bool(required)
+        case .privateDevpts: byte(61)
+        case .openTerminal: byte(62)
         case .supervise(let statusOf, let reap):
             byte(59)
             actor(statusOf)
@@ -530,6 +533,9 @@ struct PlanReader {
         case 59:
             guard let statusOf = actor(), let reap = list({ $0.actor() }) else { return nil }
             return .supervise(statusOf: statusOf, reap: reap)
+        case 60: return bool().map { .checkTerminal(required: $0) }
+        case 61: return .privateDevpts
+        case 62: return .openTerminal
         default: return nil
         }
     }

@@ -58,6 +58,9 @@ extension Action {
         case .noNewPrivileges: "no-new-privs"
         case .newSession: "setsid"
         case .newSessionKeyring: "new-session-keyring"
+        case .checkTerminal: "check-terminal"
+        case .privateDevpts: "private-devpts"
+        case .openTerminal: "open-terminal"
         case .compileSeccomp: "compile-seccomp"
         case .loadSeccomp: "load-seccomp"
         case .exec: "exec"
@@ -153,6 +156,11 @@ extension Action {
         case .noNewPrivileges: return "PR_SET_NO_NEW_PRIVS"
         case .newSession: return "setsid (no controlling terminal)"
         case .newSessionKeyring: return "a session keyring of its own (KEYCTL_JOIN_SESSION_KEYRING): the caller's keys out of reach"
+        case .checkTerminal(let required):
+            return required ? "nsspec's standard input is a terminal (process.terminal: true); raw while the sandbox runs, its pty relayed"
+                : "if nsspec's standard input is a terminal: a pty of the sandbox's own, relayed (process.terminal: auto)"
+        case .privateDevpts: return "with a terminal: a devpts of its own on a detached mount, for the pty"
+        case .openTerminal: return "with a terminal: a pty from the sandbox's devpts; its master to nsspec, the slave the process's controlling terminal and fds 0, 1, 2"
         case .compileSeccomp(let policy): return "the seccomp filter, compiled with libseccomp (or from the cache): " + Self.describe(policy.expanded)
         case .loadSeccomp(let policy):
             let filters = policy.expanded.filters.count

@@ -129,6 +129,7 @@ public struct Planner: Sendable {
             let isBind = if case .bind = mount.kind { true } else { false }
             add(.checkTarget(path: mount.effectiveTarget.value, directory: !isBind), mount.effectiveTarget.location)
         }
+        if terminal != .never { add(.checkTerminal(required: terminal == .always), terminalLocation) }
         if let seccomp = seccompPolicy { add(.compileSeccomp(seccomp), seccompLocation) }
         if let first = veths.first { add(.checkNetworkAdmin, first.location) }
         for v in veths { if let name = v.host?.name { add(.checkHostInterface(name.value), name.location) } }
@@ -314,9 +315,21 @@ public struct Planner: Sendable {
                 add(.maskPaths([mount.effectiveTarget.value + "/firmware"]), mount.location)
             }
         }
+        if terminal != .never && !mountsDevptsAtDevPts { add(.privateDevpts, terminalLocation) }
         if buildsRoot { add(.pivotRoot, spec.root?.location ?? fileLocation) }
         if buildsRoot, let ro = spec.readonlyRoot, ro.value { add(.remountRootReadonly, ro.location) }
         return steps
+    }
+
+    /// `process.terminal` (nil: `auto`).
+    var terminal: Terminal { spec.process?.terminal?.value ?? .auto }
+    var terminalLocation: SourceLocation { spec.process?.terminal?.location ?? processLocation }
+
+    /// Whether the table mounts a devpts at /dev/pts (its own, or `dev`'s), where the pty comes from.
+    var mountsDevptsAtDevPts: Bool {
+        spec.mounts.contains { m in
+            (m.type == .devpts && m.effectiveTarget.value == "/dev/pts") || (m.type == .dev && m.effectiveTarget.value == "/dev")
+        }
     }
 
     /// With `root: host`, a mount that lands on `under` (HostTree.enclosing) lands on the host's
@@ -477,6 +490,7 @@ public struct Planner: Sendable {
         if p?.noNewPrivileges?.value ?? true { add(.noNewPrivileges, p?.noNewPrivileges?.location) }
         // After the uid change, which clears the parent-death signal.
         if dieWithParent { add(.dieWithParent, dieWithParentLocation) }
+        if terminal != .never { add(.openTerminal, terminalLocation) }
         add(.newSession, nil)
         if !loadsSeccompEarly {
             add(.newSessionKeyring, nil)

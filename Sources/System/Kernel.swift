@@ -24,10 +24,10 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
     public static let EPROTONOSUPPORT = Errno(Glibc.EPROTONOSUPPORT), EADDRINUSE = Errno(Glibc.EADDRINUSE)
     public static let EADDRNOTAVAIL = Errno(Glibc.EADDRNOTAVAIL), ENETDOWN = Errno(Glibc.ENETDOWN)
     public static let ENETUNREACH = Errno(Glibc.ENETUNREACH), ENOBUFS = Errno(Glibc.ENOBUFS), ENXIO = Errno(Glibc.ENXIO)
-    public static let EDQUOT = Errno(Glibc.EDQUOT)
+    public static let EDQUOT = Errno(Glibc.EDQUOT), ENOTTY = Errno(Glibc.ENOTTY)
 
     static let names: [Int32: String] = [
-        Glibc.EPERM: "EPERM", Glibc.ENOENT: "ENOENT", Glibc.ESRCH: "ESRCH", Glibc.EINTR: "EINTR", Glibc.EIO: "EIO",
+        Glibc.ENOTTY: "ENOTTY", Glibc.EPERM: "EPERM", Glibc.ENOENT: "ENOENT", Glibc.ESRCH: "ESRCH", Glibc.EINTR: "EINTR", Glibc.EIO: "EIO",
         Glibc.E2BIG: "E2BIG", Glibc.ENOEXEC: "ENOEXEC", Glibc.EBADF: "EBADF", Glibc.ECHILD: "ECHILD", Glibc.EAGAIN: "EAGAIN",
         Glibc.ENOMEM: "ENOMEM", Glibc.EACCES: "EACCES", Glibc.EFAULT: "EFAULT", Glibc.EBUSY: "EBUSY", Glibc.EEXIST: "EEXIST",
         Glibc.EXDEV: "EXDEV", Glibc.ENODEV: "ENODEV", Glibc.ENOTDIR: "ENOTDIR", Glibc.EISDIR: "EISDIR", Glibc.EINVAL: "EINVAL",

@@ -697,6 +697,54 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         return Int32(truncatingIfNeeded: serial)
     }
 
+    public func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    public func makeRaw(_ fd: Int32) throws -> [UInt8] {
+        var saved = [UInt8](repeating: 0, count: nss_termios_size())
+        try check(saved.withUnsafeMutableBytes { nss_tty_raw(fd, $0.baseAddress) }, "tcsetattr", "fd \(fd)")
+        return saved
+    }
+
+    public func restoreTerminal(_ fd: Int32, _ saved: [UInt8]) {
+        _ = saved.withUnsafeBytes { nss_tty_restore(fd, $0.baseAddress) }
+    }
+
+    public func copyWindowSize(from: Int32, to: Int32) { _ = nss_winsize_copy(from, to) }
+
+    public func openDetachedDevpts() throws -> Int32 {
+        let fd = nss_devpts_detached()
+        try check(fd, "fsopen/fsmount", "devpts")
+        return fd
+    }
+
+    public func openPty(devpts: Int32) throws -> (master: Int32, slave: Int32) {
+        var master: Int32 = -1, slave: Int32 = -1
+        try check(nss_pty_open(devpts, &master, &slave), "open", "ptmx")
+        return (master, slave)
+    }
+
+    public func takeTerminal(_ fd: Int32) throws {
+        try check(nss_set_ctty(fd), "ioctl(TIOCSCTTY)", "the pty")
+        for target in Int32(0)...2 { try check(dup2(fd, target), "dup2", "the pty to fd \(target)") }
+        if fd > 2 { Glibc.close(fd) }
+    }
+
+    public func windowChangePipe() throws -> Int32 {
+        let fd = nss_winch_pipe()
+        try check(fd, "pipe", "SIGWINCH")
+        return fd
+    }
+
+    public func relay(input: Int32, output: Int32, master: Int32, winch: Int32, channel: Int32, inputOpen: inout Bool, masterOpen: inout Bool) throws {
+        var inOpen: Int32 = inputOpen ? 1 : 0, mOpen: Int32 = masterOpen ? 1 : 0
+        let rc = nss_relay(input, output, master, winch, channel, &inOpen, &mOpen)
+        inputOpen = inOpen != 0
+        masterOpen = mOpen != 0
+        try check(rc < 0 ? -1 : 0, "poll", "the terminal relay")
+    }
+
+    public func drain(master: Int32, output: Int32) { nss_relay_drain(master, output) }
+
     public func closeFileDescriptors(from first: Int32, keeping keep: [Int32]) throws {
         var low = UInt32(first)
         for fd in keep.filter({ $0 >= first }).sorted() {

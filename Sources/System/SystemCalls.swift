@@ -358,6 +358,28 @@ public protocol SystemCalls: AnyObject {
     /// keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL): a new, anonymous session keyring for this
     /// process and what it starts; returns its serial.
     func joinNewSessionKeyring() throws -> Int32
+    // Terminals: the sandbox's pseudo-terminal and nsspec's relay of it.
+    /// isatty(3).
+    func isTerminal(_ fd: Int32) -> Bool
+    /// Sets the terminal raw; returns its attributes as they were, for `restoreTerminal`.
+    func makeRaw(_ fd: Int32) throws -> [UInt8]
+    func restoreTerminal(_ fd: Int32, _ saved: [UInt8])
+    /// The window size of `from` set on `to` (no error: a terminal without a size keeps none).
+    func copyWindowSize(from: Int32, to: Int32)
+    /// A new devpts instance on a detached mount (attached nowhere): an fd of its root.
+    func openDetachedDevpts() throws -> Int32
+    /// A pty from the devpts whose root `devpts` is: master (non-blocking) and slave.
+    func openPty(devpts: Int32) throws -> (master: Int32, slave: Int32)
+    /// The terminal on `fd` becomes this session leader's controlling terminal and its fds 0, 1, 2.
+    func takeTerminal(_ fd: Int32) throws
+    /// A pipe that receives a byte on every SIGWINCH; its read end.
+    func windowChangePipe() throws -> Int32
+    /// Copies `input` to `master` and `master` to `output` (the window size of `input` to
+    /// `master` on every byte of `winch`) until `channel` is readable.
+    func relay(input: Int32, output: Int32, master: Int32, winch: Int32, channel: Int32, inputOpen: inout Bool, masterOpen: inout Bool) throws
+    /// What is left to read on `master`, to `output`.
+    func drain(master: Int32, output: Int32)
+
     /// Close every fd from `first` up but those in `keep`.
     func closeFileDescriptors(from first: Int32, keeping keep: [Int32]) throws
     /// Mark every fd from `first` up close-on-exec.

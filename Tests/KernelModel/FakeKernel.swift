@@ -939,6 +939,18 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         return nextKeyring
     }
 
+    /// The model has no terminal: `terminal: auto` gets none, `true` is refused at preflight.
+    public func isTerminal(_ fd: Int32) -> Bool { false }
+    public func makeRaw(_ fd: Int32) throws -> [UInt8] { throw SystemError("tcsetattr", "fd \(fd)", errno: .ENOTTY) }
+    public func restoreTerminal(_ fd: Int32, _ saved: [UInt8]) {}
+    public func copyWindowSize(from: Int32, to: Int32) {}
+    public func openDetachedDevpts() throws -> Int32 { throw SystemError("fsopen", "devpts", errno: .ENOSYS) }
+    public func openPty(devpts: Int32) throws -> (master: Int32, slave: Int32) { throw SystemError("open", "ptmx", errno: .ENOSYS) }
+    public func takeTerminal(_ fd: Int32) throws { throw SystemError("ioctl(TIOCSCTTY)", "the pty", errno: .ENOTTY) }
+    public func windowChangePipe() throws -> Int32 { throw SystemError("pipe", "SIGWINCH", errno: .ENOSYS) }
+    public func relay(input: Int32, output: Int32, master: Int32, winch: Int32, channel: Int32, inputOpen: inout Bool, masterOpen: inout Bool) throws {}
+    public func drain(master: Int32, output: Int32) {}
+
     public func closeFileDescriptors(from first: Int32, keeping keep: [Int32]) throws {
         let call = Call.closeRange(from: first, keeping: keep)
         try enter(call)

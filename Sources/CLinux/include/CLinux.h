@@ -89,4 +89,32 @@ int nss_wexitstatus(int status);
 int nss_wifsignaled(int status);
 int nss_wtermsig(int status);
 
+
+// Terminals: the sandbox's pseudo-terminal and nsspec's relay of it.
+/// sizeof(struct termios), for a saved copy.
+size_t nss_termios_size(void);
+/// Saves fd's terminal attributes in `saved` and sets it raw (cfmakeraw, TCSADRAIN). 0 or -1.
+int nss_tty_raw(int fd, void *saved);
+/// Puts back attributes saved by nss_tty_raw (TCSADRAIN). 0 or -1.
+int nss_tty_restore(int fd, const void *saved);
+/// The window size of `from` (TIOCGWINSZ) set on `to` (TIOCSWINSZ). 0 or -1.
+int nss_winsize_copy(int from, int to);
+/// A new devpts instance on a detached mount (fsopen, fsmount: attached nowhere), ptmxmode
+/// 0666: an O_PATH fd of its root, or -1.
+int nss_devpts_detached(void);
+/// A pty from the devpts whose root `dirfd` is (its `ptmx`), unlocked; the slave through
+/// TIOCGPTPEER, with no path lookup. Both close-on-exec, the master non-blocking. 0 or -1.
+int nss_pty_open(int dirfd, int *master, int *slave);
+/// ioctl(fd, TIOCSCTTY, 0): fd's terminal becomes the caller's (a session leader's) controlling terminal.
+int nss_set_ctty(int fd);
+/// A pipe that receives a byte on every SIGWINCH (the handler writes it); its read end, or -1.
+int nss_winch_pipe(void);
+/// The relay: copies `in` (nsspec's terminal) to `master` and `master` to `out`, applies the
+/// window size of `in` to `master` on every byte from `winch`, until `channel` is readable
+/// (returns 1) or an error (-1 with errno). `*master_open` becomes 0 once the pty's other side
+/// is gone (EIO), `*in_open` once `in` ends; neither is polled then.
+int nss_relay(int in, int out, int master, int winch, int channel, int *in_open, int *master_open);
+/// What is left to read on `master` (non-blocking), written to `out`.
+void nss_relay_drain(int master, int out);
+
 #endif

@@ -249,7 +249,7 @@ extension NodeDecoder {
 
     static let processKeys = [
         "args", "cwd", "env", "passEnv", "uid", "gid", "groups", "capabilities", "noNewPrivileges",
-        "rlimits", "init", "dieWithParent", "seccomp", "nestedNamespaces",
+        "rlimits", "init", "dieWithParent", "seccomp", "nestedNamespaces", "terminal",
     ]
 
     mutating func process(_ node: YAMLNode?) -> Process? {
@@ -277,7 +277,17 @@ extension NodeDecoder {
         p.dieWithParent = bool(o["dieWithParent"], "dieWithParent")
         p.seccomp = seccomp(o["seccomp"])
         p.nestedNamespaces = bool(o["nestedNamespaces"], "nestedNamespaces")
+        p.terminal = terminal(o["terminal"])
         return p
+    }
+
+    /// `terminal: auto | true | false`.
+    mutating func terminal(_ node: YAMLNode?) -> Located<Terminal>? {
+        guard let node else { return nil }
+        if case .scalar(let s) = node, ScalarKind(s) == .string {
+            return word(node, "terminal", Terminal.self)
+        }
+        return bool(node, "terminal").map { Located($0.value ? .always : .never, at: $0.location) }
     }
 
     /// `seccomp: default | unconfined`, or `{profile, allow, deny}` (no profile: `default`).

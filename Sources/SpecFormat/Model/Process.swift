@@ -19,8 +19,18 @@ public struct Process: Sendable {
     /// Whether the process may make namespaces of its own (unshare, setns, clone's namespace
     /// flags), which the default profile refuses.
     public var nestedNamespaces: Located<Bool>?
+    /// `terminal: auto | true | false`; nil: `auto`.
+    public var terminal: Located<Terminal>?
 
     public init(location: SourceLocation) { self.location = location }
+}
+
+/// Whether the process gets a pseudo-terminal of the sandbox's own, which nsspec relays to its
+/// own terminal: `auto` when nsspec's standard input is a terminal.
+public enum Terminal: String, Sendable, CaseIterable {
+    case auto
+    case always = "true"
+    case never = "false"
 }
 
 /// The system-call filter of the process.

@@ -1,0 +1,75 @@
+import Planning
+import System
+
+/// `process.terminal`: the sandbox's own pseudo-terminal, which nsspec relays to its own. Nothing
+/// of the caller's terminal reaches the sandbox: the process gets a pty of the sandbox's devpts
+/// (the table's at /dev/pts, or a private one on a detached mount), whose master travels to
+/// nsspec over the socket pair; nsspec sets its own terminal raw and copies bytes both ways, so
+/// that Ctrl-C, Ctrl-Z and Ctrl-\ are signals of the sandbox's line discipline, for its own
+/// foreground process group.
+struct TerminalState {
+    /// Decided by the parent at preflight (and inherited by the sandbox's processes): the spec
+    /// wants a terminal and nsspec's standard input is one.
+    var active = false
+    /// The private devpts's root, when the table mounts none at /dev/pts.
+    var devpts: Int32?
+    /// The pty's slave, kept for the process.
+    var slave: Int32?
+}
+
+extension Executor {
+    func terminalStep(_ action: Action) throws {
+        switch action {
+        case .checkTerminal(let required):
+            terminal.active = sys.isTerminal(0)
+            if required && !terminal.active {
+                throw RunFailure("process.terminal is true, but nsspec's standard input is not a terminal",
+                                 hint: "run nsspec from a terminal, or set terminal: auto (a terminal when there is one) or false")
+            }
+        case .privateDevpts:
+            guard terminal.active else { return }
+            terminal.devpts = try sys.openDetachedDevpts()
+        case .openTerminal:
+            guard terminal.active else { return }
+            let dir = try terminal.devpts ?? sys.open("/dev/pts", [.path, .directory])
+            defer {
+                sys.close(dir)
+                terminal.devpts = nil
+            }
+            let (master, slave) = try sys.openPty(devpts: dir)
+            defer { sys.close(master) }
+            guard let channel else { throw RunFailure("no channel to nsspec for the terminal") }
+            try sys.send(.handoff(Self.terminalHandoff), passing: master, on: channel)
+            terminal.slave = slave
+        default:
+            break
+        }
+    }
+
+    static let terminalHandoff = "terminal"
+
+    /// The parent's relay, from the moment the pty's master arrives until the sandbox is gone:
+    /// nsspec's terminal raw (restored on every way out), bytes copied both ways, the window size
+    /// passed on at the start and on every SIGWINCH. Returns at end of file on the channel.
+    func relayTerminal(channel: Int32, receivedMaster: Int32) throws {
+        let master = receivedMaster
+        defer { sys.close(master) }
+        sys.copyWindowSize(from: 0, to: master)
+        let winch = try sys.windowChangePipe()
+        defer { sys.close(winch) }
+        let saved = try sys.makeRaw(0)
+        defer { sys.restoreTerminal(0, saved) }
+        var inputOpen = true, masterOpen = true
+        while true {
+            try sys.relay(input: 0, output: 1, master: master, winch: winch, channel: channel,
+                          inputOpen: &inputOpen, masterOpen: &masterOpen)
+            guard let received = try sys.receive(on: channel) else { break }
+            if let fd = received.fd { sys.close(fd) }
+            if case .failure(let code, let text) = received.message {
+                if masterOpen { sys.drain(master: master, output: 1) }
+                throw ReportedFailure(exitCode: code, text: text)
+            }
+        }
+        if masterOpen { sys.drain(master: master, output: 1) }
+    }
+}
