@@ -31,12 +31,7 @@ extension Executor {
             terminal.devpts = try sys.openDetachedDevpts()
         case .openTerminal:
             guard terminal.active else { return }
-            let dir = try terminal.devpts ?? sys.open("/dev/pts", [.path, .directory])
-            defer {
-                sys.close(dir)
-                terminal.devpts = nil
-            }
-            let (master, slave) = try sys.openPty(devpts: dir)
+            let (master, slave) = try openPty()
             defer { sys.close(master) }
             guard let channel else { throw RunFailure("no channel to nsspec for the terminal") }
             try sys.send(.handoff(Self.terminalHandoff), passing: master, on: channel)
@@ -47,6 +42,28 @@ extension Executor {
     }
 
     static let terminalHandoff = "terminal"
+
+    /// From the private devpts, else the one at /dev/pts (the table's: ptmxmode 0666); where that
+    /// ptmx is closed (the host's devpts, mode 0, without a mount namespace), through /dev/ptmx,
+    /// which the kernel ties to the devpts beside it.
+    func openPty() throws -> (master: Int32, slave: Int32) {
+        if let devpts = terminal.devpts {
+            defer {
+                sys.close(devpts)
+                terminal.devpts = nil
+            }
+            return try sys.openPty(devpts: devpts)
+        }
+        let pts = try sys.open("/dev/pts", [.path, .directory])
+        defer { sys.close(pts) }
+        do {
+            return try sys.openPty(devpts: pts)
+        } catch let error as SystemError where error.errno == .EACCES {
+            let dev = try sys.open("/dev", [.path, .directory])
+            defer { sys.close(dev) }
+            return try sys.openPty(devpts: dev)
+        }
+    }
 
     /// The parent's relay, from the moment the pty's master arrives until the sandbox is gone:
     /// nsspec's terminal raw (restored on every way out), bytes copied both ways, the window size

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Drives a command through a terminal of its own, as a user at a terminal would (areas/terminal.sh).
 
-  ptydrive.py [--size ROWS,COLS] -- CMD...      with a script on standard input, one action a line:
+  ptydrive.py [--size ROWS,COLS] SCRIPT -- CMD...      the script, a file, one action a line:
     send TEXT        type TEXT (\\n, \\r, \\t and \\xNN escapes)
     ctrl X           type Ctrl-X (C, Z, \\, D)
     expect TEXT      wait (10 s) until TEXT has been output since the last expect; else EXPECT-FAILED
     resize R C       resize the terminal (the kernel signals SIGWINCH to its foreground group)
     signal NAME      send signal NAME to the command (nsspec)
-    killpid FILE NAME  send NAME to the pid written in FILE (inside the sandbox, as the host sees it)
+    killpid FILE NAME  send NAME to the pid written in FILE
+    pkill PATTERN NAME  send NAME to the processes whose command line matches PATTERN (pkill -f)
     sleep S          wait S seconds (reading output meanwhile)
   then waits (20 s) for the command to end and prints:
     status N         its exit status (128+N for signal N)
@@ -23,8 +24,9 @@ def main():
     size = (24, 80)
     if args[:1] == ["--size"]:
         r, c = args[1].split(","); size = (int(r), int(c)); args = args[2:]
+    script = open(args[0]).read().splitlines()
+    args = args[1:]
     if args[:1] == ["--"]: args = args[1:]
-    script = sys.stdin.read().splitlines()
     master, slave = os.openpty()
     fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
     before = termios.tcgetattr(slave)
@@ -74,6 +76,9 @@ def main():
             r, c = rest.split()
             fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", int(r), int(c), 0, 0))
         elif word == "signal": os.kill(pid, getattr(signal, rest.strip()))
+        elif word == "pkill":
+            pattern, name = rest.rsplit(" ", 1)
+            os.system(f"pkill -{name[3:] if name.startswith('SIG') else name} -f '{pattern}'")
         elif word == "killpid":
             f, name = rest.split()
             end = time.time() + 5
