@@ -49,6 +49,13 @@ send bg\n
 expect box$ 
 send jobs\n
 expect box$ 
+send fg %2\n
+expect sleep 101
+sleep 0.3
+ctrl C
+expect box$ 
+send jobs; echo jobs-$((3*3))\n
+expect jobs-9
 send exit\n' "$s"
     want_no_expect_failed
     want_out_has "status 0"; want_out_has "sleep 101 &"
@@ -71,9 +78,9 @@ send exit 0\n' "$s"
     want_no_expect_failed; want_out_has "status 0"
     end_case
 
-    begin "Ctrl-C to a foreground job of two processes (sh running sleep) interrupts both"
+    begin "Ctrl-C to a foreground make running sleep interrupts both"
     drive 'expect box$ 
-send sh -c "sleep 100; echo after-\$((2*50))"\n
+send make -f /work/Makefile\n
 sleep 0.3
 ctrl C
 expect box$ 
@@ -117,6 +124,17 @@ pkill ^sleep 31.$$ SIGKILL" "$s"
     drive 'sleep 0.5
 signal SIGTERM' "$s" -- /bin/sleep 100
     want_out_has "status 143"; want_out_has "same-termios yes"
+    end_case
+
+    begin "... after SIGHUP to nsspec (passed on to the process)"
+    drive 'sleep 0.5
+signal SIGHUP' "$s" -- /bin/sleep 100
+    want_out_has "status 129"; want_out_has "same-termios yes"
+    end_case
+
+    begin "... after a failure in the sandbox once the terminal is up (no such command: 127)"
+    drive 'sleep 0.3' "$s" -- /nonexistent-command
+    want_out_has "status 127"; want_out_has "same-termios yes"
     end_case
 }
 
