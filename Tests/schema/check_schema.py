@@ -277,6 +277,7 @@ DOC_DEFAULTS = [
     ("process.noNewPrivileges", True), ("process.rlimits", {}), ("process.init", True),
     ("process.dieWithParent", True), ("process.seccomp", "default"), ("process.seccomp.profile", "default"),
     ("process.seccomp.allow", []), ("process.seccomp.deny", []), ("process.nestedNamespaces", False),
+    ("process.terminal", "auto"),
 ]
 
 
@@ -445,6 +446,9 @@ NEGATIVE = [
     ("seccomp deny item upper case", V + "process: {seccomp: {deny: [PTRACE]}}\n", "$.process.seccomp"),
     ("nestedNamespaces as yes", V + "process: {nestedNamespaces: yes}\n", "$.process.nestedNamespaces"),
     ("nestedNamespaces quoted", V + "process: {nestedNamespaces: \"true\"}\n", "$.process.nestedNamespaces"),
+    ("terminal unknown word", V + "process: {terminal: maybe}\n", "$.process.terminal"),
+    ("terminal as yes", V + "process: {terminal: yes}\n", "$.process.terminal"),
+    ("terminal a number", V + "process: {terminal: 1}\n", "$.process.terminal"),
     # missing fields
     ("missing version", "hostname: box\n", "$ :: 'version' is a required property"),
     ("empty document", "# nothing\n", "$ :: None is not of type 'object'"),
@@ -535,6 +539,9 @@ process:
   dieWithParent: false
 """),
     ("seccomp as a word", V + "process: {seccomp: default, nestedNamespaces: true}\n"),
+    ("terminal auto", V + "process: {terminal: auto}\n"),
+    ("terminal true", V + "process: {terminal: true}\n"),
+    ("terminal false", V + "process: {terminal: false}\n"),
     ("seccomp unconfined", V + "process: {seccomp: unconfined, nestedNamespaces: false}\n"),
     ("seccomp as a mapping", V + """\
 process:
