@@ -50,6 +50,7 @@ import Testing
         .loadSeccomp(SeccompPolicy(profile: .unconfined, allow: [], deny: [], capabilities: [], nestedNamespaces: false)),
         .exec(args: ["/bin/true"], cwd: nil, env: []), .spawn(args: ["a", ""], cwd: "/w", env: [.set("A", "b=c"), .pass("TERM")]),
         .reapAndForward, .childExits, .supervise(statusOf: .`init`, reap: [.child, .parent]),
+        .checkTerminal(required: true), .checkTerminal(required: false), .privateDevpts, .openTerminal,
     ]
 
     static func planOfEveryAction() -> Plan {
