@@ -10,6 +10,7 @@
     killpid FILE NAME  send NAME to the pid written in FILE
     pkill PATTERN NAME  send NAME to the processes whose command line matches PATTERN (pkill -f)
     sleep S          wait S seconds (reading output meanwhile)
+    paste N          type N bytes of 64-byte lines as fast as the terminal takes them
   then waits (20 s) for the command to end and prints:
     status N         its exit status (128+N for signal N)
     same-termios yes|no  the terminal's attributes (stty -a) as before the command
@@ -85,6 +86,13 @@ def main():
             while not (os.path.exists(f) and open(f).read().strip()) and time.time() < end: pump(0.05)
             os.kill(int(open(f).read().split()[0]), getattr(signal, name))
         elif word == "sleep": pump(float(rest))
+        elif word == "paste":
+            # N bytes of 64-byte lines, written as fast as the terminal takes them (output read meanwhile)
+            data = (b"x" * 63 + b"\n") * (int(rest) // 64)
+            while data:
+                _, w, _ = select.select([], [master], [], 0.05)
+                if w: data = data[os.write(master, data[:4096]):]
+                pump(0)
     end = time.time() + 20
     while status is None and time.time() < end: pump(0.1)
     pump(0.2)

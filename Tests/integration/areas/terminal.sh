@@ -5,7 +5,7 @@
 # exit statuses, large output, the caller's terminal as it was after every way out, and TIOCSTI
 # from inside kept from the caller's terminal (next to the control that reaches it).
 
-CASES+=(t_terminal_shell t_terminal_signals t_terminal_output t_terminal_restore t_terminal_tiocsti t_terminal_kinds)
+CASES+=(t_terminal_shell t_terminal_signals t_terminal_output t_terminal_input t_terminal_restore t_terminal_tiocsti t_terminal_kinds)
 
 cp "$REPO/Tests/integration/ptydrive.py" "$T/bin/ptydrive.py" && chmod 755 "$T/bin/ptydrive.py"
 
@@ -100,6 +100,27 @@ send head -c 10000000 /dev/zero | tr "\\0" a; echo; echo done-$((1+1))\n
 expect done-2
 send exit 0\n' "$s"
     want_no_expect_failed; want_out_has "status 0"; want_out_has "a-run 10000000"
+    end_case
+}
+
+t_terminal_input() {
+    local s
+    s=$(fixture terminal/shell)
+    begin "a 256 KB paste arrives whole, and Ctrl-D is end of file for the program reading"
+    drive 'expect box$ 
+send stty -echo; head -c 262144 > /tmp/in; stty echo; echo got-$(wc -c < /tmp/in)\n
+sleep 0.3
+paste 262144
+expect got-262144
+send cat > /tmp/typed\n
+sleep 0.3
+send typed-line\n
+ctrl D
+expect box$ 
+send cat /tmp/typed; echo done-$((5*5))\n
+expect done-25
+send exit 0\n' "$s"
+    want_no_expect_failed; want_out_has "status 0"
     end_case
 }
 
