@@ -404,14 +404,15 @@ static int nss_write_fully(int fd, const char *buf, size_t n) {
     return 0;
 }
 
-int nss_relay(int in, int out, int master, int winch, int channel, int *in_open, int *master_open) {
+int nss_relay(int in, int out, int master, int winch, int channel, int exited, int *in_open, int *master_open) {
     char buf[16384];
     char pending[4096];
     size_t pending_len = 0, pending_off = 0;
     for (;;) {
-        struct pollfd p[4];
-        int n = 0, iin = -1, imaster = -1, iwinch = -1;
-        int ichannel = n; p[n++] = (struct pollfd){ channel, POLLIN, 0 };
+        struct pollfd p[6];
+        int n = 0, iin = -1, imaster = -1, iwinch = -1, ichannel = -1, iexited = -1;
+        if (channel >= 0) { ichannel = n; p[n++] = (struct pollfd){ channel, POLLIN, 0 }; }
+        if (exited >= 0) { iexited = n; p[n++] = (struct pollfd){ exited, POLLIN, 0 }; }
         if (winch >= 0) { iwinch = n; p[n++] = (struct pollfd){ winch, POLLIN, 0 }; }
         if (*master_open) {
             imaster = n;
@@ -453,7 +454,8 @@ int nss_relay(int in, int out, int master, int winch, int channel, int *in_open,
                 *in_open = 0;
             }
         }
-        if (p[ichannel].revents) return 1;
+        if (ichannel >= 0 && p[ichannel].revents) return 1;
+        if (iexited >= 0 && p[iexited].revents) return 2;
     }
 }
 

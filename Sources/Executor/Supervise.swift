@@ -16,7 +16,7 @@ extension Executor {
         if let channel {
             while let received = try sys.receive(on: channel) {
                 if case .handoff(Self.terminalHandoff) = received.message, let master = received.fd, terminal.active {
-                    try relayTerminal(channel: channel, receivedMaster: master)
+                    try relayTerminal(channel: channel, receivedMaster: master, target: target)
                     break
                 }
                 if let fd = received.fd { sys.close(fd) }

@@ -65,22 +65,28 @@ extension Executor {
         }
     }
 
-    /// The parent's relay, from the moment the pty's master arrives until the sandbox is gone:
-    /// nsspec's terminal raw (restored on every way out), bytes copied both ways, the window size
-    /// passed on at the start and on every SIGWINCH. Returns at end of file on the channel.
-    func relayTerminal(channel: Int32, receivedMaster: Int32) throws {
-        let master = receivedMaster
+    /// The parent's relay, from the moment the pty's master arrives until the process nsspec
+    /// returns the status of (`target`) has ended: nsspec's terminal raw (restored on every way
+    /// out), bytes copied both ways, the window size passed on at the start and on every
+    /// SIGWINCH; failures reported on the channel meanwhile. The channel's end of file is no end:
+    /// without a tiny init it comes at the process's exec.
+    func relayTerminal(channel: Int32, receivedMaster master: Int32, target: Int32) throws {
         defer { sys.close(master) }
+        let exited = try sys.openPidfd(target)
+        defer { sys.close(exited) }
         sys.copyWindowSize(from: 0, to: master)
         let winch = try sys.windowChangePipe()
         defer { sys.close(winch) }
         let saved = try sys.makeRaw(0)
         defer { sys.restoreTerminal(0, saved) }
         var inputOpen = true, masterOpen = true
-        while true {
-            try sys.relay(input: 0, output: 1, master: master, winch: winch, channel: channel,
-                          inputOpen: &inputOpen, masterOpen: &masterOpen)
-            guard let received = try sys.receive(on: channel) else { break }
+        var watched: Int32? = channel
+        while try sys.relay(input: 0, output: 1, master: master, winch: winch, channel: watched, exited: exited,
+                            inputOpen: &inputOpen, masterOpen: &masterOpen) == .channelReadable {
+            guard let received = try sys.receive(on: channel) else {
+                watched = nil
+                continue
+            }
             if let fd = received.fd { sys.close(fd) }
             if case .failure(let code, let text) = received.message {
                 if masterOpen { sys.drain(master: master, output: 1) }

@@ -735,12 +735,14 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         return fd
     }
 
-    public func relay(input: Int32, output: Int32, master: Int32, winch: Int32, channel: Int32, inputOpen: inout Bool, masterOpen: inout Bool) throws {
+    public func relay(input: Int32, output: Int32, master: Int32, winch: Int32, channel: Int32?, exited: Int32,
+                      inputOpen: inout Bool, masterOpen: inout Bool) throws -> RelayEvent {
         var inOpen: Int32 = inputOpen ? 1 : 0, mOpen: Int32 = masterOpen ? 1 : 0
-        let rc = nss_relay(input, output, master, winch, channel, &inOpen, &mOpen)
+        let rc = nss_relay(input, output, master, winch, channel ?? -1, exited, &inOpen, &mOpen)
         inputOpen = inOpen != 0
         masterOpen = mOpen != 0
         try check(rc < 0 ? -1 : 0, "poll", "the terminal relay")
+        return rc == 1 ? .channelReadable : .processExited
     }
 
     public func drain(master: Int32, output: Int32) { nss_relay_drain(master, output) }

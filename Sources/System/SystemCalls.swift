@@ -160,6 +160,11 @@ public enum Message: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// Why the terminal relay stopped.
+public enum RelayEvent: Sendable {
+    case channelReadable, processExited
+}
+
 /// A message as received, with the file descriptor that travelled with it (SCM_RIGHTS), now
 /// open in the receiving process.
 public struct Received: Sendable, Equatable {
@@ -375,8 +380,10 @@ public protocol SystemCalls: AnyObject {
     /// A pipe that receives a byte on every SIGWINCH; its read end.
     func windowChangePipe() throws -> Int32
     /// Copies `input` to `master` and `master` to `output` (the window size of `input` to
-    /// `master` on every byte of `winch`) until `channel` is readable.
-    func relay(input: Int32, output: Int32, master: Int32, winch: Int32, channel: Int32, inputOpen: inout Bool, masterOpen: inout Bool) throws
+    /// `master` on every byte of `winch`) until `channel` is readable (a message or its end;
+    /// nil: not watched), or the process of the pidfd `exited` has ended.
+    func relay(input: Int32, output: Int32, master: Int32, winch: Int32, channel: Int32?, exited: Int32,
+               inputOpen: inout Bool, masterOpen: inout Bool) throws -> RelayEvent
     /// What is left to read on `master`, to `output`.
     func drain(master: Int32, output: Int32)
 

@@ -948,7 +948,8 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
     public func openPty(devpts: Int32) throws -> (master: Int32, slave: Int32) { throw SystemError("open", "ptmx", errno: .ENOSYS) }
     public func takeTerminal(_ fd: Int32) throws { throw SystemError("ioctl(TIOCSCTTY)", "the pty", errno: .ENOTTY) }
     public func windowChangePipe() throws -> Int32 { throw SystemError("pipe", "SIGWINCH", errno: .ENOSYS) }
-    public func relay(input: Int32, output: Int32, master: Int32, winch: Int32, channel: Int32, inputOpen: inout Bool, masterOpen: inout Bool) throws {}
+    public func relay(input: Int32, output: Int32, master: Int32, winch: Int32, channel: Int32?, exited: Int32,
+                      inputOpen: inout Bool, masterOpen: inout Bool) throws -> RelayEvent { .processExited }
     public func drain(master: Int32, output: Int32) {}
 
     public func closeFileDescriptors(from first: Int32, keeping keep: [Int32]) throws {

@@ -111,9 +111,10 @@ int nss_set_ctty(int fd);
 int nss_winch_pipe(void);
 /// The relay: copies `in` (nsspec's terminal) to `master` and `master` to `out`, applies the
 /// window size of `in` to `master` on every byte from `winch`, until `channel` is readable
-/// (returns 1) or an error (-1 with errno). `*master_open` becomes 0 once the pty's other side
-/// is gone (EIO), `*in_open` once `in` ends; neither is polled then.
-int nss_relay(int in, int out, int master, int winch, int channel, int *in_open, int *master_open);
+/// (returns 1), `exited` (a pidfd) is (returns 2), or an error (-1 with errno); a negative fd is
+/// not polled. `*master_open` becomes 0 once the pty's other side is gone (EIO), `*in_open` once
+/// `in` ends; neither is polled then.
+int nss_relay(int in, int out, int master, int winch, int channel, int exited, int *in_open, int *master_open);
 /// What is left to read on `master` (non-blocking), written to `out`.
 void nss_relay_drain(int master, int out);
 

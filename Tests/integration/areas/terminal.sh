@@ -186,7 +186,25 @@ send exit 0\\n" "$s"
 }
 
 t_terminal_kinds() {
-    local s
+    local s kind
+    for kind in noinit nopid; do
+        s=$(fixture terminal/shell-$kind)
+        begin "the exec path ($kind): the shell's own pty, job control, its status; the relay lasts as long as the shell"
+        drive 'expect box$ 
+send tty; sleep 100 &\n
+expect box$ 
+send jobs; echo j-$((2*4))\n
+expect j-8
+send sleep 50\n
+sleep 0.3
+ctrl C
+expect box$ 
+send exit 4\n' "$s"
+        want_no_expect_failed; want_out_has "status 4"; want_out_has "/dev/pts/0"; want_out_has "Running"
+        want_out_has "same-termios yes"
+        end_case
+    done
+
     s=$(fixture terminal/private-devpts)
     begin "no devpts in the table: the pty comes from a devpts of nsspec's own (a detached mount)"
     drive 'sleep 0.2' "$s"
