@@ -95,7 +95,7 @@ enum Help {
 
     static let usage: [String: String] = [
         "": "nsspec <validate|plan|run|cache> [options] [FILE…]",
-        "validate": "nsspec validate [--format text|json|github] [--strict] [--args-on-command-line] [FILE…]",
+        "validate": "nsspec validate [--format auto|text|json|github] [--strict] [--args-on-command-line] [FILE|DIR…]",
         "plan": "nsspec plan [--format text|json] [FILE…] [-- CMD…]",
         "run": "nsspec run [-v|--verbose] [--no-cache] [FILE] [-- CMD…]",
         "cache": "nsspec cache <clear|path>",
@@ -128,8 +128,10 @@ enum Help {
             usage: \(usage["validate"]!)
 
               FILE                    a spec; '-' reads standard input (once). Default: ./nsspec.yaml
-              --format FORMAT         text (default), json (one object per diagnostic) or github
-                                      (workflow annotations)
+              DIR                     every *.yaml and *.yml file under it (hidden ones skipped)
+              --format FORMAT         auto (default: github inside GitHub Actions, where
+                                      GITHUB_ACTIONS=true, else text), text, json (one object per
+                                      diagnostic) or github (workflow annotations)
               --strict                fail on warnings too
               --args-on-command-line  the command is given after '--' at run time, so
                                       process.args may be missing

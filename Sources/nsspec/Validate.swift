@@ -1,7 +1,7 @@
 import Diagnostics
 import Validation
 
-/// `nsspec validate [--format text|json|github] [--strict] [--args-on-command-line] [FILE…]`.
+/// `nsspec validate [--format auto|text|json|github] [--strict] [--args-on-command-line] [FILE|DIR…]`.
 struct ValidateRequest {
     var files: [String] = []
     var format: DiagnosticFormat = .text
@@ -17,14 +17,30 @@ struct ValidateRequest {
         if parsed.positionals.filter({ $0 == "-" }).count > 1 {
             throw UsageError("'-' (standard input) can be given only once", "validate")
         }
-        let format = try parsed.choice("format", ["text", "json", "github"], default: "text", "validate")
+        var format = try parsed.choice("format", ["auto", "text", "json", "github"], default: "auto", "validate")
+        // Inside GitHub Actions, annotations on the changed lines; elsewhere, text.
+        if format == "auto" { format = system.environmentValue("GITHUB_ACTIONS") == "true" ? "github" : "text" }
         return ValidateRequest(files: parsed.positionals, format: DiagnosticFormat(rawValue: format) ?? .text,
                                strict: parsed.flags.contains("strict"),
                                argsOnCommandLine: parsed.flags.contains("args-on-command-line"))
     }
 
     func run() -> Int32 {
-        let paths = files.isEmpty ? ["nsspec.yaml"] : files
+        var paths: [String] = []
+        var unreadable: [String: Diagnostic] = [:]
+        for path in files.isEmpty ? ["nsspec.yaml"] : files {
+            guard path != "-", (try? system.fileKind(path)) == .directory else {
+                paths.append(path)
+                continue
+            }
+            let found = Self.specs(under: path)
+            if found.isEmpty {
+                unreadable[path] = .error("file-unreadable", "no spec under this directory (no *.yaml or *.yml file)",
+                                          at: SourceLocation(file: path, line: 0, column: 0),
+                                          hint: "give the spec files, or a directory that holds some")
+            }
+            paths += found.isEmpty ? [path] : found
+        }
         let options = ValidationOptions(argsFromCommandLine: argsOnCommandLine)
         var all: [Diagnostic] = []
         var sources: [String: SourceText] = [:]
@@ -32,7 +48,7 @@ struct ValidateRequest {
         var text = ""
         for path in paths {
             let diagnostics: [Diagnostic]
-            switch SpecInput.read(path) {
+            switch unreadable[path].map({ Result<SpecInput, Diagnostic>.failure($0) }) ?? SpecInput.read(path) {
             case .failure(let error):
                 diagnostics = [error]
             case .success(let input):
@@ -61,6 +77,25 @@ struct ValidateRequest {
             Output.write(all.map(DiagnosticRenderer.github).joined())
         }
         return failed > 0 ? 1 : 0
+    }
+}
+
+extension ValidateRequest {
+    /// Every `*.yaml` and `*.yml` file under `directory`, sorted, in its subdirectories too
+    /// (16 levels at most); hidden entries (`.git`, `.cache`, …) are skipped.
+    static func specs(under directory: String, depth: Int = 0) -> [String] {
+        guard depth < 16, let names = try? system.directoryEntries(directory) else { return [] }
+        var out: [String] = []
+        let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let path = "\(base)/\(name)"
+            switch try? system.fileKind(path) {
+            case .directory?: out += specs(under: path, depth: depth + 1)
+            case .regular? where name.hasSuffix(".yaml") || name.hasSuffix(".yml"): out.append(path)
+            default: break
+            }
+        }
+        return out
     }
 }
 

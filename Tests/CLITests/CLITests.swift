@@ -24,11 +24,17 @@ struct CLI {
         var stderr: String
     }
 
-    static func run(_ args: [String], stdin: String? = nil, cwd: URL = packageRoot) throws -> Result {
+    /// nsspec with `args`, in this environment less GITHUB_ACTIONS (which would switch validate's
+    /// format), plus `env`.
+    static func run(_ args: [String], stdin: String? = nil, cwd: URL = packageRoot, env: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
         p.currentDirectoryURL = cwd
+        var environment = ProcessInfo.processInfo.environment
+        environment["GITHUB_ACTIONS"] = nil
+        environment.merge(env) { $1 }
+        p.environment = environment
         let out = Pipe(), err = Pipe(), input = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -129,6 +135,42 @@ let sevenMistakes = """
         #expect(lines[1].contains("%0Ahint: add 'uts' to namespaces%0A<stdin>:2:1: note: namespaces are declared here"))
     }
 
+    /// `--format auto`, the default: GitHub annotations inside GitHub Actions, text elsewhere; an
+    /// explicit format is kept.
+    @Test func formatAutoFollowsGitHubActions() throws {
+        let bad = "Tests/Fixtures/invalid/seven-mistakes.yaml"
+        let inside = try CLI.run(["validate", bad], env: ["GITHUB_ACTIONS": "true"])
+        #expect(inside.status == 1 && inside.stdout.hasPrefix("::error file=\(bad),line="))
+        let outside = try CLI.run(["validate", bad])
+        #expect(outside.stdout.hasPrefix("\(bad):") && !outside.stdout.contains("::error"))
+        let kept = try CLI.run(["validate", "--format", "text", bad], env: ["GITHUB_ACTIONS": "true"])
+        #expect(!kept.stdout.contains("::error"))
+    }
+
+    /// A directory stands for every *.yaml and *.yml file under it, sorted, hidden ones skipped;
+    /// one without any is an error at the directory.
+    @Test func aDirectoryIsEveryYAMLFileUnderIt() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fm = FileManager.default
+        for sub in ["a/b", ".hidden", "empty"] { try fm.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true) }
+        try fm.copyItem(at: CLI.packageRoot.appendingPathComponent("specs/hello.yaml"), to: dir.appendingPathComponent("a/hello.yaml"))
+        try fm.copyItem(at: CLI.packageRoot.appendingPathComponent("Tests/Fixtures/invalid/seven-mistakes.yaml"),
+                        to: dir.appendingPathComponent("a/b/bad.yml"))
+        try fm.copyItem(at: CLI.packageRoot.appendingPathComponent("Tests/Fixtures/invalid/seven-mistakes.yaml"),
+                        to: dir.appendingPathComponent(".hidden/skipped.yaml"))
+        try Data("not a spec\n".utf8).write(to: dir.appendingPathComponent("a/notes.txt"))
+        let r = try CLI.run(["validate", dir.path])
+        #expect(r.status == 1)
+        #expect(r.stdout.hasSuffix("2 specs checked: 1 invalid; 7 errors, 0 warnings\n"), "\(r.stdout)")
+        #expect(r.stdout.contains("\(dir.path)/a/b/bad.yml:") && !r.stdout.contains("skipped.yaml") && !r.stdout.contains("notes.txt"))
+        let empty = try CLI.run(["validate", dir.appendingPathComponent("empty").path])
+        #expect(empty.status == 1)
+        #expect(empty.stdout.hasPrefix("\(dir.appendingPathComponent("empty").path): error: no spec under this directory (no *.yaml or *.yml file) [file-unreadable]"))
+        let good = try CLI.run(["validate", dir.appendingPathComponent("a").path + "/", "specs/hello.yaml"])
+        #expect(good.stdout.hasSuffix("3 specs checked: 1 invalid; 7 errors, 0 warnings\n"), "\(good.stdout)")
+    }
+
     @Test func warningsFailOnlyWithStrict() throws {
         let spec = "version: 1\nnamespaces: [mount]\nmounts: [{type: tmpfs, target: /a}, {type: tmpfs, target: /a}]\nprocess: {args: [x]}\nroot: tmpfs\n"
         let lax = try CLI.run(["validate", "-"], stdin: spec)
@@ -179,10 +221,10 @@ let sevenMistakes = """
     @Test func unreadableInputsAreClearErrors() throws {
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try CLI.run(["validate", "nope.yaml", ".", "specs/hello.yaml"])
+        let r = try CLI.run(["validate", "nope.yaml", dir.path, "specs/hello.yaml"])
         #expect(r.status == 1)
         #expect(r.stdout.contains("nope.yaml: error: cannot read the spec: No such file or directory [file-unreadable]"))
-        #expect(r.stdout.contains(".: error: cannot read the spec: Is a directory [file-unreadable]"))
+        #expect(r.stdout.contains("\(dir.path): error: no spec under this directory (no *.yaml or *.yml file) [file-unreadable]"))
         #expect(r.stdout.hasSuffix("3 specs checked: 2 invalid; 2 errors, 0 warnings\n"))
         let json = try CLI.run(["validate", "--format", "json", "nope.yaml"])
         let objects = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
@@ -200,8 +242,8 @@ let sevenMistakes = """
     /// The hand-written argument parser's messages: what was wrong, the usage, where to read more.
     @Test func usageErrorsSayWhatWasWrong() throws {
         let cases: [([String], String)] = [
-            (["validate", "--formt", "json"], "nsspec: unknown option '--formt'; did you mean '--format'?\nusage: nsspec validate [--format text|json|github] [--strict] [--args-on-command-line] [FILE…]\nSee 'nsspec validate --help'.\n"),
-            (["validate", "--format", "xml"], "nsspec: --format must be one of text, json, github, not 'xml'\n"),
+            (["validate", "--formt", "json"], "nsspec: unknown option '--formt'; did you mean '--format'?\nusage: nsspec validate [--format auto|text|json|github] [--strict] [--args-on-command-line] [FILE|DIR…]\nSee 'nsspec validate --help'.\n"),
+            (["validate", "--format", "xml"], "nsspec: --format must be one of auto, text, json, github, not 'xml'\n"),
             (["validate", "--format"], "nsspec: --format needs a value\n"),
             (["valdate"], "nsspec: no command 'valdate'; did you mean 'validate'?\nusage: nsspec <validate|plan|run|cache> [options] [FILE…]\nSee 'nsspec --help'.\n"),
             (["cache"], "nsspec: cache needs an action: clear or path\nusage: nsspec cache <clear|path>\nSee 'nsspec cache --help'.\n"),
