@@ -205,29 +205,28 @@ send exit 4\n' "$s"
         end_case
     done
 
-    s=$(fixture terminal/private-devpts)
-    begin "no devpts in the table: the pty comes from a devpts of nsspec's own (a detached mount)"
-    drive 'sleep 0.2' "$s"
-    want_out_has "status 0"; want_out_has "stdin-is-a-tty"; want_out_has "30 100"
-    end_case
-
     s=$(fixture terminal/required)
     begin "terminal: true without a terminal on nsspec's side: an error before anything starts"
     run_as "$s"; want_rc 125
     want_err_has "process.terminal is true, but nsspec's standard input is not a terminal"
     end_case
 
-    s=$(fixture terminal/no-mount)
-    begin "a terminal without a mount namespace: a pty of the host's devpts"
-    drive 'sleep 0.2' "$s"
-    want_out_has "status 0"; want_out_has "stdin-is-a-tty"; want_out_has "/dev/pts/"
-    end_case
-
-    s=$(fixture terminal/never)
-    begin "terminal: false from a terminal: no pty, no controlling terminal (today's behaviour)"
-    drive 'sleep 0.2' "$s"
-    want_out_has "status 0"; want_out_has "No such device or address"
-    end_case
+    # fixture, what the case shows, what the output must hold (besides status 0)
+    local kinds=(
+        "private-devpts|no devpts in the table: the pty comes from a devpts of nsspec's own (a detached mount)|stdin-is-a-tty|30 100"
+        "no-mount|a terminal without a mount namespace: a pty of the host's devpts|stdin-is-a-tty|/dev/pts/"
+        "never|terminal: false from a terminal: no pty, no controlling terminal (today's behaviour)|No such device or address|"
+    )
+    local row name title want other
+    for row in "${kinds[@]}"; do
+        IFS='|' read -r name title want other <<<"$row"
+        s=$(fixture "terminal/$name")
+        begin "$title"
+        drive 'sleep 0.2' "$s"
+        want_out_has "status 0"; want_out_has "$want"
+        [ -z "$other" ] || want_out_has "$other"
+        end_case
+    done
 
     s=$(fixture terminal/shell)
     begin "terminal: auto with standard input a pipe: no terminal, stdin passed through"
