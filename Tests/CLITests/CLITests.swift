@@ -135,6 +135,19 @@ let sevenMistakes = """
         #expect(lines[1].contains("%0Ahint: add 'uts' to namespaces%0A<stdin>:2:1: note: namespaces are declared here"))
     }
 
+    /// `nsspec cache` where there is no cache directory (neither XDG_CACHE_HOME nor HOME absolute):
+    /// `path` is an error that says why, `clear` has nothing to do.
+    @Test func cacheWithoutAHomeSaysSo() throws {
+        let env = ["HOME": "relative", "XDG_CACHE_HOME": ""]
+        let path = try CLI.run(["cache", "path"], env: env)
+        #expect(path.status == 1)
+        #expect(path.stderr == "nsspec: no cache directory: neither XDG_CACHE_HOME nor HOME is set to an absolute path\n")
+        let clear = try CLI.run(["cache", "clear"], env: env)
+        #expect(clear.status == 0 && clear.stdout == "nsspec: no cache directory; nothing to clear\n")
+        let xdg = try CLI.run(["cache", "path"], env: ["XDG_CACHE_HOME": "/x/y"])
+        #expect(xdg.status == 0 && xdg.stdout == "/x/y/nsspec\n")
+    }
+
     /// `--format auto`, the default: GitHub annotations inside GitHub Actions, text elsewhere; an
     /// explicit format is kept.
     @Test func formatAutoFollowsGitHubActions() throws {
