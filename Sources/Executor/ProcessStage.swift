@@ -107,6 +107,11 @@ extension Executor {
                 // job control of a shell inside works as in a terminal's).
                 terminal.slave = nil
                 defer { sys.close(slave) }
+                // What posix_spawn would refuse, refused here, where it is reported as every
+                // failure is (stage, spec line, hint): the fork's own exec can only exit.
+                if try sys.fileKind(path) != .regular || !sys.isExecutable(path) {
+                    throw SystemError("exec", path, errno: .EACCES)
+                }
                 let sys = self.sys
                 let pid = try sys.clone([], name: "process") {
                     do {

@@ -156,6 +156,7 @@ signal SIGHUP' "$s" -- /bin/sleep 100
     begin "... after a failure in the sandbox once the terminal is up (no such command: 127)"
     drive 'sleep 0.3' "$s" -- /nonexistent-command
     want_out_has "status 127"; want_out_has "same-termios yes"
+    want_out_has "error: process: posix_spawn /nonexistent-command: No such file or directory (ENOENT)"
     end_case
 }
 
