@@ -57,9 +57,12 @@ test-fuzz: deps
 	fuzz/run.sh 60
 
 # The schema and nsspec agree: the examples and fixtures (check_schema.py), and ~10,000 mutants of
-# the examples checked by both (differential.py).
+# the examples checked by both (differential.py). The rule catalog of SARIF output is the docs'
+# (rule-help.py), and validate's SARIF and JUnit outputs parse as CI tools read them (check_reports.py).
 test-schema: build
 	python3 Tests/schema/check_schema.py
+	python3 scripts/rule-help.py --check
+	python3 Tests/schema/check_reports.py
 	python3 Tests/schema/differential.py --n 1500
 
 # The release configuration as a user gets it from Package.swift alone: a static binary, its

@@ -49,7 +49,7 @@ public struct SourceText: Sendable {
 }
 
 public enum DiagnosticFormat: String, CaseIterable, Sendable {
-    case text, json, github
+    case text, json, github, sarif, junit
 }
 
 public enum DiagnosticRenderer {

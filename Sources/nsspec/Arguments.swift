@@ -95,7 +95,7 @@ enum Help {
 
     static let usage: [String: String] = [
         "": "nsspec <validate|plan|run|cache> [options] [FILE…]",
-        "validate": "nsspec validate [--format auto|text|json|github] [--strict] [--args-on-command-line] [FILE|DIR…]",
+        "validate": "nsspec validate [--format auto|text|json|github|sarif|junit] [--strict] [--args-on-command-line] [FILE|DIR…]",
         "plan": "nsspec plan [--format text|json] [FILE…] [-- CMD…]",
         "run": "nsspec run [-v|--verbose] [--no-cache] [FILE] [-- CMD…]",
         "cache": "nsspec cache <clear|path>",
@@ -131,7 +131,9 @@ enum Help {
               DIR                     every *.yaml and *.yml file under it (hidden ones skipped)
               --format FORMAT         auto (default: github inside GitHub Actions, where
                                       GITHUB_ACTIONS=true, else text), text, json (one object per
-                                      diagnostic) or github (workflow annotations)
+                                      diagnostic), github (workflow annotations), sarif (SARIF
+                                      2.1.0, for code scanning) or junit (JUnit XML, one testcase
+                                      per spec)
               --strict                fail on warnings too
               --args-on-command-line  the command is given after '--' at run time, so
                                       process.args may be missing

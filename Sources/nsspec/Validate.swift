@@ -1,7 +1,7 @@
 import Diagnostics
 import Validation
 
-/// `nsspec validate [--format auto|text|json|github] [--strict] [--args-on-command-line] [FILE|DIR…]`.
+/// `nsspec validate [--format auto|text|json|github|sarif|junit] [--strict] [--args-on-command-line] [FILE|DIR…]`.
 struct ValidateRequest {
     var files: [String] = []
     var format: DiagnosticFormat = .text
@@ -17,7 +17,7 @@ struct ValidateRequest {
         if parsed.positionals.filter({ $0 == "-" }).count > 1 {
             throw UsageError("'-' (standard input) can be given only once", "validate")
         }
-        var format = try parsed.choice("format", ["auto", "text", "json", "github"], default: "auto", "validate")
+        var format = try parsed.choice("format", ["auto", "text", "json", "github", "sarif", "junit"], default: "auto", "validate")
         // Inside GitHub Actions, annotations on the changed lines; elsewhere, text.
         if format == "auto" { format = system.environmentValue("GITHUB_ACTIONS") == "true" ? "github" : "text" }
         return ValidateRequest(files: parsed.positionals, format: DiagnosticFormat(rawValue: format) ?? .text,
@@ -42,26 +42,24 @@ struct ValidateRequest {
             paths += found.isEmpty ? [path] : found
         }
         let options = ValidationOptions(argsFromCommandLine: argsOnCommandLine)
-        var all: [Diagnostic] = []
-        var sources: [String: SourceText] = [:]
-        var failed = 0
+        var reports: [SpecReport] = []
         var text = ""
         for path in paths {
-            let diagnostics: [Diagnostic]
+            var report: SpecReport
             switch unreadable[path].map({ Result<SpecInput, Diagnostic>.failure($0) }) ?? SpecInput.read(path) {
             case .failure(let error):
-                diagnostics = [error]
+                report = SpecReport(file: error.location.file, diagnostics: [error])
             case .success(let input):
                 let checked = SpecCheck.check(input.bytes, file: input.name, totalSize: input.size, options: options)
-                sources[input.name] = checked.source
-                diagnostics = checked.diagnostics
+                report = SpecReport(file: input.name, diagnostics: checked.diagnostics, source: checked.source)
             }
-            if diagnostics.contains(where: { $0.severity == .error || strict }) { failed += 1 }
-            all += diagnostics
             if format == .text {
-                for d in diagnostics { text += DiagnosticRenderer.text(d, source: sources[d.location.file]) }
+                for d in report.diagnostics { text += DiagnosticRenderer.text(d, source: report.source) }
             }
+            reports.append(report)
         }
+        let failed = reports.filter { $0.failed(strict: strict) }.count
+        let all = reports.flatMap(\.diagnostics)
         switch format {
         case .text:
             let errors = all.filter { $0.severity == .error }.count
@@ -75,6 +73,10 @@ struct ValidateRequest {
             Output.write(DiagnosticRenderer.json(all))
         case .github:
             Output.write(all.map(DiagnosticRenderer.github).joined())
+        case .sarif:
+            Output.write(SARIF.render(reports))
+        case .junit:
+            Output.write(JUnit.render(reports, strict: strict))
         }
         return failed > 0 ? 1 : 0
     }
