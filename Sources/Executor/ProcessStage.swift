@@ -23,7 +23,9 @@ extension Executor {
         case .setGid(let gid): try sys.setresgid(gid)
         case .setUid(let uid): try sys.setresuid(uid)
         case .capabilities(let names):
-            let keep = names.compactMap { Capabilities.names.firstIndex(of: $0).map(Int32.init) }
+            // `ALL`: every capability this kernel has (CAP_LAST_CAP differs between kernels).
+            let keep = names == [Capabilities.all] ? Array(0...sys.lastCapability())
+                : names.compactMap { Capabilities.names.firstIndex(of: $0).map(Int32.init) }
             // Dropping from the bounding set needs CAP_SETPCAP effective; the capset that follows
             // then leaves exactly `keep` (an unprivileged process may only lower its sets).
             try sys.raiseEffectiveCapabilities()
@@ -44,12 +46,19 @@ extension Executor {
     }
 
     /// The process's environment: the spec's `env`, then `passEnv` from the caller's; nothing else.
+    /// `passEnv: ["*"]` passes every variable of the caller's that `env` does not set.
     func environment(_ entries: [EnvEntry]) -> [String] {
         var caller: [Substring: String]?
         var out: [String] = []
         for entry in entries {
             switch entry {
             case .set(let name, let value): out.append("\(name)=\(value)")
+            case .pass("*"):
+                let set = Set(out.compactMap { e in e.firstIndex(of: "=").map { e[..<$0] } })
+                for e in sys.environment() {
+                    guard let eq = e.firstIndex(of: "="), !set.contains(e[..<eq]) else { continue }
+                    out.append(e)
+                }
             case .pass(let name):
                 if caller == nil {
                     caller = [:]

@@ -151,6 +151,7 @@ extension Action {
         case .setGid(let gid): return "setresgid \(gid)"
         case .setUid(let uid): return "setresuid \(uid)"
         case .capabilities(let keep):
+            if keep == [Capabilities.all] { return "keep every capability this kernel has (ALL) in all five sets" }
             return keep.isEmpty ? "drop every capability from all five sets"
                 : "keep \(keep.joined(separator: ", ")) in all five sets; drop every other"
         case .noNewPrivileges: return "PR_SET_NO_NEW_PRIVS"
@@ -169,6 +170,7 @@ extension Action {
             let envText = env.map { e -> String in
                 switch e {
                 case .set(let name, _): return name
+                case .pass("*"): return "+ the rest of the caller's (*)"
                 case .pass(let name): return "\(name) (from caller)"
                 }
             }

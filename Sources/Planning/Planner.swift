@@ -39,7 +39,9 @@ public struct Planner: Sendable {
         clonesSandbox = !spec.namespaces.isEmpty && spec.namespaces.allSatisfy { $0.path == nil } && !spec.creates(.time)
         sandbox = entersPid ? .`init` : .child
         let p = spec.process
-        seccompPolicy = SeccompProfiles.policy(p?.seccomp, capabilities: p?.capabilities.map(\.value) ?? [],
+        // The profile allows calls by capability (as Docker's does); `ALL` is every one of them.
+        let capabilities = p?.capabilities.map(\.value) ?? []
+        seccompPolicy = SeccompProfiles.policy(p?.seccomp, capabilities: capabilities.contains(Capabilities.all) ? Capabilities.names : capabilities,
                                                nestedNamespaces: p?.nestedNamespaces?.value ?? false)
     }
 
@@ -182,11 +184,13 @@ public struct Planner: Sendable {
         }
     }
 
-    /// The map as written, or the default: the caller's own id -> 0.
+    /// The map as written (an inside `self` resolved), or the default: the caller's own id -> 0.
     func map(_ kind: IDKind) -> Located<[MapLine]> {
         let written = kind == .uid ? spec.uidMap : spec.gidMap
         if let written {
-            return Located(written.value.map { MapLine(inside: $0.inside.value, outside: $0.outside.value, count: $0.count.value) },
+            // `inside: self` is the caller's own id, known now.
+            let own = kind == .uid ? caller.uid : caller.gid
+            return Located(written.value.map { MapLine(inside: $0.inside.value.id ?? own, outside: $0.outside.value, count: $0.count.value) },
                            at: written.location)
         }
         return Located([MapLine(inside: 0, outside: .caller, count: 1)], at: namespaceLocation(.user))
@@ -486,7 +490,9 @@ public struct Planner: Sendable {
         }
         if let gid = p?.gid { add(.setGid(gid.value), gid.location) }
         if let uid = p?.uid { add(.setUid(uid.value), uid.location) }
-        add(.capabilities(keep: p?.capabilities.map(\.value) ?? []), p?.capabilities.first?.location)
+        // `ALL` stays one word in the plan: the executor takes every capability its kernel has.
+        let keep = p?.capabilities.map(\.value) ?? []
+        add(.capabilities(keep: keep.contains(Capabilities.all) ? [Capabilities.all] : keep), p?.capabilities.first?.location)
         if p?.noNewPrivileges?.value ?? true { add(.noNewPrivileges, p?.noNewPrivileges?.location) }
         // After the uid change, which clears the parent-death signal.
         if dieWithParent { add(.dieWithParent, dieWithParentLocation) }

@@ -552,6 +552,8 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         try check(cap_set_proc(current), "capset", "effective := permitted")
     }
 
+    public func lastCapability() -> Int32 { nss_cap_last_cap() }
+
     public func dropBoundingSet(keeping keep: [Int32]) throws {
         for cap in 0...nss_cap_last_cap() where !keep.contains(cap) {
             if nss_capbset_drop(cap) < 0 && Glibc.errno != EINVAL {

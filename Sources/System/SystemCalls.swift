@@ -319,6 +319,8 @@ public protocol SystemCalls: AnyObject {
     // Capabilities, in the kernel's order (linux/capability.h numbering):
     /// Effective := permitted (dropping from the bounding set needs CAP_SETPCAP effective).
     func raiseEffectiveCapabilities() throws
+    /// The highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap).
+    func lastCapability() -> Int32
     /// PR_CAPBSET_DROP for every capability the kernel knows but `keep`.
     func dropBoundingSet(keeping keep: [Int32]) throws
     /// capset: permitted, effective and inheritable exactly `keep`.

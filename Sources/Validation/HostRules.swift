@@ -119,11 +119,23 @@ public enum HostTree {
         guard let map = spec.uidMap?.value else {
             return id == 0 && runAsRoot ? ("run as root with the default uid map (the caller's uid -> 0), ", at) : nil
         }
-        guard let entry = map.first(where: { UInt64(id) >= UInt64($0.inside.value) && UInt64(id) < UInt64($0.inside.value) + UInt64($0.count.value) })
-        else { return nil }
+        guard uid != nil else {
+            // Without `uid` nsspec changes no id: the process is the caller's uid as the map shows
+            // it, the host's 0 when the caller is root — known from an entry of outside id 0 (only
+            // root may write one) or, when the spec runs as root, from `self`.
+            guard let entry = map.first(where: { e in e.outside.value == .id(0) || (runAsRoot && e.outside.value == .caller) })
+            else { return nil }
+            let shown = entry.inside.value.id.map(String.init) ?? "self"
+            return ("with no uid set (the process keeps the caller's uid, root's, which the map shows as \(shown) inside), ", entry.location)
+        }
+        // An inside `self` is the caller's uid: 0 when the spec runs as root, else unknown.
+        func inside(_ e: IDMapEntry) -> UInt32? { e.inside.value.id ?? (runAsRoot ? 0 : nil) }
+        guard let entry = map.first(where: { e in
+            inside(e).map { UInt64(id) >= UInt64($0) && UInt64(id) < UInt64($0) + UInt64(e.count.value) } ?? false
+        }), let start = inside(entry) else { return nil }
         switch entry.outside.value {
-        case .id(let start):
-            return UInt64(start) + UInt64(id) - UInt64(entry.inside.value) == 0 ? ("with uid \(id) mapped to the host's 0, ", entry.location) : nil
+        case .id(let outside):
+            return UInt64(outside) + UInt64(id) - UInt64(start) == 0 ? ("with uid \(id) mapped to the host's 0, ", entry.location) : nil
         case .caller: return runAsRoot ? ("run as root with `self` (the caller's uid), ", entry.location) : nil
         case .subordinate: return nil
         }

@@ -27,13 +27,14 @@ let idMapRules: [Rule] = [
                     outside = IDMapText.widestID
                     unknown += 1
                 }
-                return IDMapText.Line(inside: e.inside.value, outside: outside, count: e.count.value)
+                if e.inside.value == .caller { unknown += 1 }
+                return IDMapText.Line(inside: e.inside.value.id ?? IDMapText.widestID, outside: outside, count: e.count.value)
             }
             let bytes = IDMapText.render(lines).utf8.count
             guard bytes > IDMapText.maxBytes else { return nil }
             let counted = unknown == 0 ? "is \(bytes) bytes as written to \(file) (\(lines.count) lines)"
                 : "can be \(bytes) bytes as written to \(file) (\(lines.count) lines), counting 10 digits for each of the "
-                    + "\(unknown) outside id\(unknown == 1 ? "" : "s") given as 'self' or 'subordinate', which "
+                    + "\(unknown) id\(unknown == 1 ? "" : "s") given as 'self' or 'subordinate', which "
                     + "\(unknown == 1 ? "is" : "are") known only at run time"
             return .error(
                 "idmap-too-long", "\(name) \(counted); the kernel takes fewer than \(IDMapText.maxBytes + 1) bytes in one write",
@@ -45,9 +46,9 @@ let idMapRules: [Rule] = [
         eachMap(spec).flatMap { entries, name in
             entries.flatMap { e -> [Diagnostic] in
                 var out: [Diagnostic] = []
-                if UInt64(e.inside.value) + UInt64(e.count.value) > UInt64(UInt32.max) {
+                if let i = e.inside.value.id, UInt64(i) + UInt64(e.count.value) > UInt64(UInt32.max) {
                     out.append(.error(
-                        "idmap-wrap", "\(name) inside range \(e.inside.value) + \(e.count.value) ids goes past 4294967294, the largest id",
+                        "idmap-wrap", "\(name) inside range \(i) + \(e.count.value) ids goes past 4294967294, the largest id",
                         at: e.count.location))
                 }
                 if case .id(let o) = e.outside.value, UInt64(o) + UInt64(e.count.value) > UInt64(UInt32.max) {
@@ -63,7 +64,20 @@ let idMapRules: [Rule] = [
         eachMap(spec).flatMap { entries, name in
             var out: [Diagnostic] = []
             var first: [IDMapEntry.Outside: SourceLocation] = [:]
+            var insideSelf: SourceLocation?
             for e in entries {
+                if e.inside.value == .caller {
+                    if e.count.value != 1 && e.outside.value != .caller {  // else said once, below
+                        out.append(.error(
+                            "idmap-self", "inside 'self' is one id (the caller's), so its count must be 1, found \(e.count.value)",
+                            at: e.count.location, hint: "map further ids in entries of their own"))
+                    }
+                    if let at = insideSelf {
+                        out.append(.error("idmap-self", "inside 'self' is used twice in \(name)", at: e.inside.location,
+                                          notes: [.init("first used here", at: at)]))
+                    }
+                    insideSelf = insideSelf ?? e.inside.location
+                }
                 if e.outside.value == .caller && e.count.value != 1 {
                     out.append(.error(
                         "idmap-self", "'self' is one id (the caller's), so its count must be 1, found \(e.count.value)",
@@ -87,11 +101,13 @@ let idMapRules: [Rule] = [
         eachMap(spec).flatMap { entries, name in
             var out: [Diagnostic] = []
             for (j, b) in entries.enumerated() {
+                // An inside `self` is known only at run time (the kernel refuses an overlap then).
                 for a in entries[..<j] {
-                    if overlaps(a.inside.value, a.count.value, b.inside.value, b.count.value) {
+                    guard let ai = a.inside.value.id, let bi = b.inside.value.id else { continue }
+                    if overlaps(ai, a.count.value, bi, b.count.value) {
                         out.append(.error(
                             "idmap-overlap",
-                            "\(name) inside range \(range(b.inside.value, b.count.value)) overlaps the range \(range(a.inside.value, a.count.value)) of an earlier entry",
+                            "\(name) inside range \(range(bi, b.count.value)) overlaps the range \(range(ai, a.count.value)) of an earlier entry",
                             at: b.inside.location, notes: [.init("the other range is here", at: a.inside.location)]))
                         break
                     }

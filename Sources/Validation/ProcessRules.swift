@@ -26,13 +26,19 @@ let processRules: [Rule] = [
     Rule("env-name", "environment names are portable, and env wins over passEnv") { spec, _ in
         guard let p = spec.process else { return [] }
         var out: [Diagnostic] = []
-        for name in p.env.map(\.name) + p.passEnv where !isEnvName(name.value) {
+        for name in p.env.map(\.name) + p.passEnv.filter({ $0.value != "*" }) where !isEnvName(name.value) {
             out.append(.error(
                 "env-name", "'\(name.value)' is not a valid environment variable name", at: name.location,
-                hint: "use letters, digits and '_', not starting with a digit"))
+                hint: name.value.contains("*") ? "'*' on its own passes the caller's whole environment; patterns are not supported"
+                    : "use letters, digits and '_', not starting with a digit"))
         }
+        let everything = p.passEnv.first { $0.value == "*" }
         for pass in p.passEnv {
-            if let set = p.env.first(where: { $0.name.value == pass.value }) {
+            if let everything, pass.value != "*", isEnvName(pass.value) {
+                out.append(.warning(
+                    "env-name", "'\(pass.value)' is already passed by '*'", at: pass.location,
+                    notes: [.init("'*' is listed here", at: everything.location)]))
+            } else if let set = p.env.first(where: { $0.name.value == pass.value }) {
                 out.append(.warning(
                     "env-name", "'\(pass.value)' is both passed through and set in env; the value from env wins",
                     at: pass.location, notes: [.init("set here", at: set.name.location)]))
@@ -43,14 +49,24 @@ let processRules: [Rule] = [
     Rule("capability-unknown", "capabilities are known Linux capability names") { spec, _ in
         var out: [Diagnostic] = []
         var seen: [String: SourceLocation] = [:]
-        for cap in spec.process?.capabilities ?? [] {
-            if !Capabilities.names.contains(cap.value) {
+        let caps = spec.process?.capabilities ?? []
+        let all = caps.first { $0.value == Capabilities.all }
+        for cap in caps {
+            if let all, cap.value != Capabilities.all, Capabilities.names.contains(cap.value) {
+                out.append(.warning("capability-unknown", "'\(cap.value)' is already in ALL", at: cap.location,
+                                    notes: [.init("ALL is listed here", at: all.location)]))
+            } else if cap.value != Capabilities.all, !Capabilities.names.contains(cap.value) {
+                if cap.value.uppercased() == Capabilities.all || cap.value.uppercased() == "CAP_ALL" {
+                    out.append(.error("capability-unknown", "unknown capability '\(cap.value)'; did you mean 'ALL'?", at: cap.location,
+                                      hint: "ALL (in capitals, alone) keeps every capability"))
+                    continue
+                }
                 var guess = cap.value.uppercased()
                 if !guess.hasPrefix("CAP_") { guess = "CAP_" + guess }
                 let suggestion = Capabilities.names.contains(guess) ? guess : Suggestion.closest(to: guess, in: Capabilities.names)
                 out.append(.error(
                     "capability-unknown", "unknown capability '\(cap.value)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                    at: cap.location, hint: "names are written like CAP_NET_BIND_SERVICE (see capabilities(7))"))
+                    at: cap.location, hint: "names are written like CAP_NET_BIND_SERVICE (see capabilities(7)); ALL keeps every one"))
             } else if let first = seen[cap.value] {
                 out.append(.warning("capability-unknown", "'\(cap.value)' is listed twice", at: cap.location,
                                     notes: [.init("first listed here", at: first)]))
@@ -74,8 +90,9 @@ let processRules: [Rule] = [
         guard spec.creates(.user), let p = spec.process else { return [] }
         var out: [Diagnostic] = []
         func check(_ id: Located<UInt32>?, _ map: Located<[IDMapEntry]>?, _ what: String, _ mapName: String) {
-            guard let id else { return }
-            let entries = map?.value.map { ($0.inside.value, $0.count.value) } ?? [(0, 1)]
+            // An inside `self` is the caller's id, known only at run time: not checked here.
+            guard let id, !(map?.value.contains { $0.inside.value == .caller } ?? false) else { return }
+            let entries: [(UInt32, UInt32)] = map?.value.compactMap { e in e.inside.value.id.map { ($0, e.count.value) } } ?? [(0, 1)]
             guard !entries.contains(where: { UInt64(id.value) >= UInt64($0.0) && UInt64(id.value) < UInt64($0.0) + UInt64($0.1) }) else { return }
             out.append(.error(
                 "id-not-mapped", "\(what) \(id.value) is not mapped in the user namespace", at: id.location,

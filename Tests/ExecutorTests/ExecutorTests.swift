@@ -141,6 +141,35 @@ import Testing
         #expect(!run.trace.contains { if case .send(.handoff, _, _) = $0.call { true } else { false } })
     }
 
+    // MARK: - Conveniences (issue 15, item 7)
+
+    /// `inside: self` keeps the caller's id; `capabilities: [ALL]` is every capability of the
+    /// running kernel (its cap_last_cap, not nsspec's list); `passEnv: ["*"]` is the caller's
+    /// whole environment, with `env` winning.
+    @Test func insideSelfAllCapabilitiesAndTheWholeEnvironment() throws {
+        let spec = """
+            version: 1
+            namespaces: [user, mount]
+            uidMap: [{inside: self, outside: self, count: 1}]
+            gidMap: [{inside: self, outside: self, count: 1}]
+            process:
+              args: [/bin/true]
+              env: {TERM: dumb}
+              passEnv: ["*"]
+              capabilities: [ALL]
+            """
+        let run = simulate(Planner(spec: try loadSpec(text: spec), caller: Who.rootless.caller).plan(), uid: 1000) {
+            $0.lastCap = 37
+        }
+        #expect(run.code == 0, "\(run.kernel.logged)")
+        let calls = run.trace.map(\.call)
+        #expect(calls.contains(.writeFile("/proc/self/uid_map", "1000 1000 1\n")), "\(run.text)")
+        #expect(calls.contains(.setCapabilities(Array(0...37))))
+        #expect(calls.contains(.setAmbientCapabilities(Array(0...37))))
+        let env = calls.compactMap { if case .execve(_, _, let env) = $0 { env } else { nil } }.first
+        #expect(env == ["TERM=dumb", "PATH=/usr/bin:/bin", "SECRET=host"])
+    }
+
     // MARK: - Messages of failures
 
     @Test func missingSourceNamesTheMountLine() throws {

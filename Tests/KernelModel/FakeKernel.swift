@@ -841,6 +841,10 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         record(.raiseEffectiveCapabilities)
     }
 
+    /// Linux 5.9+: CAP_CHECKPOINT_RESTORE (40) is the last.
+    public var lastCap: Int32 = 40
+    public func lastCapability() -> Int32 { lastCap }
+
     public func dropBoundingSet(keeping keep: [Int32]) throws {
         try enter(.dropBoundingSet(keeping: keep))
         record(.dropBoundingSet(keeping: keep))

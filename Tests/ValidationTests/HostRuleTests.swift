@@ -52,5 +52,12 @@ import Testing
         #expect(rules("namespaces: [user, mount]\n", root: true) == warn)         // ... who is root
         #expect(rules("namespaces: [user, mount]\nuidMap: [{inside: 0, outside: 0, count: 1}]\n") == warn)
         #expect(rules("namespaces: [user, mount]\nuidMap: [{inside: 0, outside: subordinate, count: 10}]\n", root: true) == [])
+        // No uid: the process keeps root's uid, which the map shows as 65536 (seen writing /root).
+        let subordinatePlusSelf = "namespaces: [user, mount]\nuidMap: [{inside: 0, outside: subordinate, count: 65536}, "
+        #expect(rules(subordinatePlusSelf + "{inside: 65536, outside: self, count: 1}]\n", root: true) == warn)
+        #expect(rules(subordinatePlusSelf + "{inside: 65536, outside: self, count: 1}]\n") == [])     // an unprivileged caller
+        #expect(rules(subordinatePlusSelf + "{inside: 65536, outside: 0, count: 1}]\n") == warn)      // only root writes outside 0
+        #expect(rules("namespaces: [user, mount]\nuidMap: [{inside: self, outside: self, count: 1}]\n", root: true) == warn)
+        #expect(rules("namespaces: [user, mount]\nuidMap: [{inside: self, outside: self, count: 1}]\n") == [])
     }
 }

@@ -368,7 +368,7 @@ func found(_ d: [Diagnostic]) -> [Found] { d.map { Found($0.rule, $0.location.li
         let e = try #require(check(over).first)
         #expect(e.rule == "idmap-too-long")
         #expect(e.message == "uidMap can be 4096 bytes as written to uid_map (171 lines), counting 10 digits for each of the "
-            + "2 outside ids given as 'self' or 'subordinate', which are known only at run time; "
+            + "2 ids given as 'self' or 'subordinate', which are known only at run time; "
             + "the kernel takes fewer than 4096 bytes in one write")
     }
 }

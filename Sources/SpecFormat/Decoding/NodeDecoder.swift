@@ -39,7 +39,7 @@ struct NodeDecoder {
             } else {
                 diagnostics.append(.error(
                     "unknown-key",
-                    "unknown key '\(e.key.text)' in \(what)" + Suggestion.didYouMean(e.key.text, in: allowed),
+                    "unknown key '\(e.key.text)' in \(what)" + Synonyms.didYouMean(e.key.text, in: allowed),
                     at: e.key.location))
             }
         }
@@ -210,7 +210,7 @@ struct NodeDecoder {
         guard let value = E(rawValue: s.text) else {
             diagnostics.append(.error(
                 "unknown-value",
-                "'\(s.text)' is not \(noun ?? "a valid '\(key)'")" + Suggestion.didYouMean(s.text, in: choices),
+                "'\(s.text)' is not \(noun ?? "a valid '\(key)'")" + Synonyms.didYouMean(s.text, in: choices),
                 at: s.location, hint: "expected one of \(listed)"))
             return nil
         }

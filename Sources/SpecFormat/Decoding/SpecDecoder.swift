@@ -68,7 +68,7 @@ extension NodeDecoder {
         for item in items {
             guard let o = object(item, key, allowed: ["inside", "outside", "count"], what: "a \(key) entry") else { continue }
             require(["inside", "outside", "count"], in: o, what: "a \(key) entry")
-            let inside = id(o["inside"], "inside")
+            let inside = idInside(o["inside"])
             let outside = idOutside(o["outside"])
             let count = integer(o["count"], "count", range: 1...4_294_967_295, expected: "a count from 1 to 4294967295")
                 .map { Located(UInt32($0.value), at: $0.location) }
@@ -77,6 +77,20 @@ extension NodeDecoder {
             }
         }
         return Located(out, at: node.location)
+    }
+
+    /// `inside`: an id, or `self` for the caller's own id.
+    mutating func idInside(_ node: YAMLNode?) -> Located<IDMapEntry.Inside>? {
+        guard let node else { return nil }
+        if case .scalar(let s) = node, ScalarKind(s) == .string {
+            if s.text == "self" { return Located(.caller, at: s.location) }
+            diagnostics.append(.error(
+                "unknown-value",
+                "'\(s.text)' is not a valid 'inside'" + Synonyms.didYouMean(s.text, in: ["self"]),
+                at: s.location, hint: "expected an id or 'self'"))
+            return nil
+        }
+        return id(node, "inside").map { Located(.id($0.value), at: $0.location) }
     }
 
     mutating func idOutside(_ node: YAMLNode?) -> Located<IDMapEntry.Outside>? {
@@ -88,7 +102,7 @@ extension NodeDecoder {
             default:
                 diagnostics.append(.error(
                     "unknown-value",
-                    "'\(s.text)' is not a valid 'outside'" + Suggestion.didYouMean(s.text, in: ["self", "subordinate"]),
+                    "'\(s.text)' is not a valid 'outside'" + Synonyms.didYouMean(s.text, in: ["self", "subordinate"]),
                     at: s.location, hint: "expected an id, 'self' or 'subordinate'"))
                 return nil
             }
@@ -113,7 +127,7 @@ extension NodeDecoder {
         case "tmpfs": return Located(.tmpfs, at: s.location)
         default:
             diagnostics.append(.error(
-                "unknown-value", "'\(s.text)' is not a valid 'root'" + Suggestion.didYouMean(s.text, in: ["host", "tmpfs"]),
+                "unknown-value", "'\(s.text)' is not a valid 'root'" + Synonyms.didYouMean(s.text, in: ["host", "tmpfs"]),
                 at: s.location, hint: "expected 'host', 'tmpfs', or {path: DIR} to use a directory as the root"))
             return nil
         }
@@ -305,7 +319,7 @@ extension NodeDecoder {
             guard let profile = Seccomp.Profile(rawValue: s.text) else {
                 let words = Seccomp.Profile.allCases.map(\.rawValue)
                 diagnostics.append(.error(
-                    "unknown-value", "'\(s.text)' is not a valid 'seccomp'" + Suggestion.didYouMean(s.text, in: words),
+                    "unknown-value", "'\(s.text)' is not a valid 'seccomp'" + Synonyms.didYouMean(s.text, in: words),
                     at: s.location, hint: "expected 'default', 'unconfined', or {profile, allow, deny} to change the profile"))
                 return nil
             }

@@ -1,5 +1,8 @@
 /// Linux capability names, by number (capabilities(7); CAP_LAST_CAP is 40 on Linux 5.9+).
 public enum Capabilities {
+    /// `capabilities: [ALL]`: every capability, written so.
+    public static let all = "ALL"
+
     public static let names = [
         "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
         "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",

@@ -54,6 +54,18 @@ public struct NamespaceEntry: Sendable {
 public enum SetgroupsPolicy: String, CaseIterable, Sendable { case deny, allow }
 
 public struct IDMapEntry: Sendable {
+    public enum Inside: Sendable, Hashable {
+        case id(UInt32)
+        /// The invoking user's own uid or gid, kept inside (bubblewrap's default).
+        case caller
+
+        /// The id when the spec gives it; nil for `self`, known only at run time.
+        public var id: UInt32? {
+            if case .id(let id) = self { return id }
+            return nil
+        }
+    }
+
     public enum Outside: Sendable, Hashable {
         case id(UInt32)
         /// The invoking user's own uid or gid.
@@ -62,7 +74,7 @@ public struct IDMapEntry: Sendable {
         case subordinate
     }
 
-    public var inside: Located<UInt32>
+    public var inside: Located<Inside>
     public var outside: Located<Outside>
     public var count: Located<UInt32>
     public var location: SourceLocation

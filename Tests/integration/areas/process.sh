@@ -2,7 +2,7 @@
 # Area "process" of Tests/integration/run.sh (AREAS=process runs only it). The process: capabilities, fds, environment, exit codes, signals, PID 1, parent death.
 # Sourced by run.sh after lib.sh; each case runs once per mode (root, rootless).
 
-CASES+=(t_capabilities t_fds t_env t_exit_codes t_sigchld_ignored t_sigterm t_signals_forwarded t_orphans t_init_hardening t_die_with_parent t_no_clone3)
+CASES+=(t_capabilities t_conveniences t_fds t_env t_exit_codes t_sigchld_ignored t_sigterm t_signals_forwarded t_orphans t_init_hardening t_die_with_parent t_no_clone3)
 
 t_capabilities() {
     local s field
@@ -110,6 +110,21 @@ EOF
     want_rc 0
     OUT=$(sort <<<"$OUT"); want_out "$(printf '%s\n' FOO=bar PATH=/usr/bin:/bin TERM=xterm)"
     want_out_lacks NSSPEC_SECRET
+    end_case
+}
+
+# inside: self, capabilities: [ALL], passEnv: ["*"] (fixtures/process/conveniences.yaml).
+t_conveniences() {
+    local s last mask
+    s=$(fixture process/conveniences)
+    last=$(cat /proc/sys/kernel/cap_last_cap)
+    mask=$(printf '%016x' $(( (1 << (last + 1)) - 1 )))
+    begin "inside: self, capabilities: [ALL], passEnv: [\"*\"]"
+    run_cmd env FOO=host NSSPEC_HOSTVAR=passed "$NSSPEC" run "$s"
+    want_rc 0
+    want_out_has "ids $CUID $CGID"
+    want_out_has "CapEff:	$mask"
+    want_out_has "FOO=spec HOSTVAR=passed"
     end_case
 }
 
