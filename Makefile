@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := demo
 
-APT_PACKAGES := libyaml-dev libcap-dev libseccomp-dev pkg-config uidmap iproute2 strace file binutils procps
+APT_PACKAGES := libyaml-dev libcap-dev libseccomp-dev pkg-config uidmap iproute2 strace file binutils procps busybox-static
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NSSPEC := .build/debug/nsspec
 
