@@ -119,8 +119,8 @@ enum Help {
 
         options:
           --version  print the version
-          -h, --help print this help; `nsspec help COMMAND` or `nsspec COMMAND --help` prints
-                     a command's own
+          -h, --help print this help; a command's own: `nsspec help COMMAND` or
+                     `nsspec COMMAND --help`
 
         """
 
