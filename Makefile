@@ -2,11 +2,11 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := demo
 
-APT_PACKAGES := libyaml-dev libcap-dev libseccomp-dev pkg-config uidmap iproute2 strace file binutils procps
+APT_PACKAGES := libyaml-dev libcap-dev libseccomp-dev pkg-config uidmap iproute2 strace file binutils procps busybox-static
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NSSPEC := .build/debug/nsspec
 
-.PHONY: deps build release demo test test-swift test-fuzz test-schema test-release test-integration clean
+.PHONY: deps build release demo test test-swift test-fuzz test-schema test-docs test-release test-integration clean
 
 # Debian packages (libyaml, libcap, newuidmap) and the Python JSON Schema validator for the
 # schema agreement test; each installed only when missing.
@@ -44,7 +44,7 @@ demo: build
 	@echo '--- a spec with seven mistakes (exit status 1 is expected):'
 	@$(NSSPEC) validate Tests/Fixtures/invalid/seven-mistakes.yaml; test $$? -eq 1
 
-test: test-swift test-fuzz test-schema test-release test-integration
+test: test-swift test-fuzz test-schema test-docs test-release test-integration
 
 test-swift: deps
 	swift build --build-tests
@@ -64,6 +64,12 @@ test-schema: build
 	python3 scripts/rule-help.py --check
 	python3 Tests/schema/check_reports.py
 	python3 Tests/schema/differential.py --n 1500
+
+# The docs say what nsspec does: every command of a ```console block in README.md and docs/*.md
+# runs (from the repository root, `nsspec` the debug build) and must print what the block shows
+# (Tests/docs/check_docs.py has the convention: `…` for what varies, nothing else normalised).
+test-docs: build
+	python3 Tests/docs/check_docs.py --nsspec $(NSSPEC)
 
 # The release configuration as a user gets it from Package.swift alone: a static binary, its
 # functions laid out in the order of linker/symbol-order.txt (lld), that runs.

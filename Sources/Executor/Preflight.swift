@@ -57,8 +57,11 @@ extension Executor {
                 host.canonical.append((path, try sys.canonicalPath(path)))
             } catch let error as SystemError where error.errno == .ENOENT {
                 if optional { host.skippedSources.append(path); return }
+                // A directory root has no `optional`: only a bind source may be skipped.
+                let isRoot = plan.steps.contains { if case .bindRoot(path, _) = $0.action { true } else { false } }
                 throw RunFailure("\(path) does not exist", errno: error.errno,
-                                 hint: "create it, fix the path (relative paths are relative to the spec file), or add `optional: true`")
+                                 hint: isRoot ? "make it a root file system first (e.g. mmdebstrap --variant=minbase bookworm DIR), or fix the path (relative paths are relative to the spec file)"
+                                     : "create it, fix the path (relative paths are relative to the spec file), or add `optional: true`")
             }
         case .checkTarget(let path, let directory):
             let kind: FileKind

@@ -624,6 +624,25 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         throw SystemError("linkat", path, errno: .current)
     }
 
+    public func createFile(_ path: String, with bytes: [UInt8], mode: UInt32) throws {
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(mode))
+        try check(fd, "open", path)
+        var written = true
+        defer { if !written { unlink(path) } }
+        do {
+            try writeAll(fd, bytes)
+        } catch {
+            Glibc.close(fd)
+            written = false
+            throw error
+        }
+        // close(2) reports a write that failed late (NFS, a full quota).
+        if Glibc.close(fd) != 0 {
+            written = false
+            throw SystemError("close", path, errno: .current)
+        }
+    }
+
     private func replaceFileByRename(_ path: String, with bytes: [UInt8]) throws {
         let temporary = "\(path).\(Glibc.getpid()).tmp"
         let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)

@@ -349,6 +349,10 @@ public protocol SystemCalls: AnyObject {
     func removeFile(_ path: String) throws
     /// Writes `bytes` to a new file beside `path` (0600) and renames it over `path`.
     func replaceFile(_ path: String, with bytes: [UInt8]) throws
+    /// Creates `path` with `bytes` (`mode`, less the umask) only if nothing is there:
+    /// O_CREAT|O_EXCL|O_NOFOLLOW, so a file, a directory or a symlink (a dangling one too)
+    /// already at `path` is EEXIST and left as it was. A failed write removes the new file.
+    func createFile(_ path: String, with bytes: [UInt8], mode: UInt32) throws
     /// Whether this process runs from a sealed copy of nsspec's binary (a write-sealed memfd).
     func runsFromSealedCopy() -> Bool
     /// Execs a sealed memfd copy of the running binary with the same arguments and environment;

@@ -94,11 +94,12 @@ enum Help {
     static let version = "0.1.0"
 
     static let usage: [String: String] = [
-        "": "nsspec <validate|plan|run|cache> [options] [FILE…]",
+        "": "nsspec <validate|plan|run|cache|init> [options] [FILE…]",
         "validate": "nsspec validate [--format auto|text|json|github|sarif|junit] [--strict] [--args-on-command-line] [FILE|DIR…]",
         "plan": "nsspec plan [--format text|json] [FILE…] [-- CMD…]",
         "run": "nsspec run [-v|--verbose] [--no-cache] [FILE] [-- CMD…]",
         "cache": "nsspec cache <clear|path>",
+        "init": "nsspec init [--template minimal|ci|rootfs|network] [FILE]",
     ]
 
     static let main = """
@@ -114,10 +115,12 @@ enum Help {
           plan       print the steps `run` would take, each with its stage, actor and spec line
           run        create the sandbox a spec describes and run its process in it
           cache      clear the cache of compiled plans and seccomp filters, or print where it is
+          init       write a commented spec to start from (never over an existing file)
 
         options:
           --version  print the version
-          -h, --help print this help; `nsspec help COMMAND` or `nsspec COMMAND --help` for a command's
+          -h, --help print this help; a command's own: `nsspec help COMMAND` or
+                     `nsspec COMMAND --help`
 
         """
 
@@ -191,6 +194,29 @@ enum Help {
             on every run, cached plan or not.
 
             Exit status: 0, or 1 when the cache cannot be cleared, 64 for bad usage.
+
+            """,
+        "init": """
+            Write a commented spec to start from: valid as written, with what each key does.
+
+            usage: \(usage["init"]!)
+
+              FILE                 where to write it. Default: ./nsspec.yaml; '-' writes to
+                                   standard output. Never overwritten: if anything is there
+                                   (a file, a directory, a symlink, even a dangling one),
+                                   init fails and leaves it as it is
+              -t, --template NAME  minimal (default): user, mount, uts, ipc and pid namespaces,
+                                     an empty root with the host's /usr read-only
+                                   ci: a build sandbox, the spec's directory at /work, the
+                                     rest read-only, loopback only
+                                   rootfs: a directory rootfs/ next to the spec as / (the
+                                     spec's comments say how to make one)
+                                   network: a network namespace with loopback, a veth pair to
+                                     the host as a commented example (it needs root)
+
+            Each runs rootless and as root. Then: nsspec validate FILE; nsspec run FILE.
+
+            Exit status: 0, or 1 when FILE exists or cannot be created, 64 for bad usage.
 
             """,
     ]

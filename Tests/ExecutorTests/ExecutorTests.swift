@@ -192,6 +192,26 @@ import Testing
         #expect(!run.trace.contains { if case .clone = $0.call { true } else { false } }, "nothing may be created after a preflight failure")
     }
 
+    /// A missing directory root is no bind: its hint says to make a root file system there, not
+    /// to add `optional` (which a root does not have).
+    @Test func missingDirectoryRootSaysToMakeOne() throws {
+        let spec = """
+            version: 1
+            namespaces: [user, mount]
+            root: {path: /nonexistent-root, readonly: true}
+            process: {args: [/bin/true]}
+            """
+        let run = simulate(Planner(spec: try loadSpec(text: spec), caller: Who.rootless.caller).plan(), uid: 1000) {
+            $0.missing = ["/nonexistent-root"]
+        }
+        #expect(run.code == 125)
+        #expect(run.kernel.logged == """
+            t.yaml:3:14: error: preflight: /nonexistent-root does not exist: No such file or directory (ENOENT)
+            hint: make it a root file system first (e.g. mmdebstrap --variant=minbase bookworm DIR), or fix the path (relative paths are relative to the spec file)
+
+            """)
+    }
+
     @Test func mapWriteEPERMExplainsItself() throws {
         let run = try simulate("hello", .rootless, failing: .nth(where: {
             if case .writeFile(let path, _) = $0 { path.hasSuffix("uid_map") } else { false }

@@ -910,6 +910,11 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
 
     public func privateDirectory(_ path: String) -> Bool { privateDirectories.contains(path) }
     public func replaceFile(_ path: String, with bytes: [UInt8]) throws { cacheFiles[path] = bytes }
+    /// EEXIST when the model has anything at `path` (a file of `files` or of `cacheFiles`).
+    public func createFile(_ path: String, with bytes: [UInt8], mode: UInt32) throws {
+        guard cacheFiles[path] == nil, files[path] == nil else { throw SystemError("open", path, errno: .EEXIST) }
+        cacheFiles[path] = bytes
+    }
     public func cacheSecret() throws -> [UInt8] {
         guard let keyringSecret else { throw SystemError("keyctl", "the user keyring's nsspec:cache-secret", errno: .EACCES) }
         return keyringSecret

@@ -8,6 +8,7 @@ Run from the repository root:  python3 Tests/schema/check_schema.py
    keys, and every property whose default docs/spec-v1.md gives carries that `default`;
 3. every specs/*.yaml (and bench/*.yaml, if that folder exists) starts with the
    yaml-language-server schema line (specs/ only) and is valid;
+   so is each spec `nsspec init --template X` writes (the binary: NSSPEC, or .build/debug/nsspec);
 4. every Tests/Fixtures/invalid/*.yaml whose golden `.expected` output has only structural
    errors (unknown-key, wrong-type, missing-field) is rejected by the schema;
 5. an inline table of structural negative cases is rejected and of positive cases accepted.
@@ -272,8 +273,8 @@ DOC_DEFAULTS = [
     ("mounts[].@dir.mode", "0755"), ("mounts[].@file.mode", "0644"), ("mounts[].@file.content", ""),
     ("network.loopback", True), ("network.veth", []), ("network.veth[].address", []),
     ("network.veth[].routes", []), ("network.veth[].mtu", 1500),
-    ("process.cwd", "/"), ("process.env", {}), ("process.passEnv", []), ("process.uid", 0),
-    ("process.gid", 0), ("process.groups", []), ("process.capabilities", []),
+    # process.cwd, uid and gid have no one default: it depends on the root and the maps (docs).
+    ("process.env", {}), ("process.passEnv", []), ("process.groups", []), ("process.capabilities", []),
     ("process.noNewPrivileges", True), ("process.rlimits", {}), ("process.init", True),
     ("process.dieWithParent", True), ("process.seccomp", "default"), ("process.seccomp.profile", "default"),
     ("process.seccomp.allow", []), ("process.seccomp.deny", []), ("process.nestedNamespaces", False),
@@ -317,6 +318,27 @@ def check_examples(report, validator):
         errors, _ = errors_of(validator, text)
         report.check(not errors, f"{rel} is valid", describe(errors))
     return len(files)
+
+
+INIT_TEMPLATES = ["minimal", "ci", "rootfs", "network"]
+
+
+def check_init_templates(report, validator):
+    """What `nsspec init --template X` writes is valid under the schema too (NSSPEC: the binary)."""
+    import os
+    import subprocess
+    nsspec = os.environ.get("NSSPEC", str(ROOT / ".build" / "debug" / "nsspec"))
+    if not os.access(nsspec, os.X_OK):
+        report.check(False, "nsspec init templates", f"no nsspec binary at {nsspec} (build it, or set NSSPEC)")
+        return
+    for template in INIT_TEMPLATES:
+        proc = subprocess.run([nsspec, "init", "--template", template, "-"], capture_output=True, text=True, cwd=ROOT)
+        report.check(proc.returncode == 0, f"nsspec init --template {template} prints a spec", proc.stderr)
+        first = proc.stdout.split("\n", 1)[0]
+        report.check(first.startswith("# yaml-language-server: $schema="),
+                     f"nsspec init --template {template} starts with the schema line", repr(first))
+        errors, _ = errors_of(validator, proc.stdout)
+        report.check(not errors, f"nsspec init --template {template} is valid", describe(errors))
 
 
 DIAGNOSTIC = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning): "
@@ -595,6 +617,7 @@ def main():
     check_schema_shape(report, schema)
     check_defaults(report, schema, validator)
     examples = check_examples(report, validator)
+    check_init_templates(report, validator)
     check_fixtures(report, validator)
     check_inline(report, validator)
     print(f"examples: {examples} files; inline: {len(NEGATIVE)} negative, {len(POSITIVE)} positive cases")
