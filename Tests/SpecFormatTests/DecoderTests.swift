@@ -226,7 +226,7 @@ import Testing
          "'bnd' is not a valid 'type'; did you mean 'bind'?"),
         ("setgroups: denied", [Found("unknown-value", 2, 12)], "'denied' is not a valid 'setgroups'; did you mean 'deny'?"),
         ("root: tmp", [Found("unknown-value", 2, 7)], "'tmp' is not a valid 'root'; did you mean 'tmpfs'?"),
-        ("uidMap: [{inside: 0, outside: me, count: 1}]", [Found("unknown-value", 2, 31)], "'me' is not a valid 'outside'"),
+        ("uidMap: [{inside: 0, outside: me, count: 1}]", [Found("unknown-value", 2, 31)], "'me' is not a valid 'outside'; did you mean 'self'?"),
         ("process: {rlimits: {nofiles: 1}}", [Found("unknown-rlimit", 2, 21)], "unknown rlimit 'nofiles'; did you mean 'nofile'?"),
         ("process: {rlimits: {nofile: 8Mi}}", [Found("wrong-type", 2, 29)],
          "'nofile' must be an integer or 'unlimited', found the string '8Mi'"),
