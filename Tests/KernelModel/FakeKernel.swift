@@ -23,6 +23,8 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         "/etc/passwd": "root:x:0:0:root:/root:/bin/sh\ntester:x:1000:1000::/home/tester:/bin/sh\n",
     ]
     public var missing: Set<String> = []
+    /// Regular files of the model with binary contents (an executable's ELF header), by path.
+    public var binaries: [String: [UInt8]] = [:]
     /// How the command ends, once exec'd or spawned.
     public var commandStatus: ExitStatus = .exited(0)
     /// What the kernel says besides the errno for an injected failure (netlink's extended ACK).
@@ -353,6 +355,11 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         if let bytes = cacheFiles[path] { return FileContents(bytes: Array(bytes.prefix(limit)), size: bytes.count) }
         let call = Call.read(path)
         try enter(call, object: path)
+        if missing.contains(path) { try fail(call, .ENOENT, path) }
+        if let contents = binaries[path] {
+            record(call)
+            return FileContents(bytes: Array(contents.prefix(limit)), size: contents.count)
+        }
         let text: String? = path == "/proc/self/setgroups" ? files[path] ?? current.userNamespace.setgroups + "\n" : files[path]
         guard let text else { try fail(call, .ENOENT, path) }
         record(call)
@@ -365,6 +372,7 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         try enter(call, object: path)
         if missing.contains(path) { try fail(call, .ENOENT, path) }
         record(call)
+        if binaries[path] != nil { return .regular }
         let devices = ["/null", "/zero", "/full", "random", "/tty"]
         return devices.contains { path.hasSuffix($0) } ? .other : .directory
     }

@@ -1,0 +1,110 @@
+import Executor
+import KernelModel
+import Planning
+import System
+import Testing
+
+/// The failures a newcomer meets whose errno alone says nothing: each is reported with its cause
+/// named (issue 15, item 8).
+@Suite struct MissingInterpreterTests {
+    /// A 64-bit little-endian ELF executable whose PT_INTERP (after a PT_PHDR) names `interpreter`.
+    static func elf(interpreter: String?) -> [UInt8] {
+        var b = [UInt8](repeating: 0, count: 64)
+        b[0...3] = [0x7F, 0x45, 0x4C, 0x46]
+        b[4] = 2  // ELFCLASS64
+        b[5] = 1  // little endian
+        b[6] = 1
+        func put(_ value: Int, at: Int, _ size: Int) {
+            for i in 0..<size { b[at + i] = UInt8((value >> (8 * i)) & 0xFF) }
+        }
+        put(2, at: 0x10, 2)  // ET_EXEC
+        put(0x3E, at: 0x12, 2)  // x86-64
+        put(64, at: 0x20, 8)  // e_phoff
+        put(56, at: 0x36, 2)  // e_phentsize
+        put(2, at: 0x38, 2)  // e_phnum
+        b += [UInt8](repeating: 0, count: 112)
+        put(6, at: 64, 4)  // PT_PHDR
+        put(interpreter == nil ? 1 : 3, at: 120, 4)  // PT_INTERP (or PT_LOAD: a static binary)
+        let name = Array((interpreter ?? "").utf8) + [0]
+        put(176, at: 120 + 8, 8)  // p_offset
+        put(name.count, at: 120 + 0x20, 8)  // p_filesz
+        return b + name
+    }
+
+    static let loader = "/lib64/ld-linux-x86-64.so.2"
+
+    static func spawnFails(_ path: String) -> FakeKernel.Injection {
+        .nth(1, .ENOENT, where: { if case .spawn(let p, _, _) = $0 { p == path } else { false } })
+    }
+
+    /// hello runs /bin/sh through PID 1's posix_spawn: the loader it names is missing.
+    @Test func aDynamicBinaryWithoutItsLoader() throws {
+        let run = try simulate("hello", .rootless, failing: Self.spawnFails("/bin/sh")) {
+            $0.binaries["/bin/sh"] = Self.elf(interpreter: Self.loader)
+            $0.missing = [Self.loader]
+        }
+        #expect(run.code == 127)
+        #expect(run.kernel.logged == """
+            specs/hello.yaml:27:9: error: process: /bin/sh exists but its ELF interpreter (dynamic loader) \(Self.loader) is not in the sandbox: No such file or directory (ENOENT)
+            hint: a dynamically linked program needs its loader and libraries inside the sandbox: bind /lib, /lib64 and /usr/lib read-only (or symlinks to them, as Debian's /lib -> usr/lib), or run a statically linked program
+
+            """, "\(run.kernel.logged)")
+        #expect(run.kernel.leftBehind.isEmpty && run.kernel.unreaped.isEmpty)
+    }
+
+    /// Without a pid namespace the sandbox's process execs the command itself: the same words.
+    @Test func theSameThroughExecve() throws {
+        let run = try simulate("nopid-root", .rootless, failing: .nth(1, .ENOENT, where: { if case .execve = $0 { true } else { false } })) {
+            $0.sealedCopy = true
+            $0.binaries["/usr/bin/true"] = Self.elf(interpreter: Self.loader)
+            $0.missing = [Self.loader]
+        }
+        #expect(run.code == 127)
+        #expect(run.kernel.logged.contains(
+            "error: process: /usr/bin/true exists but its ELF interpreter (dynamic loader) \(Self.loader) is not in the sandbox: No such file or directory (ENOENT)"),
+            "\(run.kernel.logged)")
+    }
+
+    /// A script whose interpreter exists but is itself a dynamic binary without its loader.
+    @Test func aScriptWhoseInterpreterLacksItsLoader() throws {
+        let run = try simulate("hello", .rootless, failing: Self.spawnFails("/bin/sh")) {
+            $0.binaries["/bin/sh"] = Array("#!  /usr/bin/python3 -u\nprint(1)\n".utf8)
+            $0.binaries["/usr/bin/python3"] = Self.elf(interpreter: "/lib/ld-linux-aarch64.so.1")
+            $0.missing = ["/lib/ld-linux-aarch64.so.1"]
+        }
+        #expect(run.code == 127)
+        #expect(run.kernel.logged.contains(
+            "error: process: /bin/sh exists but its interpreter is /usr/bin/python3, whose ELF interpreter (dynamic loader) /lib/ld-linux-aarch64.so.1 is not in the sandbox"),
+            "\(run.kernel.logged)")
+    }
+
+    /// `#!/bin/sh` where there is no /bin/sh.
+    @Test func aScriptWhoseInterpreterIsMissing() throws {
+        let run = try simulate("hello", .rootless, failing: Self.spawnFails("/bin/sh")) {
+            $0.binaries["/bin/sh"] = Array("#!/bin/dash\necho hi\n".utf8)
+            $0.missing = ["/bin/dash"]
+        }
+        #expect(run.code == 127)
+        #expect(run.kernel.logged.contains("error: process: /bin/sh exists but its #! interpreter /bin/dash is not in the sandbox: No such file or directory (ENOENT)\n"
+                                           + "hint: a script runs through the program its first line names"), "\(run.kernel.logged)")
+    }
+
+    /// Every interpreter there (or none: a static binary): the ENOENT is said as before, and the
+    /// file is read only after the failure.
+    @Test(arguments: [Self.loader, nil])
+    func noInterpreterMissing(_ interpreter: String?) throws {
+        let run = try simulate("hello", .rootless, failing: Self.spawnFails("/bin/sh")) {
+            $0.binaries["/bin/sh"] = Self.elf(interpreter: interpreter)
+        }
+        #expect(run.code == 127)
+        #expect(run.kernel.logged.contains("error: process: posix_spawn /bin/sh: No such file or directory (ENOENT)\n"
+                                           + "hint: the path must exist inside the sandbox"), "\(run.kernel.logged)")
+    }
+
+    /// The happy path reads no file of the command.
+    @Test func aSuccessfulRunReadsNothing() throws {
+        let run = try simulate("hello", .rootless) { $0.binaries["/bin/sh"] = Self.elf(interpreter: Self.loader) }
+        #expect(run.code == 0)
+        #expect(!run.trace.contains { $0.call == .read("/bin/sh") })
+    }
+}
