@@ -108,3 +108,87 @@ import Testing
         #expect(!run.trace.contains { $0.call == .read("/bin/sh") })
     }
 }
+
+/// EROFS while making what a table entry needs: the entry, the read-only mount above it (its
+/// spec line as a note) and the fixes.
+@Suite struct ReadOnlyParentTests {
+    static func run(_ spec: String, missing: Set<String>, failing name: String) throws -> Simulation {
+        simulate(Planner(spec: try loadSpec(text: spec), caller: Who.rootless.caller).plan(), uid: 1000) {
+            $0.missing = missing
+            $0.inject(.nth(1, .EROFS, where: { if case .mkdirAt(_, let n, _) = $0 { n == name } else { false } }))
+        }
+    }
+
+    @Test func aMountPointUnderAReadOnlyBind() throws {
+        let run = try Self.run("""
+            version: 1
+            namespaces: [user, mount]
+            root: tmpfs
+            mounts:
+              - {type: bind, source: /srv/data, target: /data, readonly: true}
+              - {type: tmpfs, target: /data/cache}
+            process: {args: [/bin/true]}
+            """, missing: ["/data/cache"], failing: "cache")
+        #expect(run.code == 125)
+        #expect(run.kernel.logged == """
+            t.yaml:6:5: error: mounts: tmpfs at /data/cache (nosuid,nodev): its mount point /data/cache is missing and cannot be made: /data is the read-only bind of /srv/data: Read-only file system (EROFS)
+            t.yaml:5:5: note: /data is mounted read-only here
+            hint: nsspec makes what an entry needs inside the sandbox when it is missing (mount points, and the directories on their way), and cannot make it on a read-only mount. Create it in the bind's source (mkdir -p /srv/data/cache), or mount a tmpfs at /data and bind into it what the sandbox needs there
+
+            """, "\(run.kernel.logged)")
+        #expect(run.kernel.leftBehind.isEmpty && run.kernel.unreaped.isEmpty)
+    }
+
+    /// The mount on top is the one that counts: a later bind on a parent hides an earlier one
+    /// below it; the spec's own symlinks are followed.
+    @Test func theMountOnTopThroughASymlink() throws {
+        let run = try Self.run("""
+            version: 1
+            namespaces: [user, mount]
+            root: tmpfs
+            mounts:
+              - {type: tmpfs, target: /usr/lib64}
+              - {type: bind, source: /usr, target: /usr, readonly: true}
+              - {type: symlink, target: /lib64, link: usr/lib64}
+              - {type: bind, source: /opt/x, target: /lib64/x}
+            process: {args: [/bin/true]}
+            """, missing: ["/lib64/x"], failing: "x")
+        #expect(run.kernel.logged.hasPrefix("""
+            t.yaml:8:5: error: mounts: bind /opt/x -> /lib64/x (rbind): its mount point /lib64/x is missing and cannot be made (/lib64/x leads there through a symlink of the spec): /usr is the read-only bind of /usr: Read-only file system (EROFS)
+            t.yaml:6:5: note: /usr is mounted read-only here
+            hint: nsspec makes what an entry needs inside the sandbox when it is missing (mount points, and the directories on their way), and cannot make it on a read-only mount. Create it in the bind's source (mkdir -p /usr/lib64/x)
+            """), "\(run.kernel.logged)")
+    }
+
+    @Test func aReadOnlyDirectoryRoot() throws {
+        let run = try Self.run("""
+            version: 1
+            namespaces: [user, mount]
+            root: {path: /srv/rootfs, readonly: true}
+            mounts:
+              - {type: tmpfs, target: /tmp}
+            process: {args: [/bin/true]}
+            """, missing: ["/tmp"], failing: "tmp")
+        #expect(run.kernel.logged.contains("""
+            t.yaml:5:5: error: mounts: tmpfs at /tmp (nosuid,nodev): its mount point /tmp is missing and cannot be made: the root, /srv/rootfs, is mounted read-only (`readonly: true`): Read-only file system (EROFS)
+            t.yaml:3:14: note: the root is mounted read-only here
+            """), "\(run.kernel.logged)")
+        #expect(run.kernel.logged.contains("mkdir -p /srv/rootfs/tmp), or drop the root's `readonly: true` and set `readonlyRoot: true`"))
+    }
+
+    @Test func aDirectoryInAReadOnlyTmpfs() throws {
+        let run = try Self.run("""
+            version: 1
+            namespaces: [user, mount]
+            root: tmpfs
+            mounts:
+              - {type: tmpfs, target: /ro, readonly: true}
+              - {type: dir, target: /ro/d}
+            process: {args: [/bin/true]}
+            """, missing: ["/ro/d"], failing: "d")
+        #expect(run.kernel.logged.hasPrefix("""
+            t.yaml:6:5: error: mounts: mkdir /ro/d: the directory /ro/d cannot be made: /ro is a read-only tmpfs: Read-only file system (EROFS)
+            t.yaml:5:5: note: /ro is mounted read-only here
+            """), "\(run.kernel.logged)")
+    }
+}
