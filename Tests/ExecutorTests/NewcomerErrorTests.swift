@@ -192,3 +192,48 @@ import Testing
             """), "\(run.kernel.logged)")
     }
 }
+
+/// setns refused: which user namespace owns the joined one (NS_GET_USERNS), and what to do.
+@Suite struct JoinRefusedTests {
+    static func run(_ namespaces: String, _ who: Who, owner: (UInt64, UInt32)?) throws -> Simulation {
+        let spec = """
+            version: 1
+            namespaces: \(namespaces)
+            process: {args: [/bin/true]}
+            """
+        return simulate(Planner(spec: try loadSpec(text: spec), caller: who.caller).plan(), uid: who.caller.uid) {
+            if let owner { $0.namespaceOwners["/run/netns/blue"] = owner }
+            $0.inject(.nth(1, .EPERM, where: { if case .setns(_, let flags) = $0 { flags == .newNet } else { false } }))
+        }
+    }
+
+    @Test func aNamespaceOfTheHostsRootless() throws {
+        let run = try Self.run("[{type: net, path: /run/netns/blue}]", .rootless, owner: (FakeKernel.initialUserNamespace, 0))
+        #expect(run.code == 125)
+        #expect(run.kernel.logged == """
+            t.yaml:2:32: error: namespaces: setns(/run/netns/blue, CLONE_NEWNET): /run/netns/blue is owned by the initial user namespace (the host's own), over which uid 1000 has no CAP_SYS_ADMIN; a namespace is joined only with CAP_SYS_ADMIN over the user namespace that owns it: Operation not permitted (EPERM)
+            hint: only root joins a namespace of the initial user namespace (`ip netns add` makes them so): run nsspec as root
+
+            """, "\(run.kernel.logged)")
+        #expect(run.kernel.leftBehind.isEmpty && run.kernel.unreaped.isEmpty)
+    }
+
+    @Test func aNamespaceOfTheCallersOwnUserNamespace() throws {
+        let run = try Self.run("[{type: net, path: /run/netns/blue}]", .rootless, owner: (4_026_532_555, 1000))
+        #expect(run.kernel.logged.contains("""
+            /run/netns/blue is owned by user namespace user:[4026532555], made by uid 1000, over which uid 1000 has no CAP_SYS_ADMIN
+            """), "\(run.kernel.logged)")
+        #expect(run.kernel.logged.contains("""
+            hint: it belongs to a user namespace of yours: join the user namespace that owns it too, listed before it in namespaces: {type: user, path: /proc/PID/ns/user} of a process in it
+            """), "\(run.kernel.logged)")
+    }
+
+    @Test func aNamespaceNotOwnedByTheJoinedUserNamespace() throws {
+        let run = try Self.run("[{type: user, path: /proc/77/ns/user}, {type: net, path: /run/netns/blue}]", .rootless,
+                               owner: (FakeKernel.initialUserNamespace, 0))
+        #expect(run.kernel.logged.contains("""
+            error: namespaces: setns(/run/netns/blue, CLONE_NEWNET): /run/netns/blue is owned by a user namespace outside this one (the host's own, or one of another user or process), not by the joined user namespace /proc/77/ns/user (user:[4026532999]); a namespace is joined only with CAP_SYS_ADMIN over the user namespace that owns it: Operation not permitted (EPERM)
+            hint: join the user namespace that owns it too, listed before it in namespaces: {type: user, path: /proc/PID/ns/user} of a process in it (`lsns -t user` lists them), in place of /proc/77/ns/user; or run as root without a user namespace
+            """), "\(run.kernel.logged)")
+    }
+}

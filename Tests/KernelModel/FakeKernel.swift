@@ -23,6 +23,10 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         "/etc/passwd": "root:x:0:0:root:/root:/bin/sh\ntester:x:1000:1000::/home/tester:/bin/sh\n",
     ]
     public var missing: Set<String> = []
+    /// The user namespace that owns each namespace file (its inode and creator's uid), as
+    /// NS_GET_USERNS tells a process of the initial user namespace; another one is told EPERM
+    /// for any owner but its own namespace (the model has no deeper nesting).
+    public var namespaceOwners: [String: (userNamespace: UInt64, uid: UInt32)] = [:]
     /// Regular files of the model with binary contents (an executable's ELF header), by path.
     public var binaries: [String: [UInt8]] = [:]
     /// How the command ends, once exec'd or spawned.
@@ -569,6 +573,27 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         }
         if flags.contains(.newNet) { current.netNamespace = newNetNamespace() }
         record(call)
+    }
+
+    public static let initialUserNamespace: UInt64 = 0xEFFF_FFFD
+    public static let joinedUserNamespace: UInt64 = 4_026_532_999
+
+    public func namespaceOwner(_ path: String) throws -> (userNamespace: UInt64, uid: UInt32) {
+        let call = Call.namespaceOwner(path)
+        try enter(call, object: path)
+        if missing.contains(path) { try fail(call, .ENOENT, path) }
+        guard let owner = namespaceOwners[path], current.userNamespace.initial || owner.userNamespace == Self.joinedUserNamespace else {
+            try fail(call, .EPERM, path)
+        }
+        record(call)
+        return owner
+    }
+
+    public func namespaceInode(_ path: String) throws -> UInt64 {
+        let call = Call.namespaceInode(path)
+        try enter(call, object: path)
+        record(call)
+        return current.userNamespace.initial ? Self.initialUserNamespace : Self.joinedUserNamespace
     }
 
     public func writeFile(_ path: String, _ contents: String) throws {
