@@ -9,6 +9,7 @@
 #include <linux/keyctl.h>
 #include <linux/filter.h>
 #include <linux/mount.h>
+#include <linux/nsfs.h>
 #include <linux/seccomp.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -31,6 +32,32 @@
 
 int nss_unshare(uint64_t flags) { return unshare((int)flags); }
 int nss_setns(int fd, uint64_t nstype) { return setns(fd, (int)nstype); }
+
+int nss_namespace_owner(const char *path, uint64_t *inode, uint32_t *uid) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int owner = ioctl(fd, NS_GET_USERNS);
+    int saved = errno;
+    close(fd);
+    if (owner < 0) { errno = saved; return -1; }
+    struct stat st;
+    uid_t u;
+    int rc = fstat(owner, &st);
+    if (rc == 0) rc = ioctl(owner, NS_GET_OWNER_UID, &u);
+    saved = errno;
+    close(owner);
+    if (rc < 0) { errno = saved; return -1; }
+    *inode = (uint64_t)st.st_ino;
+    *uid = (uint32_t)u;
+    return 0;
+}
+
+int nss_namespace_inode(const char *path, uint64_t *inode) {
+    struct stat st;
+    if (stat(path, &st) < 0) return -1;
+    *inode = (uint64_t)st.st_ino;
+    return 0;
+}
 int nss_pivot_root(const char *new_root, const char *put_old) {
     return (int)syscall(SYS_pivot_root, new_root, put_old);
 }

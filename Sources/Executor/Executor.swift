@@ -184,7 +184,11 @@ public final class Executor {
         case .makeRootPrivate, .enterStaging, .mountRootTmpfs, .bindRoot, .bind, .tmpfs, .proc, .sysfs, .dev,
              .devpts, .mqueue, .directory, .file, .symlink, .maskPaths, .readonlyPaths, .pivotRoot, .remountRootReadonly,
              .readonlyHostTree:
-            try mount(step.action)
+            do {
+                try mount(step.action)
+            } catch let error as SystemError where error.errno == .EROFS {
+                throw readOnlyFailure(error, at: index) ?? RunFailure(error, during: step)
+            }
         case .checkNetworkAdmin, .checkHostInterface, .checkHostAddresses, .createVeth, .addAddress, .linkUp, .addRoute,
              .loopbackUp:
             try network(step)
@@ -378,6 +382,8 @@ struct RunFailure: Error {
     /// The kernel's own words, when it gave any (netlink's extended ACK).
     var detail: String?
     var hint: String?
+    /// Other places of the spec the failure involves (an earlier mount), compiler style.
+    var notes: [(location: SourceLocation, message: String)] = []
     var exitCode: Int32 = 125
 
     init(_ message: String, errno: Errno? = nil, hint: String? = nil, exitCode: Int32 = 125) {
@@ -399,6 +405,7 @@ struct RunFailure: Error {
         if let errno { text += ": \(errno)" }
         if let detail { text += " (kernel: \(detail))" }
         text += "\n"
+        for note in notes { text += "\(note.location): note: \(note.message)\n" }
         if let hint { text += "hint: \(hint)\n" }
         return text
     }

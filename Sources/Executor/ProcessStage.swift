@@ -122,6 +122,7 @@ extension Executor {
                     throw SystemError("exec", path, errno: .EACCES)
                 }
                 let sys = self.sys
+                let step = plan.steps.first { if case .spawn = $0.action { true } else { false } }
                 let pid = try sys.clone([], name: "process") {
                     do {
                         try sys.setsid()
@@ -129,8 +130,16 @@ extension Executor {
                         sys.resetSignals()
                         try sys.execve(path, args, env)
                     } catch let error as SystemError {
-                        sys.write("nsspec: exec \(path): \(error.errno.message) (\(error.errno.name))\n", to: 2)
-                        return error.errno == .ENOENT || error.errno == .ENOTDIR ? 127 : 126
+                        // Reported as every failure is, on the channel nsspec still reads (its
+                        // relay); on the terminal when there is none.
+                        let failure = self.execFailure("exec", path, errno: error.errno)
+                        let text = step.map(failure.render) ?? "nsspec: \(failure.message)\n"
+                        if let channel = self.channel,
+                           (try? sys.send(.failure(exitCode: failure.exitCode, text: text), passing: nil, on: channel)) != nil {
+                            return failure.exitCode
+                        }
+                        sys.write(text, to: 2)
+                        return failure.exitCode
                     } catch {
                         return 126
                     }
@@ -154,10 +163,8 @@ extension Executor {
         } catch let error as SystemError {
             errno = error.errno
         }
-        let notFound = errno == .ENOENT || errno == .ENOTDIR
-        throw RunFailure("\(spawn ? "posix_spawn" : "exec") \(path)", errno: errno,
-                         hint: notFound ? "the path must exist inside the sandbox (after the mount table)" : nil,
-                         exitCode: notFound ? 127 : 126)
+        // Only now, on the failure path, is the file read to name a missing interpreter.
+        throw execFailure(spawn ? "posix_spawn" : "exec", path, errno: errno)
     }
 
     /// Whether this process's user namespace refuses setgroups(2) (/proc/self/setgroups).

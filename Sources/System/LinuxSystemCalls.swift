@@ -291,6 +291,19 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         try check(nss_setns(fd, flags.rawValue), "setns", path)
     }
 
+    public func namespaceOwner(_ path: String) throws -> (userNamespace: UInt64, uid: UInt32) {
+        var inode: UInt64 = 0
+        var uid: UInt32 = 0
+        try check(nss_namespace_owner(path, &inode, &uid), "ioctl(NS_GET_USERNS)", path)
+        return (inode, uid)
+    }
+
+    public func namespaceInode(_ path: String) throws -> UInt64 {
+        var inode: UInt64 = 0
+        try check(nss_namespace_inode(path, &inode), "stat", path)
+        return inode
+    }
+
     public func writeFile(_ path: String, _ contents: String) throws {
         let fd = Glibc.open(path, O_WRONLY | O_CLOEXEC)
         try check(fd, "open", path)

@@ -256,6 +256,11 @@ public protocol SystemCalls: AnyObject {
     // Namespaces and identity maps
     func unshare(_ flags: CloneFlags) throws
     func setns(path: String, _ flags: CloneFlags) throws
+    /// The user namespace that owns the namespace at `path` (ioctl NS_GET_USERNS): its inode and
+    /// the uid that made it. EPERM when it lies outside this process's user namespace.
+    func namespaceOwner(_ path: String) throws -> (userNamespace: UInt64, uid: UInt32)
+    /// The inode that identifies the namespace at `path` (`/proc/self/ns/user`: user:[INODE]).
+    func namespaceInode(_ path: String) throws -> UInt64
     func writeFile(_ path: String, _ contents: String) throws
     func sethostname(_ name: String) throws
     func setdomainname(_ name: String) throws

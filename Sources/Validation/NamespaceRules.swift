@@ -24,6 +24,23 @@ let namespaceRules: [Rule] = [
                               : "namespace paths are host paths like /run/netns/NAME or /proc/PID/ns/TYPE")
         }
     },
+    Rule("join-under-new-user", "a namespace is not joined by path under a new user namespace") { spec, _ in
+        // nsspec makes the new user namespace first, and setns(2) needs CAP_SYS_ADMIN over the
+        // user namespace that owns the joined one: a new user namespace owns nothing yet, so
+        // the join fails with EPERM every time, root or not.
+        guard let user = spec.namespace(.user), user.path == nil else { return [] }
+        return spec.namespaces.compactMap { ns in
+            guard ns.kind != .user, let path = ns.path else { return nil }
+            return .error(
+                "join-under-new-user",
+                "the \(ns.kind.rawValue) namespace at \(path.value) cannot be joined from a new user namespace: nsspec makes the user namespace "
+                    + "first, a namespace is joined only with CAP_SYS_ADMIN over the user namespace that owns it, and a new one owns none "
+                    + "that existed before it (setns would fail with EPERM, also as root)",
+                at: path.location, notes: [.init("the new user namespace is made here", at: user.location)],
+                hint: "join the user namespace that owns it instead ({type: user, path: /proc/PID/ns/user} of a process in it), "
+                    + "or, for a namespace of the host's (`ip netns add`), drop `user` and run as root")
+        }
+    },
     Rule("hostname-without-uts", "hostname needs the uts namespace") { spec, _ in
         requires(spec, spec.keys["hostname"], "hostname", .uts, join: true, rule: "hostname-without-uts")
     },

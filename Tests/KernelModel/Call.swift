@@ -29,6 +29,10 @@ public enum Call: Equatable, Sendable {
     // namespaces and maps
     case unshare(CloneFlags)
     case setns(String, CloneFlags)
+    /// ioctl(NS_GET_USERNS) (and NS_GET_OWNER_UID) of the namespace at a path.
+    case namespaceOwner(String)
+    /// stat of a namespace file, for its inode.
+    case namespaceInode(String)
     case writeFile(String, String)
     case sethostname(String)
     case setdomainname(String)
@@ -100,6 +104,8 @@ public enum Call: Equatable, Sendable {
     public var op: String {
         switch self {
         case .read, .open, .openInRoot, .openBeneath: "open"
+        case .namespaceOwner: "ioctl(NS_GET_USERNS)"
+        case .namespaceInode: "stat"
         case .writeFile, .writeAll: "write"
         case .clone: "clone3"
         case .pidfdOpen: "pidfd_open"
@@ -185,6 +191,8 @@ public enum Call: Equatable, Sendable {
         case .resetSignals: "reset signals"
         case .unshare(let flags): "unshare \(flags)"
         case .setns(let path, let flags): "setns \(path) \(flags)"
+        case .namespaceOwner(let path): "ns_get_userns \(path)"
+        case .namespaceInode(let path): "stat_ns \(path)"
         case .writeFile(let path, let contents): "write \(path) \(contents.debugDescription)"
         case .sethostname(let name): "sethostname \(name)"
         case .setdomainname(let name): "setdomainname \(name)"

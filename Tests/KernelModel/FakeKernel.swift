@@ -23,6 +23,12 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         "/etc/passwd": "root:x:0:0:root:/root:/bin/sh\ntester:x:1000:1000::/home/tester:/bin/sh\n",
     ]
     public var missing: Set<String> = []
+    /// The user namespace that owns each namespace file (its inode and creator's uid), as
+    /// NS_GET_USERNS tells a process of the initial user namespace; another one is told EPERM
+    /// for any owner but its own namespace (the model has no deeper nesting).
+    public var namespaceOwners: [String: (userNamespace: UInt64, uid: UInt32)] = [:]
+    /// Regular files of the model with binary contents (an executable's ELF header), by path.
+    public var binaries: [String: [UInt8]] = [:]
     /// How the command ends, once exec'd or spawned.
     public var commandStatus: ExitStatus = .exited(0)
     /// What the kernel says besides the errno for an injected failure (netlink's extended ACK).
@@ -353,6 +359,11 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         if let bytes = cacheFiles[path] { return FileContents(bytes: Array(bytes.prefix(limit)), size: bytes.count) }
         let call = Call.read(path)
         try enter(call, object: path)
+        if missing.contains(path) { try fail(call, .ENOENT, path) }
+        if let contents = binaries[path] {
+            record(call)
+            return FileContents(bytes: Array(contents.prefix(limit)), size: contents.count)
+        }
         let text: String? = path == "/proc/self/setgroups" ? files[path] ?? current.userNamespace.setgroups + "\n" : files[path]
         guard let text else { try fail(call, .ENOENT, path) }
         record(call)
@@ -365,6 +376,7 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         try enter(call, object: path)
         if missing.contains(path) { try fail(call, .ENOENT, path) }
         record(call)
+        if binaries[path] != nil { return .regular }
         let devices = ["/null", "/zero", "/full", "random", "/tty"]
         return devices.contains { path.hasSuffix($0) } ? .other : .directory
     }
@@ -561,6 +573,27 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         }
         if flags.contains(.newNet) { current.netNamespace = newNetNamespace() }
         record(call)
+    }
+
+    public static let initialUserNamespace: UInt64 = 0xEFFF_FFFD
+    public static let joinedUserNamespace: UInt64 = 4_026_532_999
+
+    public func namespaceOwner(_ path: String) throws -> (userNamespace: UInt64, uid: UInt32) {
+        let call = Call.namespaceOwner(path)
+        try enter(call, object: path)
+        if missing.contains(path) { try fail(call, .ENOENT, path) }
+        guard let owner = namespaceOwners[path], current.userNamespace.initial || owner.userNamespace == Self.joinedUserNamespace else {
+            try fail(call, .EPERM, path)
+        }
+        record(call)
+        return owner
+    }
+
+    public func namespaceInode(_ path: String) throws -> UInt64 {
+        let call = Call.namespaceInode(path)
+        try enter(call, object: path)
+        record(call)
+        return current.userNamespace.initial ? Self.initialUserNamespace : Self.joinedUserNamespace
     }
 
     public func writeFile(_ path: String, _ contents: String) throws {

@@ -8,6 +8,12 @@
 
 int nss_unshare(uint64_t flags);
 int nss_setns(int fd, uint64_t nstype);
+/* The user namespace that owns the namespace at `path` (ioctl NS_GET_USERNS): its inode and the
+   uid that made it (NS_GET_OWNER_UID). -1 with errno: EPERM when that user namespace is outside
+   the caller's (not its own nor one beneath it). */
+int nss_namespace_owner(const char *path, uint64_t *inode, uint32_t *uid);
+/* The inode of the namespace at `path` (stat). */
+int nss_namespace_inode(const char *path, uint64_t *inode);
 int nss_pivot_root(const char *new_root, const char *put_old);
 int nss_sethostname(const char *name, size_t len);
 int nss_setdomainname(const char *name, size_t len);

@@ -2,7 +2,7 @@
 # Area "mounts" of Tests/integration/run.sh (AREAS=mounts runs only it). Mounts: the root kinds, the mount types and their flags, host paths, missing sources.
 # Sourced by run.sh after lib.sh; each case runs once per mode (root, rootless).
 
-CASES+=(t_readonly t_tmpfs t_proc t_pivot_root t_mount_types t_directory_root t_host_paths t_missing_source t_devpts_ptmx)
+CASES+=(t_readonly t_tmpfs t_proc t_pivot_root t_mount_types t_directory_root t_host_paths t_missing_source t_devpts_ptmx t_readonly_parent)
 
 t_readonly() {
     local s data
@@ -255,5 +255,38 @@ t_devpts_ptmx() {
     want_out_has "pts/ptmx"
     inside=$(awk '$2 == "/dev/ptmx" { print $1 }' <<<"$OUT") pts=$(awk '$2 == "/dev/pts/ptmx" { print $1 }' <<<"$OUT")
     [ -n "$inside" ] && [ "$inside" = "$pts" ] || problem "/dev/ptmx (device $inside) is not the new devpts's ptmx (device $pts)"
+    end_case
+}
+
+# A mount point nsspec would make on a read-only mount (EROFS): the entry's spec line, the
+# read-only mount and its line (a note), and the fix; each next to its control, where the
+# directory exists in the source and the run goes on.
+t_readonly_parent() {
+    local s
+    run_cmd_quiet rm -rf "$D/ro-src"; run_cmd_quiet mkdir "$D/ro-src"
+    s=$(fixture mounts/ro-bind-mountpoint)
+    begin "a mount point under a read-only bind: 125, the entry, the read-only bind and the fix named"
+    run_as "$s"; want_rc 125
+    want_err_has "$s:$(line_of "$s" "target: /data/cache"):5: error: mounts: tmpfs at /data/cache (nosuid,nodev): its mount point /data/cache is missing and cannot be made: /data is the read-only bind of $D/ro-src: Read-only file system (EROFS)"
+    want_err_has "$s:$(line_of "$s" "target: /data,"):5: note: /data is mounted read-only here"
+    want_err_has "Create it in the bind's source (mkdir -p $D/ro-src/cache)"
+    end_case
+    run_cmd_quiet mkdir "$D/ro-src/cache"
+    begin "control: with cache in the bind's source the tmpfs is mounted there"
+    run_as "$s"; want_rc 0; want_out "cache is writable"
+    end_case
+
+    run_cmd_quiet rm -rf "$D/ro-root"; run_cmd_quiet mkdir -p "$D/ro-root/usr"
+    for l in bin lib lib64 sbin; do run_cmd_quiet ln -s "usr/$l" "$D/ro-root/$l"; done
+    s=$(fixture mounts/ro-root-mountpoint)
+    begin "a mount point in a read-only directory root: 125, the root and the fix (readonlyRoot) named"
+    run_as "$s"; want_rc 125
+    want_err_has "$s:$(line_of "$s" "target: /tmp"):5: error: mounts: tmpfs at /tmp (nosuid,nodev): its mount point /tmp is missing and cannot be made: the root, $D/ro-root, is mounted read-only (\`readonly: true\`): Read-only file system (EROFS)"
+    want_err_has "$s:$(line_of "$s" "root: {path"):14: note: the root is mounted read-only here"
+    want_err_has "or drop the root's \`readonly: true\` and set \`readonlyRoot: true\`"
+    end_case
+    run_cmd_quiet mkdir "$D/ro-root/tmp"
+    begin "control: with tmp in the root directory it runs"
+    run_as "$s"; want_rc 0; want_out "tmp is writable"
     end_case
 }

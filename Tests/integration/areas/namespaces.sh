@@ -2,7 +2,7 @@
 # Area "namespaces" of Tests/integration/run.sh (AREAS=namespaces runs only it). Namespaces: which are new, hostnames, id maps, joining existing ones.
 # Sourced by run.sh after lib.sh; each case runs once per mode (root, rootless).
 
-CASES+=(t_namespaces t_uts t_maps t_join)
+CASES+=(t_namespaces t_uts t_maps t_join t_join_refused)
 
 t_namespaces() {
     local s n host inside line
@@ -155,4 +155,33 @@ EOF
     [ -z "$(pgrep -P $$ -x nsspec)" ] || problem "an nsspec process is left"
     end_case
     kill "$helper" 2>/dev/null; wait 2>/dev/null
+}
+
+# Joining a net namespace that `ip netns add` made (a throwaway one; the machine's own network is
+# never touched): root joins it; rootless, setns's EPERM is explained — the owner (the initial user
+# namespace, through NS_GET_USERNS) and what to do. With a new user namespace the join can never
+# work: validate refuses the spec (join-under-new-user), root or not.
+t_join_refused() {
+    local s line inode
+    new_netns || { skip t_join_refused "ip netns add failed"; return; }
+    inode=$(stat -L -c %i "/run/netns/$NS")
+    s=$(fixture namespaces/join-netns); sed -i "s|@NETNS@|$NS|" "$s"
+    line=$(line_of "$s" "namespaces:")
+    if [ "$MODE" = root ]; then
+        begin "root joins a net namespace of ip netns add"
+        run_as "$s"; want_rc 0; want_out "net:[$inode]"
+    else
+        begin "rootless join of a net namespace of ip netns add: 125, its owner and the way out named"
+        run_as "$s"; want_rc 125
+        want_err_has "$s:$line:39: error: namespaces: setns(/run/netns/$NS, CLONE_NEWNET): /run/netns/$NS is owned by the initial user namespace (the host's own), over which uid $CUID has no CAP_SYS_ADMIN; a namespace is joined only with CAP_SYS_ADMIN over the user namespace that owns it: Operation not permitted (EPERM)"
+        want_err_has "hint: only root joins a namespace of the initial user namespace (\`ip netns add\` makes them so): run nsspec as root"
+    fi
+    end_case
+    s=$(fixture namespaces/join-netns-new-user); sed -i "s|@NETNS@|$NS|" "$s"
+    begin "a join under a new user namespace: refused before anything runs, at its spec line"
+    run_as "$s"; want_rc 125
+    want_err_has "$s:$(line_of "$s" "namespaces:"):45: error: the net namespace at /run/netns/$NS cannot be joined from a new user namespace"
+    want_err_has "[join-under-new-user]"
+    end_case
+    drop_netns
 }

@@ -2,7 +2,7 @@
 # Area "process" of Tests/integration/run.sh (AREAS=process runs only it). The process: capabilities, fds, environment, exit codes, signals, PID 1, parent death.
 # Sourced by run.sh after lib.sh; each case runs once per mode (root, rootless).
 
-CASES+=(t_capabilities t_conveniences t_fds t_env t_exit_codes t_sigchld_ignored t_sigterm t_signals_forwarded t_orphans t_init_hardening t_die_with_parent t_no_clone3)
+CASES+=(t_capabilities t_conveniences t_fds t_env t_exit_codes t_sigchld_ignored t_sigterm t_signals_forwarded t_orphans t_init_hardening t_die_with_parent t_no_clone3 t_missing_interpreter)
 
 t_capabilities() {
     local s field
@@ -380,5 +380,47 @@ EOF
     begin "clone3 filtered (ENOSYS): one clone into every namespace"
     run_cmd "$T/bin/no-clone3" "$NSSPEC" run "$REPO/specs/hello.yaml"; want_rc 0
     want_out_has "hostname: hello"
+    end_case
+}
+
+# A command that exists in the sandbox but whose interpreter does not: execve's ENOENT alone reads
+# as "no such command". The ELF loader, a dangling link to it, and a script's #! interpreter are
+# named (exit 127, as bash and env(1) give), through posix_spawn (PID 1) and through execve (no
+# pid namespace); each next to its control, where the interpreter is there and the command runs.
+t_missing_interpreter() {
+    local s ns loader
+    loader=$(readelf -l /bin/true 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+    [ -n "$loader" ] || { skip t_missing_interpreter "no readelf, or /bin/true is not dynamically linked"; return; }
+    for ns in "user, mount, pid" "user, mount"; do
+        s=$(fixture process/interp-missing); sed -i "s|^@NS@\$|namespaces: [$ns]|" "$s"
+        begin "missing ELF interpreter named ([$ns])"
+        run_as "$s"; want_rc 127
+        want_err_has "$s:$(line_of "$s" "args:"):9: error: process: /bin/true exists but its ELF interpreter (dynamic loader) $loader is not in the sandbox: No such file or directory (ENOENT)"
+        want_err_has "hint: a dynamically linked program needs its loader and libraries inside the sandbox: bind /lib, /lib64 and /usr/lib read-only"
+        end_case
+    done
+    if [ -L "$loader" ] && [ "${loader%/*}" = /lib64 ] && [ -d /usr/lib64 ] && [ "$(readlink /lib64)" = usr/lib64 ]; then
+        s=$(fixture process/interp-dangling)
+        begin "an ELF interpreter that is a dangling link: its target named"
+        run_as "$s"; want_rc 127
+        want_err_has "ELF interpreter (dynamic loader) $loader is not in the sandbox (it is a symlink to $(readlink "$loader"), which is not)"
+        end_case
+    else
+        skip t_missing_interpreter "the dangling-loader case needs Debian's /lib64 -> usr/lib64 with the loader a symlink"
+    fi
+    s=$(fixture process/interp-present)
+    begin "control: with /usr and its links the same /bin/true runs"
+    run_as "$s"; want_rc 0
+    end_case
+
+    s=$(fixture process/script-interp-missing)
+    begin "a script whose #! interpreter is missing: named"
+    run_as "$s"; want_rc 127
+    want_err_has "$s:$(line_of "$s" "args:"):9: error: process: /run.sh exists but its #! interpreter /bin/sh is not in the sandbox: No such file or directory (ENOENT)"
+    want_err_has "hint: a script runs through the program its first line names"
+    end_case
+    s=$(fixture process/script-interp-present)
+    begin "control: with /bin/sh there the script runs"
+    run_as "$s"; want_rc 0; want_out "script ran"
     end_case
 }

@@ -158,6 +158,13 @@ signal SIGHUP' "$s" -- /bin/sleep 100
     want_out_has "status 127"; want_out_has "same-termios yes"
     want_out_has "error: process: posix_spawn /nonexistent-command: No such file or directory (ENOENT)"
     end_case
+
+    s=$(fixture terminal/interp-missing)
+    begin "... after an exec whose #! interpreter is missing, in the fork that took the pty (127, the interpreter named)"
+    drive 'sleep 0.3' "$s"
+    want_out_has "status 127"; want_out_has "same-termios yes"
+    want_out_has "error: process: /run.sh exists but its #! interpreter /nonexistent-sh is not in the sandbox: No such file or directory (ENOENT)"
+    end_case
 }
 
 t_terminal_tiocsti() {
