@@ -40,6 +40,7 @@ enum RuleHelp {
         ("unknown-rlimit", .error, "Decoding the spec", "an rlimit name that 'setrlimit(2)' does not have"),
         ("namespace-duplicate", .error, "Semantic rules", "a namespace type listed twice"),
         ("namespace-path", .error, "Semantic rules", "a joined namespace's path is not absolute and normalised"),
+        ("join-under-new-user", .error, "Semantic rules", "a namespace joined by path in a spec that makes a new 'user' namespace: nsspec makes the user namespace first, and a new one owns no namespace that existed before it, so 'setns' would fail with EPERM, also as root (join the owning user namespace instead, or run as root without 'user')"),
         ("hostname-without-uts", .error, "Semantic rules", "hostname/domainname without a 'uts' namespace"),
         ("domainname-without-uts", .error, "Semantic rules", "hostname/domainname without a 'uts' namespace"),
         ("hostname-invalid", .error, "Semantic rules", "over 64 bytes, or not RFC 1123 labels"),
