@@ -245,7 +245,7 @@ enum Completion {
 
             """
         for option in globalOptions {
-            s += "        '(- :)'\(zshSpellings(option))'[\(zshQuote(option.help))]' \\\n"
+            s += "        '(- :)\(zshSpellings(option))[\(zshExplanation(option.help))]' \\\n"
         }
         s += """
                     '1: :->command' \\
@@ -256,7 +256,7 @@ enum Completion {
 
             """
         for command in commands {
-            s += "                '\(command.name):\(zshQuote(command.help))'\n"
+            s += "            '\(command.name):\(zshQuote(command.help))'\n"
         }
         s += """
                     )
@@ -285,13 +285,13 @@ enum Completion {
             }
             s += indent + "_arguments -s -S \\\n"
             for option in command.options {
-                let exclusion = option.spellings.count > 1 ? "'(\(option.spellings.joined(separator: " ")))'" : ""
+                let exclusion = option.spellings.count > 1 ? "(\(option.spellings.joined(separator: " ")))" : ""
                 let takes = option.values.map { ":\(option.spellings.last!.dropFirst(2)):(\($0.joined(separator: " ")))" } ?? ""
                 let equals = option.values != nil && option.spellings.count == 1 ? "=" : ""
                 if option.spellings == helpOption.spellings {
-                    s += indent + "    '(- *)'\(zshSpellings(option))'[\(zshQuote(option.help))]' \\\n"
+                    s += indent + "    '(- *)\(zshSpellings(option))[\(zshExplanation(option.help))]' \\\n"
                 } else {
-                    s += indent + "    \(exclusion)\(zshSpellings(option, equals))'[\(zshQuote(option.help))]\(takes)' \\\n"
+                    s += indent + "    '\(exclusion)\(zshSpellings(option, equals))[\(zshExplanation(option.help))]\(takes)' \\\n"
                 }
             }
             switch command.operand {
@@ -300,7 +300,7 @@ enum Completion {
             case .file:
                 s += indent + "    '1:file:_files' && ret=0\n"
             case .words(let what, let words):
-                let items = words.map { "\($0.0)\\:\"\(zshQuote($0.1))\"" }.joined(separator: " ")
+                let items = words.map { "\($0.0)\\:\"\(zshDoubleQuoted($0.1))\"" }.joined(separator: " ")
                 s += indent + "    '1:\(what):((\(items)))' && ret=0\n"
             }
             if command.takesCommand { s += "                fi\n" }
@@ -323,23 +323,37 @@ enum Completion {
         return s
     }
 
-    /// `--strict`, or `{-v,--verbose}` (brace expansion: one spec per spelling).
+    /// `--strict`, or `'{-v,--verbose}'` (outside the quotes: brace expansion makes one spec per
+    /// spelling), in an `_arguments` spec the caller quotes.
     static func zshSpellings(_ option: Option, _ suffix: String = "") -> String {
-        option.spellings.count == 1 ? "'\(option.spellings[0])\(suffix)'" : "{\(option.spellings.joined(separator: ","))}"
+        option.spellings.count == 1 ? "\(option.spellings[0])\(suffix)" : "'{\(option.spellings.joined(separator: ","))}'"
     }
 
-    /// Text inside a single-quoted `_arguments` spec: `'` closed and reopened, brackets and
-    /// colons escaped.
+    /// Text inside a single-quoted word: `'` closed, escaped and reopened.
     static func zshQuote(_ text: String) -> String {
         var out = ""
-        for c in text {
-            switch c {
-            case "'": out += "'\\''"
-            case "[", "]", ":", "\\", "\"": out += "\\\(c)"
-            default: out.append(c)
-            }
-        }
+        for c in text { if c == "'" { out += "'\\''" } else { out.append(c) } }
         return out
+    }
+
+    /// An `_arguments` explanation, `[…]`: brackets and backslashes escaped too.
+    static func zshExplanation(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            if c == "[" || c == "]" || c == "\\" { out += "\\" }
+            out.append(c)
+        }
+        return zshQuote(out)
+    }
+
+    /// A description in `((word\:"description" …))`: double quotes and backslashes escaped.
+    static func zshDoubleQuoted(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            if c == "\"" || c == "\\" || c == "$" || c == "`" { out += "\\" }
+            out.append(c)
+        }
+        return zshQuote(out)
     }
 
     // MARK: fish

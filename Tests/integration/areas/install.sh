@@ -4,20 +4,32 @@
 # caller, the man page, the completion scripts of bash, zsh and fish completing), `make uninstall`
 # leaving no file; once, as root: the pre-commit hook (pre-commit try-repo) and the GitHub Action
 # (action.yml's steps run here by action.py).
-# `make install` reuses the release build (`make test` runs `make test-release` first): without
-# .build-release/release/nsspec the area skips, rather than build for minutes.
+# `make install` takes the release build as it is (`make -o release`: `make test` runs
+# `make test-release` first), so that root builds nothing in the repository (its files would be
+# root's in a developer's build tree); without .build-release/release/nsspec the area skips,
+# rather than build for minutes. The action's own `make release` runs as the build tree's owner.
 
 CASES+=(t_install)
 
 INSTALL_PREFIX=/usr/local
 
-# make TARGET... in the repository, as root (make install is an administrator's command), timed
-# generously: `release` runs `swift build`, a no-op when the build is current.
+# make TARGET... in the repository, as root (make install is an administrator's command), the
+# release build taken as it is.
 install_make() {
-    local saved=("${PREFIX[@]}") TIMEOUT=600
+    local saved=("${PREFIX[@]}")
     PREFIX=(env -u MAKEFLAGS -u MAKELEVEL)
-    run_cmd make --no-print-directory -C "$REPO" "$@"
+    run_cmd make --no-print-directory -o release -C "$REPO" "$@"
     PREFIX=("${saved[@]}")
+}
+
+# A command prefix that runs as the owner of the release build tree (root or a developer who ran
+# `make test` with sudo), with that user's HOME.
+as_build_owner() {
+    local uid gid home
+    uid=$(stat -c %u "$REPO/.build-release") gid=$(stat -c %g "$REPO/.build-release")
+    if [ "$uid" = 0 ]; then BUILD_OWNER=(env); return; fi
+    home=$(getent passwd "$uid" | cut -d: -f6)
+    BUILD_OWNER=(setpriv --reuid="$uid" --regid="$gid" --init-groups -- env HOME="${home:-/nonexistent}")
 }
 
 t_install() {
@@ -230,8 +242,10 @@ install_action_case() {
     want_out_has "::error file=bad/hello.yaml,line=$line,col=1,title=nsspec unknown-key::"
     run_cmd "$PY" "$REPO/Tests/integration/action.py" "$REPO" "$ws" strict=maybe; want_rc 64
     want_out_has "::error::nsspec: the input strict must be true or false, not 'maybe'"
-    # no nsspec on PATH: make release in the action's directory, then its binary
-    PREFIX=(env PATH="$(dirname "$(command -v swift)"):/usr/sbin:/usr/bin:/sbin:/bin")
+    # no nsspec on PATH: make release in the action's directory (a no-op build, as the build
+    # tree's owner), then its binary
+    as_build_owner
+    PREFIX=("${BUILD_OWNER[@]}" PATH="$(dirname "$(command -v swift)"):/usr/sbin:/usr/bin:/sbin:/bin")
     run_cmd "$PY" "$REPO/Tests/integration/action.py" "$REPO" "$ws" paths="specs bad"; want_rc 1
     want_out_has "swift build"; want_out_has "::error file=bad/hello.yaml,line=$line,col=1"
     PREFIX=("${saved[@]}")
