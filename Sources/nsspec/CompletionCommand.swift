@@ -95,7 +95,7 @@ enum Completion {
             Command(name: "cache", help: "clear the cache of compiled plans and filters, or print where it is",
                     operand: .words("action", [("clear", "remove every entry"), ("path", "print the cache directory")])),
             Command(name: "init", help: "write a commented spec from a template",
-                    options: [Option(spellings: ["--template"], help: "the template", values: ["minimal", "ci", "rootfs", "network"])],
+                    options: [Option(spellings: ["-t", "--template"], help: "the template", values: ["minimal", "ci", "rootfs", "network"])],
                     operand: .file),
             Command(name: "doctor", help: "what this host allows and lacks for sandboxes (and for a spec)",
                     operand: .specs),

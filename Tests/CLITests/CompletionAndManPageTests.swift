@@ -61,6 +61,31 @@ struct UsageLine {
         #expect(Set(Self.commands).isSubset(of: topics.map(\.0)))
     }
 
+    /// What each command's parser accepts, spelling by spelling (a short form such as `init -t`
+    /// is in no usage line). A command added to Help.usage needs its grammar here.
+    static let grammars: [String: Arguments.Grammar] = [
+        "validate": ValidateRequest.grammar, "plan": PlanRequest.grammar, "run": RunRequest.grammar,
+        "cache": CacheRequest.grammar, "init": InitRequest.grammar, "completion": CompletionRequest.grammar,
+    ]
+
+    @Test func everySpellingTheParsersAcceptIsCompletedAndInTheManPage() throws {
+        let page = try String(contentsOf: ManPageTests.page, encoding: .utf8)
+        for name in Self.commands {
+            guard let grammar = Self.grammars[name] else {
+                Issue.record("'\(name)' is in Help.usage but not in CompletionTests.grammars")
+                continue
+            }
+            let entry = Completion.commands.first { $0.name == name }
+            for spelling in Array(grammar.flags.keys) + Array(grammar.options.keys) {
+                let option = entry?.options.first { $0.spellings.contains(spelling) }
+                #expect(option != nil, "\(name): \(spelling) is not completed")
+                #expect((option?.values != nil) == grammar.options.keys.contains(spelling), "\(name) \(spelling): takes a value or not")
+                #expect(page.contains(spelling.replacingOccurrences(of: "-", with: "\\-")), "docs/nsspec.1 does not mention \(name) \(spelling)")
+            }
+            #expect(entry?.takesCommand == grammar.takesCommand, "\(name): -- CMD")
+        }
+    }
+
     /// Each shell's script names every command where that shell lists them.
     @Test(arguments: ["bash", "zsh", "fish"])
     func eachShellsScriptCompletesEveryCommand(shell: String) throws {
