@@ -2,22 +2,36 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := demo
 
-APT_PACKAGES := libyaml-dev libcap-dev libseccomp-dev pkg-config uidmap iproute2 strace file binutils procps busybox-static
+# What building needs (release: deps-build), then what the tests use besides: zsh and fish check the
+# completion scripts, man-db renders the man page.
+BUILD_PACKAGES := libyaml-dev libcap-dev libseccomp-dev pkg-config
+APT_PACKAGES := $(BUILD_PACKAGES) uidmap iproute2 strace file binutils procps busybox-static zsh fish man-db
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NSSPEC := .build/debug/nsspec
 
-.PHONY: deps build release demo test test-swift test-fuzz test-schema test-docs test-release test-integration clean
+.PHONY: deps deps-build build release demo test test-swift test-fuzz test-schema test-docs test-release test-integration \
+	install uninstall clean
 
-# Debian packages (libyaml, libcap, newuidmap) and the Python JSON Schema validator for the
-# schema agreement test; each installed only when missing.
-deps:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# apt-get install those of the Debian packages $(1) that are missing.
+define apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing: $$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
-	@python3 -c 'import jsonschema, yaml' 2>/dev/null || python3 -m pip install --quiet jsonschema pyyaml \
-	  || python3 -m pip install --quiet --break-system-packages jsonschema pyyaml
+endef
+
+# Debian packages (libyaml, libcap, newuidmap, the shells) and the Python packages of the tests: the
+# JSON Schema validator for the schema agreement test, pre-commit for the hook's; each installed
+# only when missing.
+deps:
+	$(call apt_install,$(APT_PACKAGES))
+	@python3 -c 'import jsonschema, yaml, pre_commit' 2>/dev/null || python3 -m pip install --quiet jsonschema pyyaml pre-commit \
+	  || python3 -m pip install --quiet --break-system-packages jsonschema pyyaml pre-commit
+
+# The libraries nsspec links (all `make release` and the GitHub Action need).
+deps-build:
+	$(call apt_install,$(BUILD_PACKAGES))
 
 build: deps
 	swift build
@@ -30,7 +44,8 @@ build: deps
 # gives the same binary; this scratch path keeps it apart from the debug build's.
 # Result: .build-release/release/nsspec
 RELEASE_FLAGS := -c release --scratch-path .build-release
-release: deps
+RELEASE_BIN := .build-release/release/nsspec
+release: deps-build
 	swift build $(RELEASE_FLAGS)
 
 # The main job on an example: a real sandbox that says who and where it is (specs/hello.yaml),
@@ -84,6 +99,33 @@ test-release: release
 test-integration: build
 	$(SUDO) Tests/integration/setup.sh
 	$(SUDO) env NSSPEC=$(abspath $(NSSPEC)) Tests/integration/run.sh
+
+# `make install` (PREFIX=/usr/local, DESTDIR= for staging): the release binary, stripped on the
+# way (the build product is left as it is), the man page, the completion scripts as the binary
+# prints them, and the spec's JSON Schema. `make uninstall` removes exactly these files.
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL_ROOT = $(DESTDIR)$(PREFIX)
+INSTALLED := bin/nsspec share/man/man1/nsspec.1 share/bash-completion/completions/nsspec \
+	share/zsh/site-functions/_nsspec share/fish/vendor_completions.d/nsspec.fish share/nsspec/nsspec.schema.json
+
+install: release
+	install -d -m 755 "$(INSTALL_ROOT)/bin" "$(INSTALL_ROOT)/share/man/man1" \
+	  "$(INSTALL_ROOT)/share/bash-completion/completions" "$(INSTALL_ROOT)/share/zsh/site-functions" \
+	  "$(INSTALL_ROOT)/share/fish/vendor_completions.d" "$(INSTALL_ROOT)/share/nsspec"
+	install -m 755 -s --strip-program=strip $(RELEASE_BIN) "$(INSTALL_ROOT)/bin/nsspec"
+	install -m 644 docs/nsspec.1 "$(INSTALL_ROOT)/share/man/man1/nsspec.1"
+	install -m 644 schema/nsspec.schema.json "$(INSTALL_ROOT)/share/nsspec/nsspec.schema.json"
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for shell in bash zsh fish; do $(RELEASE_BIN) completion $$shell > "$$tmp/$$shell"; done; \
+	install -m 644 "$$tmp/bash" "$(INSTALL_ROOT)/share/bash-completion/completions/nsspec"; \
+	install -m 644 "$$tmp/zsh" "$(INSTALL_ROOT)/share/zsh/site-functions/_nsspec"; \
+	install -m 644 "$$tmp/fish" "$(INSTALL_ROOT)/share/fish/vendor_completions.d/nsspec.fish"; \
+	echo "installed nsspec, its man page, completions (bash, zsh, fish) and schema under $(INSTALL_ROOT)"
+
+uninstall:
+	rm -f $(addprefix "$(INSTALL_ROOT)/,$(addsuffix ",$(INSTALLED)))
+	rmdir "$(INSTALL_ROOT)/share/nsspec" 2>/dev/null || true
 
 clean:
 	rm -rf .build .build-fuzz .build-release

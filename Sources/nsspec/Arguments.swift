@@ -94,12 +94,13 @@ enum Help {
     static let version = "0.1.0"
 
     static let usage: [String: String] = [
-        "": "nsspec <validate|plan|run|cache|init> [options] [FILE…]",
+        "": "nsspec <validate|plan|run|cache|init|completion> [options] [FILE…]",
         "validate": "nsspec validate [--format auto|text|json|github|sarif|junit] [--strict] [--args-on-command-line] [FILE|DIR…]",
         "plan": "nsspec plan [--format text|json] [FILE…] [-- CMD…]",
         "run": "nsspec run [-v|--verbose] [--no-cache] [FILE] [-- CMD…]",
         "cache": "nsspec cache <clear|path>",
         "init": "nsspec init [--template minimal|ci|rootfs|network] [FILE]",
+        "completion": "nsspec completion <bash|zsh|fish>",
     ]
 
     static let main = """
@@ -116,6 +117,7 @@ enum Help {
           run        create the sandbox a spec describes and run its process in it
           cache      clear the cache of compiled plans and seccomp filters, or print where it is
           init       write a commented spec to start from (never over an existing file)
+          completion print a completion script for bash, zsh or fish
 
         options:
           --version  print the version
@@ -217,6 +219,21 @@ enum Help {
             Each runs rootless and as root. Then: nsspec validate FILE; nsspec run FILE.
 
             Exit status: 0, or 1 when FILE exists or cannot be created, 64 for bad usage.
+
+            """,
+        "completion": """
+            Print a script that completes nsspec's commands, options, option values and spec
+            files in that shell.
+
+            usage: \(usage["completion"]!)
+
+              bash           source <(nsspec completion bash), e.g. from ~/.bashrc
+              zsh            source <(nsspec completion zsh) after compinit, or save it as _nsspec
+                             in a directory of $fpath
+              fish           nsspec completion fish | source, or save it as
+                             ~/.config/fish/completions/nsspec.fish
+
+            `make install` installs all three. Exit status: 0, 64 for bad usage.
 
             """,
     ]

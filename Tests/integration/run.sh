@@ -12,7 +12,8 @@
 # and a rebuild while the suite runs must not swap it under the cases.
 #
 # The cases live by area in areas/*.sh (namespaces, mounts, host, process, trust, leftovers, faults,
-# load, network, cli, cache), over the helpers of lib.sh; spec files the cases share are in fixtures/.
+# load, network, cli, cache, terminal, install), over the helpers of lib.sh; spec files the cases share
+# are in fixtures/.
 # faults (SIGKILL during start-up) drives nsspec with killer.py, load (many launches) with load.py.
 #
 # Environment: NSSPEC (binary, default .build/debug/nsspec), AREAS=mounts,trust (run only these
@@ -57,7 +58,7 @@ id -u "$TEST_USER" >/dev/null 2>&1 && HAVE_USER=1
 # ---------------------------------------------------------------------------------------------
 # The areas, in order; each adds its cases to CASES. AREAS=mounts,trust runs only those areas,
 # ONLY=t_maps,t_env only those cases (names in the area files).
-AREA_LIST=(namespaces mounts host process trust leftovers faults load network cli cache terminal)
+AREA_LIST=(namespaces mounts host process trust leftovers faults load network cli cache terminal install)
 AREAS=${AREAS:-}
 ONLY=${ONLY:-}
 CASES=()
