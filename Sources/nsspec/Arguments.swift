@@ -95,7 +95,7 @@ enum Help {
 
     static let usage: [String: String] = [
         "": "nsspec <validate|plan|run|cache|init|completion> [options] [FILE…]",
-        "validate": "nsspec validate [--format auto|text|json|github|sarif|junit] [--strict] [--args-on-command-line] [FILE|DIR…]",
+        "validate": "nsspec validate [--format auto|text|json|github|sarif|junit] [--strict] [--host] [--args-on-command-line] [FILE|DIR…]",
         "plan": "nsspec plan [--format text|json] [FILE…] [-- CMD…]",
         "run": "nsspec run [-v|--verbose] [--no-cache] [FILE] [-- CMD…]",
         "cache": "nsspec cache <clear|path>",
@@ -140,6 +140,11 @@ enum Help {
                                       2.1.0, for code scanning) or junit (JUnit XML, one testcase
                                       per spec)
               --strict                fail on warnings too
+              --host                  also run the host checks `run` makes first, for this
+                                      caller, and report every problem: a missing bind source or
+                                      mount target, no newuidmap/newgidmap or subordinate ids for
+                                      the map, a veth without CAP_NET_ADMIN, … (rules host-*).
+                                      Nothing is run or created
               --args-on-command-line  the command is given after '--' at run time, so
                                       process.args may be missing
 
