@@ -6,7 +6,10 @@ import Validation
 /// `validate --host` and `doctor FILE`: the spec planned for this caller as `run` plans it, and
 /// the host checks of that plan's preflight — every problem, not just the first — as diagnostics
 /// at the spec lines of their steps. Nothing runs: no fork, no namespace.
-func hostDiagnostics(_ spec: ValidatedSpec, argsOverride: [String]? = nil) -> [Diagnostic] {
-    let plan = Planner(spec: spec, caller: currentCaller(), argsOverride: argsOverride).plan()
-    return Executor(plan: plan, system: system).hostCheck()
+func hostDiagnostics(_ spec: ValidatedSpec) -> [Diagnostic] {
+    hostDiagnostics(Planner(spec: spec, caller: currentCaller()).plan())
+}
+
+func hostDiagnostics(_ plan: Plan) -> [Diagnostic] {
+    Executor(plan: plan, system: system).hostCheck()
 }
