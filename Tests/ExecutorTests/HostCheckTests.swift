@@ -1,5 +1,6 @@
 import Diagnostics
 import Executor
+import Foundation
 import KernelModel
 import Planning
 import System
@@ -87,6 +88,15 @@ import Testing
         let closes = kernel.trace.filter { if case .close = $0.call { true } else { false } }.count
         #expect(sockets == 1 && closes == 1)
         #expect(Self.madeSomething(kernel.trace).isEmpty)
+    }
+
+    /// Every id the host checks can give is in the public list and explained in docs/spec-v1.md.
+    @Test func everyRuleIsDocumented() throws {
+        let source = try String(contentsOf: packageRoot.appendingPathComponent("Sources/Executor/HostCheck.swift"), encoding: .utf8)
+        let used = Set(source.matches(of: try Regex(#""(host-[a-z0-9-]+)""#)).compactMap { $0.output.last?.substring.map(String.init) })
+        #expect(used == Set(Executor.hostCheckRuleIDs))
+        let docs = try String(contentsOf: packageRoot.appendingPathComponent("docs/spec-v1.md"), encoding: .utf8)
+        #expect(Executor.hostCheckRuleIDs.filter { !docs.contains("| `\($0)` |") } == [])
     }
 
     /// A spec this host can run: nothing to report.
