@@ -169,10 +169,10 @@ public struct Doctor {
         let mountinfo = (try? reader.readIfPresent("/proc/self/mountinfo")).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) } ?? ""
         var types: [String: String] = [:]
         for line in mountinfo.split(separator: "\n") {
-            let halves = line.split(separator: " - ", maxSplits: 1)
-            let fields = halves.first?.split(separator: " ") ?? []
-            guard halves.count == 2, fields.count > 4, let type = halves[1].split(separator: " ").first else { continue }
-            types[String(fields[4])] = String(type)
+            // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL…] - TYPE SOURCE SUPEROPTIONS
+            let fields = line.split(separator: " ")
+            guard fields.count > 4, let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count else { continue }
+            types[String(fields[4])] = String(fields[dash + 1])
         }
         switch types["/sys/fs/cgroup"] {
         case "cgroup2"?:
@@ -337,7 +337,9 @@ public struct Doctor {
     func helper(_ kind: IDKind) -> Helper {
         guard let path = reader.mapHelper(kind) else { return .missing }
         if let status = try? sys.fileStatus(path), status.isSetuid && status.owner == 0 { return .privileged(path: path, how: "setuid root") }
-        if let caps = try? sys.fileCapabilities(path), caps.contains("cap_set\(kind.rawValue)") {
+        // cap_to_text's form: "cap_setuid=ep", "cap_setgid,cap_setuid=ep".
+        if let caps = try? sys.fileCapabilities(path),
+           caps.split(whereSeparator: { !($0.isLetter || $0 == "_") }).contains(Substring("cap_set\(kind.rawValue)")) {
             return .privileged(path: path, how: "file capabilities \(caps)")
         }
         return .unprivileged(path: path)
