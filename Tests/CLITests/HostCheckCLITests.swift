@@ -64,6 +64,16 @@ import Testing
         let typo = try #require(objects.first { ($0["message"] as? String)?.hasPrefix("/nonexistent-nsspec-typo") == true })
         #expect(typo["line"] as? Int == 9 && typo["column"] as? Int == 5 && typo["hint"] != nil)
 
+        let sarif = try CLI.run(["validate", "--host", "--format", "sarif", path])
+        #expect(sarif.status == 1)
+        let log = try #require(try JSONSerialization.jsonObject(with: Data(sarif.stdout.utf8)) as? [String: Any])
+        let run = try #require((log["runs"] as? [[String: Any]])?.first)
+        let results = try #require(run["results"] as? [[String: Any]])
+        #expect(results.compactMap { $0["ruleId"] as? String }.sorted() == ["host-source-missing", "host-source-missing", "host-subordinate-range"])
+        #expect(results.allSatisfy { $0["ruleIndex"] is Int }, "the host rules are in the catalog")
+        let junit = try CLI.run(["validate", "--host", "--format", "junit", path])
+        #expect(junit.status == 1 && junit.stdout.contains("message=\"3 errors, 0 warnings\"") && junit.stdout.contains("[host-source-missing]"))
+
         let github = try CLI.run(["validate", "--host", "--format", "github", path])
         #expect(github.status == 1)
         #expect(github.stdout.contains("::error file=\(path),line=9,col=5,title=nsspec host-source-missing::/nonexistent-nsspec-typo does not exist"),
