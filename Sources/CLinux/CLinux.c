@@ -196,6 +196,20 @@ int nss_mount_setattr(const char *path, int recursive, uint64_t set, uint64_t cl
     attr.propagation = propagation;
     return (int)syscall(SYS_mount_setattr, AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &attr, sizeof attr);
 }
+int nss_probe_openat2(void) {
+    /* A size below the first struct open_how (24 bytes): EINVAL before the path is read. */
+    long rc = syscall(SYS_openat2, AT_FDCWD, "/", NULL, (size_t)0);
+    if (rc >= 0) {
+        close((int)rc);
+        return 0;
+    }
+    return errno;
+}
+int nss_probe_mount_setattr(void) {
+    /* Flags the kernel does not know: EINVAL before the fd or the path is looked at. */
+    long rc = syscall(SYS_mount_setattr, -1, "", ~0U, NULL, (size_t)0);
+    return rc < 0 ? errno : 0;
+}
 char **nss_environ(void) { return environ; }
 int nss_wifexited(int status) { return WIFEXITED(status); }
 int nss_wexitstatus(int status) { return WEXITSTATUS(status); }

@@ -399,12 +399,17 @@ struct RunFailure: Error {
         detail = error.detail
     }
 
-    /// `file:line:col: error: stage: what: cause (ENAME)` and a hint, like a compiler.
-    func render(_ step: Step) -> String {
-        var text = "\(step.location): error: \(step.stage.rawValue): \(message)"
+    /// What failed and why, in one line: `what: cause (ENAME) (kernel: detail)`.
+    var cause: String {
+        var text = message
         if let errno { text += ": \(errno)" }
         if let detail { text += " (kernel: \(detail))" }
-        text += "\n"
+        return text
+    }
+
+    /// `file:line:col: error: stage: what: cause (ENAME)`, its notes and a hint, like a compiler.
+    func render(_ step: Step) -> String {
+        var text = "\(step.location): error: \(step.stage.rawValue): \(cause)\n"
         for note in notes { text += "\(note.location): note: \(note.message)\n" }
         if let hint { text += "hint: \(hint)\n" }
         return text

@@ -30,22 +30,26 @@ struct SubordinateRange {
 }
 
 extension Executor {
-    static let helperDirectories = ["/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"]
+    /// The host as `run` reads it, for this run's caller.
+    var hostReader: HostReader { HostReader(sys, caller: caller) }
 
+    /// A preflight check of the host (`Action.isHostCheck`): `run` stops at the first that
+    /// fails; `validate --host` and `doctor` run them all (`hostCheck`).
     func preflight(_ action: Action) throws {
+        let reader = hostReader
         switch action {
         case .checkMapHelper(let kind):
             let name = "new\(kind.rawValue)map"
-            guard let path = Self.helperDirectories.map({ "\($0)/\(name)" }).first(where: sys.isExecutable) else {
+            guard let path = reader.mapHelper(kind) else {
                 throw RunFailure("\(name) is not installed, and the map needs ids the caller may not map itself",
                                  hint: "apt install uidmap (or map only `self`)")
             }
             if kind == .uid { host.newuidmap = path } else { host.newgidmap = path }
         case .checkSubordinateRange(let kind, let count):
-            let ranges = try subordinateRanges(kind)
+            let ranges = try reader.subordinateRanges(kind)
             let total = ranges.reduce(UInt64(0)) { $0 + UInt64($1.count) }
             guard total >= count else {
-                let name = try callerName()
+                let name = try reader.callerName()
                 let who = name.map { "\($0) (uid \(caller.uid))" } ?? "uid \(caller.uid)"
                 throw RunFailure("/etc/sub\(kind.rawValue) gives \(who) \(total) subordinate \(kind.rawValue)s; the map needs \(count)",
                                  hint: "as root: usermod --add-sub\(kind.rawValue)s 100000-\(100000 + count - 1) \(name ?? String(caller.uid))")
@@ -87,19 +91,42 @@ extension Executor {
         do {
             return try body()
         } catch let error as SystemError {
-            if let cause = userNamespaceRefusal(error.errno) { throw cause }
+            if let cause = hostReader.userNamespaceRefusal(error.errno) { throw cause }
             throw error
         }
     }
+}
 
-    /// After the kernel refused a user namespace: the host setting that explains it, if one does.
-    private func userNamespaceRefusal(_ errno: Errno) -> RunFailure? {
+/// Host state as nsspec reads it — files, sysctls, the caller's subordinate ranges, the map
+/// helpers — for preflight (`run`), `validate --host` and `doctor` alike, so that all three
+/// answer the same. Reads only.
+struct HostReader {
+    let sys: SystemCalls
+    let caller: Caller
+
+    init(_ sys: SystemCalls, caller: Caller) {
+        self.sys = sys
+        self.caller = caller
+    }
+
+    static let helperDirectories = ["/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"]
+
+    /// Where newuidmap or newgidmap is installed (nil: nowhere nsspec looks).
+    func mapHelper(_ kind: IDKind) -> String? {
+        Self.helperDirectories.map { "\($0)/new\(kind.rawValue)map" }.first(where: sys.isExecutable)
+    }
+
+    /// A sysctl's value (`user.max_user_namespaces`), trimmed; nil when this kernel has none.
+    func sysctl(_ name: String) -> String? {
+        let path = "/proc/sys/" + String(name.map { $0 == "." ? "/" : $0 })
+        guard let bytes = try? readIfPresent(path) else { return nil }
+        return String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
+    }
+
+    /// After the kernel refused a user namespace with `errno`: the host setting that explains
+    /// it, if one does.
+    func userNamespaceRefusal(_ errno: Errno) -> RunFailure? {
         guard [.EPERM, .EACCES, .EINVAL, .ENOSPC, .EUSERS].contains(errno) else { return nil }
-        func sysctl(_ name: String) -> String? {
-            let path = "/proc/sys/" + String(name.map { $0 == "." ? "/" : $0 })
-            guard let bytes = try? readIfPresent(path) else { return nil }
-            return String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
-        }
         if sysctl("user.max_user_namespaces") == "0" {
             return RunFailure("user namespaces are disabled on this host (user.max_user_namespaces = 0)", errno: errno,
                               hint: "as root: sysctl -w user.max_user_namespaces=15000")
@@ -119,7 +146,7 @@ extension Executor {
     }
 
     /// A host file's bytes, or nil if it does not exist (any other error is a failure).
-    private func readIfPresent(_ path: String) throws -> [UInt8]? {
+    func readIfPresent(_ path: String) throws -> [UInt8]? {
         do {
             return try sys.readFile(.path(path), limit: 4 << 20).bytes
         } catch let error as SystemError where error.errno == .ENOENT {
@@ -128,7 +155,7 @@ extension Executor {
     }
 
     /// The caller's lines of /etc/subuid or /etc/subgid: `name:start:count` or `uid:start:count`.
-    private func subordinateRanges(_ kind: IDKind) throws -> [SubordinateRange] {
+    func subordinateRanges(_ kind: IDKind) throws -> [SubordinateRange] {
         let path = "/etc/sub\(kind.rawValue)"
         guard let bytes = try readIfPresent(path) else { return [] }
         let text = String(decoding: bytes, as: UTF8.self)

@@ -165,6 +165,7 @@ public struct OpenFlags: OptionSet, Hashable, Sendable, CustomStringConvertible 
 
     public static let readOnly: OpenFlags = []
     public static let writeOnly = OpenFlags(rawValue: 0o1)
+    public static let readWrite = OpenFlags(rawValue: 0o2)
     public static let create = OpenFlags(rawValue: 0o100)
     public static let exclusive = OpenFlags(rawValue: 0o200)
     public static let truncate = OpenFlags(rawValue: 0o1000)
@@ -173,7 +174,7 @@ public struct OpenFlags: OptionSet, Hashable, Sendable, CustomStringConvertible 
     public static let path = OpenFlags(rawValue: 0o10000000)
 
     static let names: [(UInt64, String)] = [
-        (0o1, "O_WRONLY"), (0o100, "O_CREAT"), (0o200, "O_EXCL"), (0o1000, "O_TRUNC"), (0o200000, "O_DIRECTORY"),
+        (0o1, "O_WRONLY"), (0o2, "O_RDWR"), (0o100, "O_CREAT"), (0o200, "O_EXCL"), (0o1000, "O_TRUNC"), (0o200000, "O_DIRECTORY"),
         (0o400000, "O_NOFOLLOW"), (0o10000000, "O_PATH"),
     ]
     public var description: String { rawValue == 0 ? "O_RDONLY" : flagNames(UInt64(UInt32(bitPattern: rawValue)), Self.names) }
@@ -184,6 +185,13 @@ public struct Capability: RawRepresentable, Hashable, Sendable {
     public var rawValue: Int32
     public init(rawValue: Int32) { self.rawValue = rawValue }
     public static let netAdmin = Capability(rawValue: 12)
+    public static let sysAdmin = Capability(rawValue: 21)
+}
+
+/// A system call whose presence `nsspec doctor` probes (SystemCalls.probeSystemCall).
+public enum ProbedSystemCall: String, Sendable, CaseIterable {
+    case openat2
+    case mountSetattr = "mount_setattr"
 }
 
 /// A resource of setrlimit(2), found by the spec's name for it (`nofile`, `core`, …).

@@ -106,6 +106,41 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
+    public func kernelRelease() -> (release: String, machine: String) {
+        var names = utsname()
+        guard uname(&names) == 0 else { return ("unknown", "unknown") }
+        func text<T>(_ field: inout T) -> String {
+            withUnsafeBytes(of: &field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        return (text(&names.release), text(&names.machine))
+    }
+
+    public func probeSystemCall(_ call: ProbedSystemCall) -> Errno? {
+        let rc = switch call {
+        case .openat2: nss_probe_openat2()
+        case .mountSetattr: nss_probe_mount_setattr()
+        }
+        return rc == 0 ? nil : Errno(rc)
+    }
+
+    public func fileStatus(_ path: String) throws -> FileStatus {
+        var st = stat()
+        try check(stat(path, &st), "stat", path)
+        return FileStatus(mode: UInt32(st.st_mode), owner: st.st_uid)
+    }
+
+    public func fileCapabilities(_ path: String) throws -> String? {
+        guard let caps = cap_get_file(path) else {
+            // ENODATA: the file has no capabilities; EOPNOTSUPP: its filesystem keeps none.
+            if Glibc.errno == ENODATA || Glibc.errno == EOPNOTSUPP { return nil }
+            throw SystemError("getxattr security.capability", path, errno: .current)
+        }
+        defer { cap_free(UnsafeMutableRawPointer(caps)) }
+        guard let text = cap_to_text(caps, nil) else { throw SystemError("cap_to_text", path, errno: .current) }
+        defer { cap_free(UnsafeMutableRawPointer(text)) }
+        return String(cString: text)
+    }
+
     public func write(_ text: String, to fd: Int32) {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {

@@ -125,6 +125,19 @@ public enum LinkKey: Sendable, Equatable, CustomStringConvertible {
 
 public enum FileKind: Sendable, Equatable { case directory, regular, symlink, other }
 
+/// What stat(2) says of a file's permissions: its mode (type, setuid/setgid/sticky and
+/// permission bits, as st_mode) and its owner.
+public struct FileStatus: Sendable, Equatable {
+    public var mode: UInt32
+    public var owner: UInt32
+    public init(mode: UInt32, owner: UInt32) {
+        self.mode = mode
+        self.owner = owner
+    }
+
+    public var isSetuid: Bool { mode & 0o4000 != 0 }
+}
+
 /// What `readFile` reads: a path, or standard input.
 public enum FileSource: Sendable, Equatable {
     case path(String)
@@ -216,6 +229,18 @@ public protocol SystemCalls: AnyObject {
     func environmentValue(_ name: String) -> String?
     /// Monotonic nanoseconds, for `--verbose` timings.
     func now() -> UInt64
+    // Host facts, for `doctor`
+    /// uname(2): the kernel's release ("6.1.0-18-amd64") and the machine ("x86_64").
+    func kernelRelease() -> (release: String, machine: String)
+    /// The errno of a harmless call of `call` that the kernel refuses before it looks at
+    /// anything: EINVAL where the call exists, ENOSYS where it does not, another errno where a
+    /// filter or policy refuses it; nil if it succeeded. Nothing is opened or changed.
+    func probeSystemCall(_ call: ProbedSystemCall) -> Errno?
+    /// stat(2), following symlinks: the mode with its setuid bit, and the owner.
+    func fileStatus(_ path: String) throws -> FileStatus
+    /// A file's capabilities (its security.capability attribute) as libcap writes them
+    /// ("cap_setuid=ep"); nil when it has none.
+    func fileCapabilities(_ path: String) throws -> String?
     /// Write all of `text` to fd 1 or 2, without stdio buffers (nothing to flush before a fork).
     func write(_ text: String, to fd: Int32)
 

@@ -94,12 +94,13 @@ enum Help {
     static let version = "0.1.0"
 
     static let usage: [String: String] = [
-        "": "nsspec <validate|plan|run|cache|init|completion> [options] [FILE…]",
-        "validate": "nsspec validate [--format auto|text|json|github|sarif|junit] [--strict] [--args-on-command-line] [FILE|DIR…]",
+        "": "nsspec <validate|plan|run|cache|init|doctor|completion> [options] [FILE…]",
+        "validate": "nsspec validate [--format auto|text|json|github|sarif|junit] [--strict] [--host] [--args-on-command-line] [FILE|DIR…]",
         "plan": "nsspec plan [--format text|json] [FILE…] [-- CMD…]",
         "run": "nsspec run [-v|--verbose] [--no-cache] [FILE] [-- CMD…]",
         "cache": "nsspec cache <clear|path>",
         "init": "nsspec init [--template minimal|ci|rootfs|network] [FILE]",
+        "doctor": "nsspec doctor [FILE]",
         "completion": "nsspec completion <bash|zsh|fish>",
     ]
 
@@ -117,6 +118,7 @@ enum Help {
           run        create the sandbox a spec describes and run its process in it
           cache      clear the cache of compiled plans and seccomp filters, or print where it is
           init       write a commented spec to start from (never over an existing file)
+          doctor     what this host allows and lacks for sandboxes (and what a spec needs of it)
           completion print a completion script for bash, zsh or fish
 
         options:
@@ -140,6 +142,11 @@ enum Help {
                                       2.1.0, for code scanning) or junit (JUnit XML, one testcase
                                       per spec)
               --strict                fail on warnings too
+              --host                  also run the host checks `run` makes first, for this
+                                      caller, and report every problem: a missing bind source or
+                                      mount target, no newuidmap/newgidmap or subordinate ids for
+                                      the map, a veth without CAP_NET_ADMIN, … (rules host-*).
+                                      Nothing is run or created
               --args-on-command-line  the command is given after '--' at run time, so
                                       process.args may be missing
 
@@ -219,6 +226,28 @@ enum Help {
             Each runs rootless and as root. Then: nsspec validate FILE; nsspec run FILE.
 
             Exit status: 0, or 1 when FILE exists or cannot be created, 64 for bad usage.
+
+            """,
+        "doctor": """
+            What this host allows and lacks for nsspec sandboxes, one fact a line, each lacking one
+            with how to fix it: the kernel and the system calls and namespaces nsspec uses,
+            whether this user can make a user namespace now (tried in a child process), the
+            sysctls that restrict it, subordinate ids and newuidmap/newgidmap, veth privilege,
+            /dev/net/tun and pasta, cgroups, seccomp.
+
+            usage: \(usage["doctor"]!)
+
+              FILE           a spec: validated and planned for this user as `run` would, then
+                             what it needs of this host (its namespaces, the system calls of its
+                             mount table, its id maps' helpers, seccomp) and the host checks of
+                             run's preflight (as `validate --host`), each at its spec line.
+                             process.args may be missing (given after '--' at run time)
+
+            Lines start with `ok` (present or allowed), `no` (lacking; `fix:` below says how to
+            fix it) or `info`. Nothing is changed on the host.
+
+            Exit status: 0 when the spec can run here (without FILE: when this user can make a
+            user namespace, or is root), 1 otherwise, 64 for bad usage.
 
             """,
         "completion": """

@@ -28,6 +28,7 @@ enum NSSpec {
             case "plan": return try PlanRequest.parse(rest).run()
             case "cache": return try CacheRequest.parse(rest).run()
             case "init": return try InitRequest.parse(rest).run()
+            case "doctor": return try DoctorRequest.parse(rest).run()
             case "completion": return try CompletionRequest.parse(rest).run()
             case "help":
                 guard let topic = rest.first else { Output.write(Help.main); return 0 }
@@ -41,7 +42,7 @@ enum NSSpec {
                 Output.write(Help.version + "\n")
                 return 0
             default:
-                let suggestion = Suggestion.closest(to: name, in: ["validate", "plan", "run", "cache", "init", "completion", "help"])
+                let suggestion = Suggestion.closest(to: name, in: ["validate", "plan", "run", "cache", "init", "doctor", "completion", "help"])
                 throw UsageError("no command '\(name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""), nil)
             }
         } catch {

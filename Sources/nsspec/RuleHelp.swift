@@ -90,5 +90,15 @@ enum RuleHelp {
         ("seccomp-duplicate-name", .warning, "Semantic rules", "a system call listed twice in 'allow', or twice in 'deny'"),
         ("seccomp-allow-unconfined", .warning, "Semantic rules", "'allow' with 'profile: unconfined': nothing is denied to allow back"),
         ("nested-namespaces-unconfined", .warning, "Semantic rules", "'nestedNamespaces: true' with 'seccomp: unconfined', where it changes nothing"),
+        ("host-source-missing", .error, "Host checks", "a bind source or directory root does not exist (an 'optional: true' bind is skipped instead)"),
+        ("host-source-unreadable", .error, "Host checks", "a bind source or directory root cannot be looked up (EACCES on a parent, \u{2026})"),
+        ("host-mount-target", .error, "Host checks", "with 'root: host', a mount target is missing on the host (nsspec creates nothing there) or not a directory for a filesystem"),
+        ("host-map-helper", .error, "Host checks", "the map needs newuidmap/newgidmap (ids the caller may not map itself) and none is installed"),
+        ("host-subordinate-range", .error, "Host checks", "/etc/subuid or /etc/subgid gives the caller fewer subordinate ids than the map's 'subordinate' entries need"),
+        ("host-network-admin", .error, "Host checks", "a veth, and the caller has no CAP_NET_ADMIN in the host's network namespace"),
+        ("host-interface-exists", .error, "Host checks", "a veth's host name is an interface the host has already"),
+        ("host-address-in-use", .error, "Host checks", "a veth's host address is the host's already, or overlaps a subnet of the host's"),
+        ("host-seccomp", .error, "Host checks", "libseccomp cannot compile the spec's filter here"),
+        ("host-terminal", .warning, "Host checks", "'process.terminal: true', and standard input is not a terminal ('run' from here would refuse)"),
     ]
 }

@@ -1,15 +1,17 @@
 import Diagnostics
 import Validation
 
-/// `nsspec validate [--format auto|text|json|github|sarif|junit] [--strict] [--args-on-command-line] [FILE|DIR…]`.
+/// `nsspec validate [--format auto|text|json|github|sarif|junit] [--strict] [--host] [--args-on-command-line] [FILE|DIR…]`.
 struct ValidateRequest {
     var files: [String] = []
     var format: DiagnosticFormat = .text
     var strict = false
     var argsOnCommandLine = false
+    /// Also the host checks of `run`'s preflight, for this caller (HostCheck.swift).
+    var host = false
 
     static let grammar = Arguments.Grammar(
-        flags: ["--strict": "strict", "--args-on-command-line": "args-on-command-line"],
+        flags: ["--strict": "strict", "--args-on-command-line": "args-on-command-line", "--host": "host"],
         options: ["--format": "format"], subcommand: "validate")
 
     static func parse(_ args: [String]) throws(UsageError) -> ValidateRequest {
@@ -22,7 +24,7 @@ struct ValidateRequest {
         if format == "auto" { format = system.environmentValue("GITHUB_ACTIONS") == "true" ? "github" : "text" }
         return ValidateRequest(files: parsed.positionals, format: DiagnosticFormat(rawValue: format) ?? .text,
                                strict: parsed.flags.contains("strict"),
-                               argsOnCommandLine: parsed.flags.contains("args-on-command-line"))
+                               argsOnCommandLine: parsed.flags.contains("args-on-command-line"), host: parsed.flags.contains("host"))
     }
 
     func run() -> Int32 {
@@ -41,7 +43,8 @@ struct ValidateRequest {
             }
             paths += found.isEmpty ? [path] : found
         }
-        let options = ValidationOptions(argsFromCommandLine: argsOnCommandLine)
+        // With --host, the spec is checked as `run` would check it for this caller.
+        let options = ValidationOptions(argsFromCommandLine: argsOnCommandLine, runAsRoot: host && currentCaller().privileged)
         var reports: [SpecReport] = []
         var text = ""
         for path in paths {
@@ -51,7 +54,9 @@ struct ValidateRequest {
                 report = SpecReport(file: error.location.file, diagnostics: [error])
             case .success(let input):
                 let checked = SpecCheck.check(input.bytes, file: input.name, totalSize: input.size, options: options)
-                report = SpecReport(file: input.name, diagnostics: checked.diagnostics, source: checked.source)
+                var diagnostics = checked.diagnostics
+                if host, let spec = checked.spec { diagnostics = (diagnostics + hostDiagnostics(spec)).sortedByLocation() }
+                report = SpecReport(file: input.name, diagnostics: diagnostics, source: checked.source)
             }
             if format == .text {
                 for d in report.diagnostics { text += DiagnosticRenderer.text(d, source: report.source) }

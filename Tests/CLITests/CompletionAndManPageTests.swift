@@ -65,7 +65,8 @@ struct UsageLine {
     /// is in no usage line). A command added to Help.usage needs its grammar here.
     static let grammars: [String: Arguments.Grammar] = [
         "validate": ValidateRequest.grammar, "plan": PlanRequest.grammar, "run": RunRequest.grammar,
-        "cache": CacheRequest.grammar, "init": InitRequest.grammar, "completion": CompletionRequest.grammar,
+        "cache": CacheRequest.grammar, "init": InitRequest.grammar, "doctor": DoctorRequest.grammar,
+        "completion": CompletionRequest.grammar,
     ]
 
     @Test func everySpellingTheParsersAcceptIsCompletedAndInTheManPage() throws {

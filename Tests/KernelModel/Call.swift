@@ -10,6 +10,9 @@ public enum Call: Equatable, Sendable {
     case stat(String)
     case realpath(String)
     case access(String)
+    case uname
+    case probe(String)
+    case getFileCapabilities(String)
     // processes and the sockets between them
     case clone(CloneFlags, name: String)
     case pidfdOpen(Int32)
@@ -92,7 +95,7 @@ public enum Call: Equatable, Sendable {
     /// modelled). Every other call can be chosen to fail.
     public var canFail: Bool {
         switch self {
-        case .access, .pidfdPoll, .close, .kill, .forwardSignals, .ignoreSignals, .defaultSignals, .resetSignals, .capget, .processExists,
+        case .access, .uname, .probe, .pidfdPoll, .close, .kill, .forwardSignals, .ignoreSignals, .defaultSignals, .resetSignals, .capget, .processExists,
              .sleep, .receive:
             false
         default:
@@ -174,6 +177,9 @@ public enum Call: Equatable, Sendable {
         case .stat(let path): "stat \(path)"
         case .realpath(let path): "realpath \(path)"
         case .access(let path): "access \(path) X_OK"
+        case .uname: "uname"
+        case .probe(let name): "probe \(name)"
+        case .getFileCapabilities(let path): "getxattr \(path) security.capability"
         case .clone(let flags, let name): "clone3(\(flags)) \(name)"
         case .pidfdOpen(let pid): "pidfd_open \(pid)"
         case .pidfdPoll(let fd): "poll pidfd \(fd)"

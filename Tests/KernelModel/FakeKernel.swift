@@ -49,6 +49,15 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
     public var effectiveCapabilities: Set<Capability>?
     /// Lookups of a link by name after which it is gone (a leftover the kernel is removing).
     public var vanishAfterLookups: [String: Int] = [:]
+    // Host facts, for `doctor`.
+    public var release = (release: "6.1.0-test", machine: "x86_64")
+    /// What a probe of each system call answers (absent from the table: EINVAL, the call exists).
+    public var probes: [ProbedSystemCall: Errno?] = [:]
+    /// Modes and owners by path; a path not listed is a root-owned 0644 file, or the setuid-root
+    /// 04755 of a map helper (newuidmap, newgidmap).
+    public var statuses: [String: FileStatus] = [:]
+    /// File capabilities by path (none when not listed).
+    public var fileCaps: [String: String] = [:]
 
     // MARK: What the run did
 
@@ -400,6 +409,35 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         environment().last { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
     }
     public func now() -> UInt64 { 0 }
+
+    public func kernelRelease() -> (release: String, machine: String) {
+        note(.uname)
+        return release
+    }
+
+    public func probeSystemCall(_ call: ProbedSystemCall) -> Errno? {
+        note(.probe(call.rawValue))
+        if let answer = probes[call] { return answer }
+        return .EINVAL
+    }
+
+    public func fileStatus(_ path: String) throws -> FileStatus {
+        let call = Call.stat(path)
+        try enter(call, object: path)
+        if missing.contains(path) { try fail(call, .ENOENT, path) }
+        record(call)
+        if let status = statuses[path] { return status }
+        return path.hasSuffix("/newuidmap") || path.hasSuffix("/newgidmap") ? FileStatus(mode: 0o104755, owner: 0)
+            : FileStatus(mode: 0o100644, owner: 0)
+    }
+
+    public func fileCapabilities(_ path: String) throws -> String? {
+        let call = Call.getFileCapabilities(path)
+        try enter(call, object: path)
+        if missing.contains(path) { try fail(call, .ENOENT, path) }
+        record(call)
+        return fileCaps[path]
+    }
     public func write(_ text: String, to fd: Int32) { if fd == 2 && !current.killed { logged += text } }
 
     // MARK: Processes and sockets

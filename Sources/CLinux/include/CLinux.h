@@ -60,6 +60,12 @@ int nss_mount_setattr(const char *path, int recursive, uint64_t set, uint64_t cl
 /// sibling of the caller) or CLONE_NEW* (the new process starts in new namespaces). Returns
 /// like fork().
 pid_t nss_clone3(uint64_t flags);
+/// Probes for `nsspec doctor`: a call of openat2 (nss_probe_openat2) or mount_setattr
+/// (nss_probe_mount_setattr) that the kernel refuses before it looks at anything — EINVAL where
+/// the call exists, ENOSYS where it does not, another errno where a filter refuses it. Returns
+/// that errno (0 if the call succeeded, which it should not). Nothing is opened or changed.
+int nss_probe_openat2(void);
+int nss_probe_mount_setattr(void);
 /// keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL): a new anonymous session keyring; its serial.
 long nss_join_new_session_keyring(void);
 /// The secret of nsspec's cache: a `length`-byte "user" key of this description in the caller's
