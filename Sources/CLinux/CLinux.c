@@ -386,6 +386,22 @@ int nss_devpts_detached(void) {
     return mnt;
 }
 
+/* A tmpfs of its own, mounted nowhere (an overlay's upper and work live in it): mode 0755. */
+int nss_tmpfs_detached(void) {
+    int fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+    if (fs < 0) return -1;
+    if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+        syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+        int e = errno; close(fs); errno = e;
+        return -1;
+    }
+    int mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    int e = errno;
+    close(fs);
+    errno = e;
+    return mnt;
+}
+
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif

@@ -162,7 +162,7 @@ public final class Executor {
     /// One step; a status when it ends this process (exec, or nothing left to do).
     func perform(_ step: Step, at index: Int) throws -> Int32? {
         switch step.action {
-        case .checkMapHelper, .checkSubordinateRange, .checkSource, .checkTarget:
+        case .checkMapHelper, .checkSubordinateRange, .checkSource, .checkTarget, .checkOverlay:
             try preflight(step.action)
         case .runFromSealedCopy:
             if !sys.runsFromSealedCopy() { try sys.reexecFromSealedCopy() }
@@ -181,7 +181,7 @@ public final class Executor {
         case .unshare, .join: try namespace(step.action)
         case .writeSetgroups, .writeMap: try idMap(step)
         case .setHostname, .setDomainname: try uts(step.action)
-        case .makeRootPrivate, .enterStaging, .mountRootTmpfs, .bindRoot, .bind, .tmpfs, .proc, .sysfs, .dev,
+        case .makeRootPrivate, .enterStaging, .mountRootTmpfs, .bindRoot, .overlayRoot, .overlay, .bind, .tmpfs, .proc, .sysfs, .dev,
              .devpts, .mqueue, .directory, .file, .symlink, .maskPaths, .readonlyPaths, .pivotRoot, .remountRootReadonly,
              .readonlyHostTree:
             do {

@@ -94,7 +94,8 @@ public enum HostTree {
         switch spec.root?.value {
         case .host?: return ("the host's own tree (root: host)", spec.root?.location)
         case nil: return ("the host's own tree (no root is set)", nil)
-        case .directory(let path, let readonly)?:
+        case .directory(let path, let readonly, let overlay)?:
+            if overlay != nil { return nil }  // the writes go to the overlay's upper layer
             if readonly?.value == true || path.value.isEmpty { return nil }
             return ("the host directory \(path.value) (root, not read-only)", path.location)
         case .tmpfs?: return nil
