@@ -276,7 +276,7 @@ extension Executor {
                 throw RunFailure("\(path) does not exist in the root directory \(dir), and nsspec creates nothing in the host's copy of a root",
                                  errno: .ENOENT,
                                  hint: "use root: {path: \(dir), overlay: tmpfs}: mount points and entries are then made in the overlay's "
-                                    + "upper layer, never in \(dir); or create it there (mkdir -p \(dir)\(Self.parentPath(path))), "
+                                    + "upper layer, never in \(dir); or create \(dir)\(path) on the host, "
                                     + "or mount a tmpfs above it in the spec")
             }
             throw RunFailure("\(path) does not exist on the host, and with root: host nsspec creates nothing there",
@@ -317,12 +317,6 @@ extension Executor {
             error.object = path
             throw error
         }
-    }
-
-    /// "/a/b" for "/a/b/c": where `mkdir -p` would have to make the parent.
-    static func parentPath(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "" }
-        return String(path[..<slash])
     }
 
     /// An overlay at `path` (reached by mount(2) as it is): `lower` top first, and an upper layer —
