@@ -338,6 +338,12 @@ public final class Executor {
         stageTimer = stage.map { ($0, now) }
     }
 
+    /// --verbose: one step of a stage, timed on its own (an overlay's layers).
+    func timeStep(_ what: String, since start: UInt64) {
+        let micros = (sys.now() - start) / 1000
+        sys.write("nsspec:   \(what) (\(me.rawValue)): \(micros / 1000).\(String(micros % 1000 + 1000).dropFirst()) ms\n", to: 2)
+    }
+
     /// Before a step that does not return (exec) or blocks for the sandbox's lifetime.
     func endTiming() { timeStage(nil) }
 }

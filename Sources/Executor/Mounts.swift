@@ -54,12 +54,16 @@ extension Executor {
             mounts.scratch = []
             mounts.hostRootDirectory = path
         case .overlayRoot(let lower, let upper, let userNamespace):
+            let start = options.verbose ? sys.now() : 0
             try mountOverlay(at: "/newroot", shown: "/", lower: [lower], upper: upper, userNamespace: userNamespace)
             try openRoot()
+            if options.verbose { timeStep("overlay root", since: start) }
         case .overlay(let target, let lower, let upper, let userNamespace):
+            let start = options.verbose ? sys.now() : 0
             let fd = try resolve(target, create: .directory)
             defer { sys.close(fd) }
             try mountOverlay(at: fdPath(fd), shown: target, lower: lower, upper: upper, userNamespace: userNamespace)
+            if options.verbose { timeStep("overlay at \(target)", since: start) }
         case .bind(let source, let target, let optional, let recursive, let flags, let propagation):
             try bind(source: source, target: target, optional: optional, recursive: recursive, flags: flags, propagation: propagation)
         case .tmpfs(let target, let size, let mode, let flags):
