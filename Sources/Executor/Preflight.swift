@@ -94,8 +94,8 @@ extension Executor {
     /// The kernel can mount the overlay: overlayfs is there, in a user namespace from Linux 5.11
     /// on; a directory upper and its work directory are directories on one filesystem.
     func checkOverlay(_ upper: OverlayLayer, userNamespace: Bool) throws {
-        let filesystems = (try? sys.readFile(.path("/proc/filesystems"), limit: 1 << 16)).map { String(decoding: $0.bytes, as: UTF8.self) }
-        if let filesystems, !filesystems.contains("\toverlay\n") {
+        let filesystems = String(decoding: try sys.readFile(.path("/proc/filesystems"), limit: 1 << 16).bytes, as: UTF8.self)
+        if !filesystems.contains("\toverlay\n") {
             throw RunFailure("this kernel has no overlayfs (overlay is not in /proc/filesystems)", errno: .ENODEV,
                              hint: "as root: modprobe overlay; or use a root and mounts without overlay")
         }

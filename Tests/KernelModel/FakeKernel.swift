@@ -21,6 +21,7 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         "/etc/subuid": "tester:100000:65536\nroot:200000:65536\n",
         "/etc/subgid": "tester:100000:65536\nroot:200000:65536\n",
         "/etc/passwd": "root:x:0:0:root:/root:/bin/sh\ntester:x:1000:1000::/home/tester:/bin/sh\n",
+        "/proc/filesystems": "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\n\text4\nnodev\toverlay\n",
     ]
     public var missing: Set<String> = []
     /// The user namespace that owns each namespace file (its inode and creator's uid), as
