@@ -370,20 +370,32 @@ int nss_winsize_copy(int from, int to) {
     return ioctl(to, TIOCSWINSZ, &w);
 }
 
-int nss_devpts_detached(void) {
-    int fs = (int)syscall(SYS_fsopen, "devpts", FSOPEN_CLOEXEC);
+/* A filesystem of `type` mounted nowhere (fsopen, fsconfig, fsmount): up to two string options
+ * (NULL: none) and the mount attributes; the fd of its root, or -1 with errno. */
+static int nss_fs_detached(const char *type, const char *k1, const char *v1, const char *k2, const char *v2,
+                           unsigned int attributes) {
+    int fs = (int)syscall(SYS_fsopen, type, FSOPEN_CLOEXEC);
     if (fs < 0) return -1;
-    if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) < 0 ||
-        syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0620", 0) < 0 ||
+    if ((k1 && syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, k1, v1, 0) < 0) ||
+        (k2 && syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, k2, v2, 0) < 0) ||
         syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
         int e = errno; close(fs); errno = e;
         return -1;
     }
-    int mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+    int mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attributes);
     int e = errno;
     close(fs);
     errno = e;
     return mnt;
+}
+
+int nss_devpts_detached(void) {
+    return nss_fs_detached("devpts", "ptmxmode", "0666", "mode", "0620", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+}
+
+/* A tmpfs of its own, mounted nowhere (an overlay's upper and work live in it): mode 0755. */
+int nss_tmpfs_detached(void) {
+    return nss_fs_detached("tmpfs", "mode", "0755", NULL, NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 }
 
 #ifndef TIOCGPTPEER

@@ -162,7 +162,7 @@ public final class Executor {
     /// One step; a status when it ends this process (exec, or nothing left to do).
     func perform(_ step: Step, at index: Int) throws -> Int32? {
         switch step.action {
-        case .checkMapHelper, .checkSubordinateRange, .checkSource, .checkTarget:
+        case .checkMapHelper, .checkSubordinateRange, .checkSource, .checkTarget, .checkOverlay:
             try preflight(step.action)
         case .runFromSealedCopy:
             if !sys.runsFromSealedCopy() { try sys.reexecFromSealedCopy() }
@@ -181,7 +181,7 @@ public final class Executor {
         case .unshare, .join: try namespace(step.action)
         case .writeSetgroups, .writeMap: try idMap(step)
         case .setHostname, .setDomainname: try uts(step.action)
-        case .makeRootPrivate, .enterStaging, .mountRootTmpfs, .bindRoot, .bind, .tmpfs, .proc, .sysfs, .dev,
+        case .makeRootPrivate, .enterStaging, .mountRootTmpfs, .bindRoot, .overlayRoot, .overlay, .bind, .tmpfs, .proc, .sysfs, .dev,
              .devpts, .mqueue, .directory, .file, .symlink, .maskPaths, .readonlyPaths, .pivotRoot, .remountRootReadonly,
              .readonlyHostTree:
             do {
@@ -336,6 +336,12 @@ public final class Executor {
             sys.write("nsspec: \(current.stage.rawValue) (\(me.rawValue)): \(ms) ms\n", to: 2)
         }
         stageTimer = stage.map { ($0, now) }
+    }
+
+    /// --verbose: one step of a stage, timed on its own (an overlay's layers).
+    func timeStep(_ what: String, since start: UInt64) {
+        let micros = (sys.now() - start) / 1000
+        sys.write("nsspec:   \(what) (\(me.rawValue)): \(micros / 1000).\(String(micros % 1000 + 1000).dropFirst()) ms\n", to: 2)
     }
 
     /// Before a step that does not return (exec) or blocks for the sandbox's lifetime.

@@ -37,6 +37,7 @@ extension Executor {
         case .checkSubordinateRange: HostCheckRule("host-subordinate-range")
         case .checkSource: HostCheckRule { $0.errno == .ENOENT ? "host-source-missing" : "host-source-unreadable" }
         case .checkTarget: HostCheckRule("host-mount-target")
+        case .checkOverlay: HostCheckRule("host-overlay")
         case .checkNetworkAdmin: HostCheckRule("host-network-admin")
         case .checkHostInterface: HostCheckRule("host-interface-exists")
         case .checkHostAddresses: HostCheckRule("host-address-in-use")
@@ -51,7 +52,7 @@ extension Executor {
     /// Every rule id `hostCheck` reports, for the docs' table and the tests.
     public static let hostCheckRuleIDs = [
         "host-map-helper", "host-subordinate-range", "host-source-missing", "host-source-unreadable", "host-mount-target",
-        "host-network-admin", "host-interface-exists", "host-address-in-use", "host-seccomp", "host-terminal",
+        "host-network-admin", "host-interface-exists", "host-address-in-use", "host-seccomp", "host-terminal", "host-overlay",
     ]
 }
 

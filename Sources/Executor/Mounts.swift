@@ -22,6 +22,9 @@ struct MountState {
     /// With `root: host` and `readonlyRoot`: the host's tree was made read-only, so a bind that
     /// is not read-only clears the flag its source mount now has.
     var hostTreeReadonly = false
+    /// With a directory root (no overlay): its path. nsspec creates nothing in the host's copy
+    /// of a root — only inside the spec's own tmpfs mounts, as with `root: host`.
+    var hostRootDirectory: String?
 }
 
 extension Executor {
@@ -47,6 +50,20 @@ extension Executor {
             try sys.mount(source: mounts.hostPrefix + host.resolved(path), target: "/newroot", type: nil, flags: [.bind, .recursive], data: nil)
             if readonly { try sys.mountSetattr("/newroot", recursive: true, set: .readonly, clear: [], propagation: []) }
             try openRoot()
+            // The directory is the host's: mount points and entries go only into the spec's tmpfs mounts.
+            mounts.scratch = []
+            mounts.hostRootDirectory = path
+        case .overlayRoot(let lower, let upper, let userNamespace):
+            let start = options.verbose ? sys.now() : 0
+            try mountOverlay(at: "/newroot", shown: "/", lower: [lower], upper: upper, userNamespace: userNamespace)
+            try openRoot()
+            if options.verbose { timeStep("overlay root", since: start) }
+        case .overlay(let target, let lower, let upper, let userNamespace):
+            let start = options.verbose ? sys.now() : 0
+            let fd = try resolve(target, create: .directory)
+            defer { sys.close(fd) }
+            try mountOverlay(at: fdPath(fd), shown: target, lower: lower, upper: upper, userNamespace: userNamespace)
+            if options.verbose { timeStep("overlay at \(target)", since: start) }
         case .bind(let source, let target, let optional, let recursive, let flags, let propagation):
             try bind(source: source, target: target, optional: optional, recursive: recursive, flags: flags, propagation: propagation)
         case .tmpfs(let target, let size, let mode, let flags):
@@ -254,14 +271,20 @@ extension Executor {
     /// tmpfs's root through no symlink and across no mount, so that nothing is ever made on the
     /// host — not through a symlink, nor on a host directory bound inside the tmpfs.
     private func scratchParent(of path: String) throws -> (Int32, String) {
-        let hint = "mount a tmpfs above it in the spec, or use root: tmpfs or a directory root"
         var deepest: (path: String, fd: Int32)?
         for s in mounts.scratch ?? [] where path.utf8.starts(with: (s.path + "/").utf8) {
             if deepest == nil || s.path.utf8.count >= deepest!.path.utf8.count { deepest = s }
         }
         guard let scratch = deepest else {
+            if let dir = mounts.hostRootDirectory {
+                throw RunFailure("\(path) does not exist in the root directory \(dir), and nsspec creates nothing in the host's copy of a root",
+                                 errno: .ENOENT,
+                                 hint: "use root: {path: \(dir), overlay: tmpfs}: mount points and entries are then made in the overlay's "
+                                    + "upper layer, never in \(dir); or create \(dir)\(path) on the host, "
+                                    + "or mount a tmpfs above it in the spec")
+            }
             throw RunFailure("\(path) does not exist on the host, and with root: host nsspec creates nothing there",
-                             errno: .ENOENT, hint: hint)
+                             errno: .ENOENT, hint: "mount a tmpfs above it in the spec, or use root: tmpfs or a directory root with overlay: tmpfs")
         }
         var parts = Self.components(String(decoding: path.utf8.dropFirst(scratch.path.utf8.count), as: UTF8.self))
         let name = parts.popLast() ?? ""
@@ -291,12 +314,61 @@ extension Executor {
             return try sys.openBeneath(dir, name, flags, mode: mode)
         } catch let error as SystemError where error.errno == .EXDEV || error.errno == .ELOOP {
             let through = error.errno == .EXDEV ? "a mount point (a host path bound inside the tmpfs?)" : "a symlink"
-            throw RunFailure("\(path) is reached through \(through); with root: host nsspec creates only inside the spec's own tmpfs mounts",
-                             errno: error.errno, hint: "put the entry where nothing is bound or linked on the way, or use root: tmpfs")
+            let root = mounts.hostRootDirectory.map { "with a directory root (\($0)) without overlay" } ?? "with root: host"
+            throw RunFailure("\(path) is reached through \(through); \(root) nsspec creates only inside the spec's own tmpfs mounts",
+                             errno: error.errno, hint: "put the entry where nothing is bound or linked on the way, or use root: tmpfs (or overlay: tmpfs)")
         } catch var error as SystemError {
             error.object = path
             throw error
         }
+    }
+
+    /// An overlay at `path` (reached by mount(2) as it is): `lower` top first, and an upper layer —
+    /// a tmpfs of its own (mounted nowhere: only the overlay holds it, and it goes with it),
+    /// the spec's directories, or none (read-only; one lower alone is then a read-only bind,
+    /// as overlayfs wants two lowers without an upper). In a user namespace with `userxattr`,
+    /// which overlayfs requires there (its `trusted.` attributes are the host's root's).
+    private func mountOverlay(at path: String, shown target: String, lower: [String], upper: OverlayLayer, userNamespace: Bool) throws {
+        let lowers = lower.map { mounts.hostPrefix + host.resolved($0) }
+        var tmpfs: Int32 = -1
+        defer { if tmpfs >= 0 { sys.close(tmpfs) } }
+        var options = "lowerdir=" + lowers.map(Self.overlayEscaped).joined(separator: ":")
+        var flags: MountFlags = []
+        switch upper {
+        case .none:
+            if lowers.count == 1 {
+                try sys.mount(source: lowers[0], target: path, type: nil, flags: [.bind, .recursive], data: nil)
+                try sys.mountSetattr(path, recursive: true, set: .readonly, clear: [], propagation: [])
+                return
+            }
+            flags.insert(.readonly)
+        case .tmpfs:
+            tmpfs = try sys.openDetachedTmpfs()
+            try sys.mkdirAt(tmpfs, "upper", mode: 0o755)
+            try sys.mkdirAt(tmpfs, "work", mode: 0o700)
+            let base = "\(mounts.hostPrefix)/proc/self/fd/\(tmpfs)"
+            options += ",upperdir=\(base)/upper,workdir=\(base)/work"
+        case .directory(let u, let w):
+            options += ",upperdir=" + Self.overlayEscaped(mounts.hostPrefix + host.resolved(u))
+                + ",workdir=" + Self.overlayEscaped(mounts.hostPrefix + host.resolved(w))
+        }
+        if userNamespace { options += ",userxattr" }
+        do {
+            try sys.mount(source: "overlay", target: path, type: "overlay", flags: flags, data: options)
+        } catch var error as SystemError {
+            error.object = "overlay at \(target)"
+            throw error
+        }
+    }
+
+    /// A path in overlayfs's options: `\`, `,` and `:` escaped with a backslash.
+    static func overlayEscaped(_ path: String) -> String {
+        var out = ""
+        for c in path {
+            if c == "\\" || c == "," || c == ":" { out.append("\\") }
+            out.append(c)
+        }
+        return out
     }
 
     private func chmod(_ path: String, _ mode: UInt32) throws {

@@ -62,7 +62,12 @@ extension Executor {
             } catch let error as SystemError where error.errno == .ENOENT {
                 if optional { host.skippedSources.append(path); return }
                 // A directory root has no `optional`: only a bind source may be skipped.
-                let isRoot = plan.steps.contains { if case .bindRoot(path, _) = $0.action { true } else { false } }
+                let isRoot = plan.steps.contains {
+                    switch $0.action {
+                    case .bindRoot(path, _), .overlayRoot(path, _, _): true
+                    default: false
+                    }
+                }
                 throw RunFailure("\(path) does not exist", errno: error.errno,
                                  hint: isRoot ? "make it a root file system first (e.g. mmdebstrap --variant=minbase bookworm DIR), or fix the path (relative paths are relative to the spec file)"
                                      : "create it, fix the path (relative paths are relative to the spec file), or add `optional: true`")
@@ -80,7 +85,41 @@ extension Executor {
                 throw RunFailure("the mount target \(path) is not a directory on the host (a filesystem is mounted only on a directory)",
                                  errno: .ENOTDIR, hint: "choose a directory as the target, or use root: tmpfs")
             }
+        case .checkOverlay(let upper, let userNamespace):
+            try checkOverlay(upper, userNamespace: userNamespace)
         default: break
+        }
+    }
+
+    /// The kernel can mount the overlay: overlayfs is there, in a user namespace from Linux 5.11
+    /// on; a directory upper and its work directory are directories on one filesystem.
+    func checkOverlay(_ upper: OverlayLayer, userNamespace: Bool) throws {
+        let filesystems = String(decoding: try sys.readFile(.path("/proc/filesystems"), limit: 1 << 16).bytes, as: UTF8.self)
+        if !filesystems.contains("\toverlay\n") {
+            throw RunFailure("this kernel has no overlayfs (overlay is not in /proc/filesystems)", errno: .ENODEV,
+                             hint: "as root: modprobe overlay; or use a root and mounts without overlay")
+        }
+        if userNamespace {
+            let release = sys.kernelRelease().release
+            let numbers = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+            if numbers.count == 2, (numbers[0], numbers[1]) < (5, 11) {
+                throw RunFailure("overlayfs in a user namespace needs Linux 5.11 or later; this kernel is \(release)", errno: .EPERM,
+                                 hint: "run as root without a `user` namespace, on a newer kernel, or without overlay")
+            }
+        }
+        guard case .directory(let u, let w) = upper else { return }
+        let us = try sys.fileStatus(u), ws = try sys.fileStatus(w)
+        for (path, status) in [(u, us), (w, ws)] where status.mode & 0o170000 != 0o040000 {
+            throw RunFailure("the overlay's \(path == u ? "upper" : "work") \(path) is not a directory", errno: .ENOTDIR,
+                             hint: "give directories: upper keeps the writes, work is overlayfs's own (empty) directory")
+        }
+        if us.device != ws.device {
+            throw RunFailure("the overlay's upper \(u) and work \(w) are on different filesystems; overlayfs needs both on one",
+                             errno: .EXDEV, hint: "put work beside upper, e.g. upper: DIR/upper and work: DIR/work")
+        }
+        if u == w || u.hasPrefix(w + "/") || w.hasPrefix(u + "/") {
+            throw RunFailure("the overlay's upper \(u) and work \(w) must be two directories, neither inside the other",
+                             errno: .EINVAL, hint: "use sibling directories, e.g. DIR/upper and DIR/work")
         }
     }
 

@@ -16,7 +16,7 @@ extension Executor {
         let target: String
         switch step.action {
         case .bind(_, let t, _, _, _, _), .tmpfs(let t, _, _, _), .proc(let t), .sysfs(let t, _), .dev(let t), .devpts(let t),
-             .mqueue(let t):
+             .mqueue(let t), .overlay(let t, _, _, _):
             (what, target) = ("its mount point \(t) is missing and", t)
         case .directory(let t, _): (what, target) = ("the directory \(t)", t)
         case .file(let t, _, _): (what, target) = ("the file \(t)", t)
@@ -74,9 +74,9 @@ extension Executor {
             let target: String
             switch step.action {
             case .bind(_, let t, _, _, _, _), .tmpfs(let t, _, _, _), .proc(let t), .sysfs(let t, _), .dev(let t), .devpts(let t),
-                 .mqueue(let t):
+                 .mqueue(let t), .overlay(let t, _, _, _):
                 target = t
-            case .bindRoot, .mountRootTmpfs, .readonlyHostTree: target = "/"
+            case .bindRoot, .mountRootTmpfs, .overlayRoot, .readonlyHostTree: target = "/"
             default: continue
             }
             let under = target == "/" ? path != "/" || !strictly

@@ -78,6 +78,16 @@ public enum EnvEntry: Sendable, Equatable {
     case pass(String)
 }
 
+/// Where an overlay's writes go, as the executor makes it.
+public enum OverlayLayer: Sendable, Equatable {
+    /// None: a read-only union of the lower layers.
+    case none
+    /// A tmpfs of the overlay's own (upper and work made in it), gone when the sandbox is.
+    case tmpfs
+    /// Host directories on one filesystem: `upper` keeps the writes, `work` is overlayfs's.
+    case directory(upper: String, work: String)
+}
+
 /// What a step does. Paths inside the sandbox are absolute; host paths are as the spec resolves
 /// them (relative to the spec's directory).
 public enum Action: Sendable, Equatable {
@@ -85,6 +95,9 @@ public enum Action: Sendable, Equatable {
     case checkMapHelper(IDKind)
     case checkSubordinateRange(IDKind, count: UInt64)
     case checkSource(path: String, optional: Bool)
+    /// The kernel mounts overlayfs here (in a user namespace: Linux 5.11+), and a directory upper
+    /// and work are directories on one filesystem.
+    case checkOverlay(upper: OverlayLayer, userNamespace: Bool)
     /// With `root: host`: a mount's target exists on the host (nsspec creates nothing there),
     /// and is a directory when a filesystem is mounted on it.
     case checkTarget(path: String, directory: Bool)
@@ -126,6 +139,11 @@ public enum Action: Sendable, Equatable {
     case enterStaging
     case mountRootTmpfs
     case bindRoot(path: String, readonly: Bool)
+    /// The root as an overlay: `lower` (a host directory, never written) under `upper`, at
+    /// /newroot; mount points are then made in the upper layer.
+    case overlayRoot(lower: String, upper: OverlayLayer, userNamespace: Bool)
+    /// An overlay at `target`: `lower` top first (host paths), writes to `upper`.
+    case overlay(target: String, lower: [String], upper: OverlayLayer, userNamespace: Bool)
     case bind(source: String, target: String, optional: Bool, recursive: Bool, flags: MountOptions, propagation: Propagation)
     case tmpfs(target: String, size: Size?, mode: UInt32?, flags: MountOptions)
     case proc(target: String)

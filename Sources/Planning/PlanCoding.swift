@@ -94,6 +94,14 @@ struct PlanWriter {
         }
     }
 
+    mutating func layer(_ l: OverlayLayer) {
+        switch l {
+        case .none: byte(0)
+        case .tmpfs: byte(1)
+        case .directory(let upper, let work): byte(2); string(upper); string(work)
+        }
+    }
+
     mutating func flags(_ f: MountOptions) {
         byte((f.readonly ? 1 : 0) | (f.nosuid ? 2 : 0) | (f.nodev ? 4 : 0) | (f.noexec ? 8 : 0))
     }
@@ -243,6 +251,9 @@ struct PlanWriter {
         case .checkTerminal(let required): byte(60); bool(required)
         case .privateDevpts: byte(61)
         case .openTerminal: byte(62)
+        case .overlayRoot(let lower, let upper, let userns): byte(70); string(lower); layer(upper); bool(userns)
+        case .overlay(let target, let lower, let upper, let userns): byte(71); string(target); strings(lower); layer(upper); bool(userns)
+        case .checkOverlay(let upper, let userns): byte(72); layer(upper); bool(userns)
         case .supervise(let statusOf, let reap):
             byte(59)
             actor(statusOf)
@@ -352,6 +363,17 @@ struct PlanReader {
         case 1: .caller
         case 2: .subordinate
         default: nil
+        }
+    }
+
+    mutating func layer() -> OverlayLayer? {
+        switch byte() {
+        case 0: return OverlayLayer.none
+        case 1: return .tmpfs
+        case 2:
+            guard let upper = string(), let work = string() else { return nil }
+            return .directory(upper: upper, work: work)
+        default: return nil
         }
     }
 
@@ -536,6 +558,15 @@ struct PlanReader {
         case 60: return bool().map { .checkTerminal(required: $0) }
         case 61: return .privateDevpts
         case 62: return .openTerminal
+        case 70:
+            guard let lower = string(), let upper = layer(), let userns = bool() else { return nil }
+            return .overlayRoot(lower: lower, upper: upper, userNamespace: userns)
+        case 71:
+            guard let target = string(), let lower = strings(), let upper = layer(), let userns = bool() else { return nil }
+            return .overlay(target: target, lower: lower, upper: upper, userNamespace: userns)
+        case 72:
+            guard let upper = layer(), let userns = bool() else { return nil }
+            return .checkOverlay(upper: upper, userNamespace: userns)
         default: return nil
         }
     }

@@ -27,6 +27,9 @@ extension Action {
         case .enterStaging: "enter-staging"
         case .mountRootTmpfs: "mount-root-tmpfs"
         case .bindRoot: "bind-root"
+        case .overlayRoot: "overlay-root"
+        case .overlay: "overlay"
+        case .checkOverlay: "check-overlay"
         case .bind: "bind"
         case .tmpfs: "tmpfs"
         case .proc: "proc"
@@ -102,6 +105,14 @@ extension Action {
         case .enterStaging: return "tmpfs at /tmp, pivot_root into it: old root at /oldroot, new root built at /newroot"
         case .mountRootTmpfs: return "tmpfs as the new root (mode 0755)"
         case .bindRoot(let path, let readonly): return "bind \(path) as the new root" + (readonly ? " (read-only)" : "")
+        case .overlayRoot(let lower, let upper, _):
+            return "overlay as the new root: lower \(lower) (never written), upper \(Self.describe(upper))"
+        case .overlay(let target, let lower, let upper, _):
+            return "overlay at \(target): lower \(lower.joined(separator: " over ")) (top first), " + (upper == .none ? "read-only (no upper)" : "upper \(Self.describe(upper))")
+        case .checkOverlay(let upper, let userns):
+            var text = "the kernel mounts overlayfs" + (userns ? " in a user namespace (Linux 5.11+)" : "")
+            if case .directory(let u, let w) = upper { text += "; \(u) and \(w) are directories on one filesystem" }
+            return text
         case .bind(let source, let target, let optional, let recursive, let flags, let propagation):
             var opts = [recursive ? "rbind" : "bind"] + Self.words(flags)
             if propagation != .rprivate { opts.append(propagation.rawValue) }
@@ -230,6 +241,15 @@ extension Action {
 
     static func words(_ f: MountOptions) -> [String] {
         [f.readonly ? "ro" : nil, f.nosuid ? "nosuid" : nil, f.nodev ? "nodev" : nil, f.noexec ? "noexec" : nil].compactMap { $0 }
+    }
+
+    /// An overlay's upper layer in words.
+    static func describe(_ upper: OverlayLayer) -> String {
+        switch upper {
+        case .none: "none (read-only)"
+        case .tmpfs: "a tmpfs of its own (writes discarded at exit)"
+        case .directory(let upper, let work): "\(upper) (writes kept; work \(work))"
+        }
     }
 
     static func quote(_ s: String) -> String {

@@ -119,12 +119,19 @@ public struct Planner: Sendable {
             let subordinate = map.value.filter { $0.outside == .subordinate }.reduce(UInt64(0)) { $0 + UInt64($1.count) }
             if subordinate > 0 { add(.checkSubordinateRange(kind, count: subordinate), map.location) }
         }
-        if case .directory(let path, _)? = spec.root?.value {
+        if case .directory(let path, _, let overlay)? = spec.root?.value {
             add(.checkSource(path: hostPath(path.value), optional: false), path.location)
+            if let overlay { overlayChecks(layer(overlay.value), overlay.location, add) }
         }
         for mount in spec.mounts {
-            guard case .bind(let source) = mount.kind else { continue }
-            add(.checkSource(path: hostPath(source.value), optional: mount.optional?.value ?? false), mount.location)
+            switch mount.kind {
+            case .bind(let source):
+                add(.checkSource(path: hostPath(source.value), optional: mount.optional?.value ?? false), mount.location)
+            case .overlay(let lower, let upper):
+                for l in lower { add(.checkSource(path: hostPath(l.value), optional: false), l.location) }
+                overlayChecks(upper.map { layer($0.value) } ?? .none, upper?.location ?? mount.location, add)
+            default: continue
+            }
         }
         let under = buildsRoot ? [] : HostTree.enclosing(spec.mounts.map(\.mount))
         for (i, mount) in spec.mounts.enumerated() where !buildsRoot && onHostTree(under[i]) && !HostTree.creates(mount.type) {
@@ -292,7 +299,12 @@ public struct Planner: Sendable {
             case .tmpfs:
                 add(.enterStaging, root.location)
                 add(.mountRootTmpfs, root.location)
-            case .directory(let path, let readonly):
+            case .directory(let path, let readonly, let overlay?):
+                add(.enterStaging, root.location)
+                add(.overlayRoot(lower: hostPath(path.value), upper: layer(overlay.value), userNamespace: newUser), overlay.location)
+                _ = readonly  // refused with overlay by validation
+                for action in hostViewProtections(procAt: "/proc", sysAt: "/sys", fromTable: true) { add(action, path.location) }
+            case .directory(let path, let readonly, nil):
                 add(.enterStaging, root.location)
                 add(.bindRoot(path: hostPath(path.value), readonly: readonly?.value ?? false), path.location)
                 // A directory that holds the host's /proc or /sys mounts (`/`, `/..`) shows them.
@@ -393,7 +405,27 @@ public struct Planner: Sendable {
         case .dir: return .directory(target: target, mode: m.mode?.value)
         case .file: return .file(target: target, content: m.content?.value ?? "", mode: m.mode?.value)
         case .symlink(let link): return .symlink(target: target, link: link.value)
+        case .overlay(let lower, let upper):
+            return .overlay(target: target, lower: lower.map { hostPath($0.value) }, upper: upper.map { layer($0.value) } ?? .none,
+                            userNamespace: newUser)
         }
+    }
+
+    /// An overlay's upper layer as the executor makes it: host paths resolved.
+    func layer(_ upper: OverlayUpper) -> OverlayLayer {
+        switch upper {
+        case .tmpfs: .tmpfs
+        case .directory(let upper, let work): .directory(upper: hostPath(upper.value), work: hostPath(work.value))
+        }
+    }
+
+    /// Preflight for an overlay: the upper and work directories exist, and the kernel can do it.
+    func overlayChecks(_ upper: OverlayLayer, _ at: SourceLocation, _ add: (Action, SourceLocation) -> Void) {
+        if case .directory(let u, let w) = upper {
+            add(.checkSource(path: u, optional: false), at)
+            add(.checkSource(path: w, optional: false), at)
+        }
+        add(.checkOverlay(upper: upper, userNamespace: newUser), at)
     }
 
     /// A host path from the spec: relative ones are relative to the spec file's directory,

@@ -126,7 +126,7 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
     public func fileStatus(_ path: String) throws -> FileStatus {
         var st = stat()
         try check(stat(path, &st), "stat", path)
-        return FileStatus(mode: UInt32(st.st_mode), owner: st.st_uid)
+        return FileStatus(mode: UInt32(st.st_mode), owner: st.st_uid, device: UInt64(st.st_dev))
     }
 
     public func fileCapabilities(_ path: String) throws -> String? {
@@ -783,6 +783,12 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
     public func openDetachedDevpts() throws -> Int32 {
         let fd = nss_devpts_detached()
         try check(fd, "fsopen/fsmount", "devpts")
+        return fd
+    }
+
+    public func openDetachedTmpfs() throws -> Int32 {
+        let fd = nss_tmpfs_detached()
+        try check(fd, "fsopen/fsmount", "tmpfs")
         return fd
     }
 

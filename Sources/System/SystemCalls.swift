@@ -130,9 +130,12 @@ public enum FileKind: Sendable, Equatable { case directory, regular, symlink, ot
 public struct FileStatus: Sendable, Equatable {
     public var mode: UInt32
     public var owner: UInt32
-    public init(mode: UInt32, owner: UInt32) {
+    /// The filesystem it is on (st_dev).
+    public var device: UInt64
+    public init(mode: UInt32, owner: UInt32, device: UInt64 = 0) {
         self.mode = mode
         self.owner = owner
+        self.device = device
     }
 
     public var isSetuid: Bool { mode & 0o4000 != 0 }
@@ -409,6 +412,8 @@ public protocol SystemCalls: AnyObject {
     func copyWindowSize(from: Int32, to: Int32)
     /// A new devpts instance on a detached mount (attached nowhere): an fd of its root.
     func openDetachedDevpts() throws -> Int32
+    /// A new tmpfs (mode 0755) mounted nowhere: its fd (fsopen/fsmount), a directory fd of its root.
+    func openDetachedTmpfs() throws -> Int32
     /// A pty from the devpts whose root `devpts` is: master (non-blocking) and slave.
     func openPty(devpts: Int32) throws -> (master: Int32, slave: Int32)
     /// The terminal on `fd` becomes this session leader's controlling terminal and its fds 0, 1, 2.

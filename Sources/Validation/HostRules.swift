@@ -8,21 +8,32 @@ import SpecFormat
 /// over a writable host tree owns every file root owns there: dropped capabilities do not stop
 /// an owner.
 let hostRules: [Rule] = [
-    Rule("host-root-creates", "with root: host, dir, file and symlink entries lie inside a tmpfs the spec mounts") { spec, _ in
-        guard HostTree.isHostRoot(spec), spec.creates(.mount) else { return [] }
+    Rule("host-root-creates", "with root: host or a directory root without overlay, dir, file and symlink entries lie inside a tmpfs the spec mounts") { spec, _ in
+        let directory = HostTree.plainDirectoryRoot(spec)
+        guard HostTree.isHostRoot(spec) || directory != nil, spec.creates(.mount) else { return [] }
         let table = mounts(spec)
         let under = HostTree.enclosing(table)
         return table.indices.compactMap { i in
             let m = table[i]
             guard HostTree.creates(m.type), let target = m.effectiveTarget else { return nil }
             if let scratch = under[i], HostTree.isScratch(scratch.type) { return nil }
+            if let directory {
+                let what = under[i].map { "on the \($0.type.rawValue) mount at \($0.effectiveTarget?.value ?? "")" }
+                    ?? "in the root directory '\(directory.value)' (the host's copy)"
+                return .error(
+                    "host-root-creates",
+                    "with a directory root, this \(m.type.rawValue) entry would create \(target.value) \(what)", at: target.location,
+                    notes: [.init("the root directory is here", at: directory.location)],
+                    hint: "nsspec writes nothing into a root directory: add overlay: tmpfs to the root (the entry then goes into "
+                        + "its upper layer), or mount a tmpfs above it first (e.g. {type: tmpfs, target: \(HostTree.parent(of: target.value))})")
+            }
             let what = under[i].map { "on the \($0.type.rawValue) mount at \($0.effectiveTarget?.value ?? "")" }
                 ?? "in the host's own tree"
             return .error(
                 "host-root-creates",
                 "with root: host, this \(m.type.rawValue) entry would create \(target.value) \(what)", at: target.location,
                 notes: spec.root.map { [.init("root is the host's tree here", at: $0.location)] } ?? [],
-                hint: "nsspec changes nothing on the host: mount a tmpfs above it first (e.g. {type: tmpfs, target: \(HostTree.parent(of: target.value))}), or use root: tmpfs or a directory root")
+                hint: "nsspec changes nothing on the host: mount a tmpfs above it first (e.g. {type: tmpfs, target: \(HostTree.parent(of: target.value))}), or use root: tmpfs or a directory root with overlay: tmpfs")
         }
     },
     Rule("host-uid0-writable-root", "the process does not run as the host's uid 0 over a writable host root") { spec, options in
@@ -47,6 +58,12 @@ public enum HostTree {
         case .host?, nil: true
         case .tmpfs?, .directory?: false
         }
+    }
+
+    /// A directory root without overlay: its path (nsspec creates nothing in it).
+    public static func plainDirectoryRoot(_ spec: Spec) -> Located<String>? {
+        if case .directory(let path, _, nil)? = spec.root?.value { return path }
+        return nil
     }
 
     /// Entries that create something at their target rather than mount over it.
@@ -94,7 +111,8 @@ public enum HostTree {
         switch spec.root?.value {
         case .host?: return ("the host's own tree (root: host)", spec.root?.location)
         case nil: return ("the host's own tree (no root is set)", nil)
-        case .directory(let path, let readonly)?:
+        case .directory(let path, let readonly, let overlay)?:
+            if overlay != nil { return nil }  // the writes go to the overlay's upper layer
             if readonly?.value == true || path.value.isEmpty { return nil }
             return ("the host directory \(path.value) (root, not read-only)", path.location)
         case .tmpfs?: return nil

@@ -91,7 +91,7 @@ let mountRules: [Rule] = [
                                   hint: "leave 'size' out for the kernel's default (half of RAM), or give a real limit"))
             }
         }
-        if let root = spec.root, case .directory(let path, _) = root.value, path.value.isEmpty {
+        if let root = spec.root, case .directory(let path, _, _) = root.value, path.value.isEmpty {
             out.append(.error("mount-fields", "root 'path' cannot be empty", at: path.location))
         }
         return out
@@ -125,7 +125,7 @@ func mounts(_ spec: Spec) -> [Mount] { spec.mounts?.value ?? [] }
 /// a Set: a generic Set costs a static binary runtime conformance lookups on every run.
 func isFilesystemMount(_ type: MountType) -> Bool {
     switch type {
-    case .proc, .sysfs, .tmpfs, .mqueue, .devpts, .dev: true
+    case .proc, .sysfs, .tmpfs, .mqueue, .devpts, .dev, .overlay: true
     case .bind, .dir, .file, .symlink: false
     }
 }

@@ -36,8 +36,13 @@ func specPaths(_ spec: Spec) -> [(what: String, path: Located<String>)] {
         if let t = m.target { paths.append(("mount target", t)) }
         if let s = m.source { paths.append(("bind source", s)) }
         if let l = m.link { paths.append(("symlink link", l)) }
+        for l in m.lower?.value ?? [] { paths.append(("overlay lower", l)) }
+        if case .directory(let upper, let work)? = m.upper?.value { paths += [("overlay upper", upper), ("overlay work", work)] }
     }
-    if case .directory(let path, _)? = spec.root?.value { paths.append(("root path", path)) }
+    if case .directory(let path, _, let overlay)? = spec.root?.value {
+        paths.append(("root path", path))
+        if case .directory(let upper, let work)? = overlay?.value { paths += [("overlay upper", upper), ("overlay work", work)] }
+    }
     for ns in spec.namespaces { if let p = ns.path { paths.append(("namespace path", p)) } }
     if let cwd = spec.process?.cwd { paths.append(("cwd", cwd)) }
     return paths

@@ -42,6 +42,8 @@ public struct ValidatedMount: Sendable {
         case bind(source: Located<String>)
         case tmpfs, proc, sysfs, dev, devpts, mqueue, dir, file
         case symlink(link: Located<String>)
+        /// The lower layers, top first (at least one), and where writes go (nil: read-only).
+        case overlay(lower: [Located<String>], upper: Located<OverlayUpper>?)
     }
 
     init(_ m: Mount) {
@@ -63,6 +65,9 @@ public struct ValidatedMount: Sendable {
         case .symlink:
             guard let link = m.link else { guaranteed("a symlink has a link") }
             kind = .symlink(link: link)
+        case .overlay:
+            guard let lower = m.lower?.value, !lower.isEmpty else { guaranteed("an overlay has a lower layer") }
+            kind = .overlay(lower: lower, upper: m.upper)
         }
     }
 

@@ -63,6 +63,7 @@ enum RuleHelp {
         ("mount-shadowed", .warning, "Semantic rules", "a later mount on the same target or on a parent hides an earlier one"),
         ("host-root-creates", .error, "Semantic rules", "with 'root: host' (or no root), a 'dir', 'file' or 'symlink' entry that is not inside a 'tmpfs'/'dev' mounted earlier by the spec: it would create or overwrite a host file"),
         ("host-uid0-writable-root", .warning, "Semantic rules", "the process runs as the host's uid 0 over a writable host tree ('root: host' or a directory root, without 'readonlyRoot'/'readonly'): without a new user namespace (and 'uid' 0, or any namespace); with 'uid' mapped to the host's 0; and, from 'plan' and 'run' as root, through the default map or 'self'. It may change every file root owns there, capabilities or not. '--strict' fails on it"),
+        ("overlay-layers", .error, "Semantic rules", "an overlay's directories contain one another: a lower inside (or equal to) another lower, the upper or work inside a lower (or holding one), work inside upper; compared as written, relative paths from the spec file's directory, '.' and '..' resolved by name; also 'readonly: true' on a root with 'overlay'"),
         ("mount-on-file", .error, "Semantic rules", "a 'proc', 'sysfs', 'tmpfs', 'mqueue', 'devpts' or 'dev' mount on the target of an earlier 'file' (or under it: the kernel mounts a filesystem only on a directory, so the run would fail with ENOTDIR) or of an earlier 'symlink' (the mount would land where the link points); at the mount, with a note at the earlier entry"),
         ("path-tilde", .warning, "Semantic rules", "a path (bind source, root path, mount target, symlink link, namespace path, cwd) starts with '~': YAML and nsspec do not expand it, so '~/src' as a bind source is a directory named '~' beside the spec file"),
         ("path-control-character", .error, "Semantic rules", "a path (mount target, bind source, symlink link, root path, namespace path, cwd) holds a control, line-separator or bidirectional-formatting character (ESC, newline, U+2028, U+202E, \u{2026}); the message shows it escaped"),
@@ -99,6 +100,7 @@ enum RuleHelp {
         ("host-interface-exists", .error, "Host checks", "a veth's host name is an interface the host has already"),
         ("host-address-in-use", .error, "Host checks", "a veth's host address is the host's already, or overlaps a subnet of the host's"),
         ("host-seccomp", .error, "Host checks", "libseccomp cannot compile the spec's filter here"),
+        ("host-overlay", .error, "Host checks", "the kernel cannot mount the overlay: no overlayfs in '/proc/filesystems'; in a user namespace, Linux older than 5.11; a directory upper and work that are not directories, not on one filesystem, or one inside the other"),
         ("host-terminal", .warning, "Host checks", "'process.terminal: true', and standard input is not a terminal ('run' from here would refuse)"),
     ]
 }

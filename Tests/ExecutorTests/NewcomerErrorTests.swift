@@ -169,11 +169,12 @@ import Testing
               - {type: tmpfs, target: /tmp}
             process: {args: [/bin/true]}
             """, missing: ["/tmp"], failing: "tmp")
-        #expect(run.kernel.logged.contains("""
-            t.yaml:5:5: error: mounts: tmpfs at /tmp (nosuid,nodev): its mount point /tmp is missing and cannot be made: the root, /srv/rootfs, is mounted read-only (`readonly: true`): Read-only file system (EROFS)
-            t.yaml:3:14: note: the root is mounted read-only here
+        // A directory root is the host's: nsspec makes no mount point in it, read-only or not
+        // (issue 16), and says so before the kernel could say EROFS.
+        #expect(run.kernel.logged.hasPrefix("""
+            t.yaml:5:5: error: mounts: /tmp does not exist in the root directory /srv/rootfs, and nsspec creates nothing in the host's copy of a root: No such file or directory (ENOENT)
+            hint: use root: {path: /srv/rootfs, overlay: tmpfs}: mount points and entries are then made in the overlay's upper layer, never in /srv/rootfs; or create /srv/rootfs/tmp on the host, or mount a tmpfs above it in the spec
             """), "\(run.kernel.logged)")
-        #expect(run.kernel.logged.contains("mkdir -p /srv/rootfs/tmp), or drop the root's `readonly: true` and set `readonlyRoot: true`"))
     }
 
     @Test func aDirectoryInAReadOnlyTmpfs() throws {

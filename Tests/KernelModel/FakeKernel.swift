@@ -21,6 +21,7 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         "/etc/subuid": "tester:100000:65536\nroot:200000:65536\n",
         "/etc/subgid": "tester:100000:65536\nroot:200000:65536\n",
         "/etc/passwd": "root:x:0:0:root:/root:/bin/sh\ntester:x:1000:1000::/home/tester:/bin/sh\n",
+        "/proc/filesystems": "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\n\text4\nnodev\toverlay\n",
     ]
     public var missing: Set<String> = []
     /// The user namespace that owns each namespace file (its inode and creator's uid), as
@@ -1025,6 +1026,8 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
     public func restoreTerminal(_ fd: Int32, _ saved: [UInt8]) {}
     public func copyWindowSize(from: Int32, to: Int32) {}
     public func openDetachedDevpts() throws -> Int32 { throw SystemError("fsopen", "devpts", errno: .ENOSYS) }
+    /// A detached tmpfs is an open of "tmpfs (detached)" in the trace.
+    public func openDetachedTmpfs() throws -> Int32 { try open("tmpfs (detached)", [.path, .directory]) }
     public func openPty(devpts: Int32) throws -> (master: Int32, slave: Int32) { throw SystemError("open", "ptmx", errno: .ENOSYS) }
     public func takeTerminal(_ fd: Int32) throws { throw SystemError("ioctl(TIOCSCTTY)", "the pty", errno: .ENOTTY) }
     public func windowChangePipe() throws -> Int32 { throw SystemError("pipe", "SIGWINCH", errno: .ENOSYS) }

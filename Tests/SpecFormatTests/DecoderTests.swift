@@ -71,7 +71,7 @@ import Testing
         #expect(spec.uidMap?.value.map(\.count.value) == [1, 65536])
         #expect(spec.gidMap?.value.first?.outside.value == .id(100))
         #expect(spec.setgroups?.value == .deny)
-        guard case .directory(let path, let ro) = spec.root?.value else { Issue.record("root"); return }
+        guard case .directory(let path, let ro, nil) = spec.root?.value else { Issue.record("root"); return }
         #expect(path.value == "./rootfs" && ro?.value == true)
         #expect(spec.readonlyRoot?.value == true)
         let mounts = try #require(spec.mounts?.value)

@@ -114,6 +114,7 @@ int nss_winsize_copy(int from, int to);
 /// A new devpts instance on a detached mount (fsopen, fsmount: attached nowhere), ptmxmode
 /// 0666: an O_PATH fd of its root, or -1.
 int nss_devpts_detached(void);
+int nss_tmpfs_detached(void);
 /// A pty from the devpts whose root `dirfd` is (its `ptmx`), unlocked; the slave through
 /// TIOCGPTPEER, with no path lookup. Both close-on-exec, the master non-blocking. 0 or -1.
 int nss_pty_open(int dirfd, int *master, int *slave);

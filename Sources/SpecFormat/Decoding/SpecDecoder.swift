@@ -113,10 +113,11 @@ extension NodeDecoder {
     mutating func root(_ node: YAMLNode?) -> Located<Root>? {
         guard let node else { return nil }
         if case .mapping = node {
-            guard let o = object(node, "root", allowed: ["path", "readonly"], what: "root") else { return nil }
+            guard let o = object(node, "root", allowed: ["path", "readonly", "overlay"], what: "root") else { return nil }
             require(["path"], in: o, what: "a root directory")
+            let overlay = rootOverlay(o["overlay"])
             guard let path = string(o["path"], "path") else { return nil }
-            return Located(.directory(path: path, readonly: bool(o["readonly"], "readonly")), at: node.location)
+            return Located(.directory(path: path, readonly: bool(o["readonly"], "readonly"), overlay: overlay), at: node.location)
         }
         guard case .scalar(let s) = node, ScalarKind(s) == .string else {
             wrongType(node, "root", expected: "'host', 'tmpfs' or a mapping with 'path'")
@@ -131,6 +132,47 @@ extension NodeDecoder {
                 at: s.location, hint: "expected 'host', 'tmpfs', or {path: DIR} to use a directory as the root"))
             return nil
         }
+    }
+
+    /// `root.overlay`: `tmpfs`, or `{upper: PATH, work: PATH}`.
+    mutating func rootOverlay(_ node: YAMLNode?) -> Located<OverlayUpper>? {
+        guard let node else { return nil }
+        if case .scalar(let s) = node, ScalarKind(s) == .string {
+            if s.text == "tmpfs" { return Located(.tmpfs, at: s.location) }
+            diagnostics.append(.error(
+                "unknown-value", "'\(s.text)' is not a valid 'overlay'" + Synonyms.didYouMean(s.text, in: ["tmpfs"]),
+                at: s.location, hint: "expected 'tmpfs' (writes discarded at exit) or {upper: DIR, work: DIR} (writes kept in DIR)"))
+            return nil
+        }
+        guard let o = object(node, "overlay", allowed: ["upper", "work"], what: "overlay") else { return nil }
+        require(["upper", "work"], in: o, what: "an overlay with directories")
+        guard let upper = string(o["upper"], "upper"), let work = string(o["work"], "work") else { return nil }
+        return Located(.directory(upper: upper, work: work), at: node.location)
+    }
+
+    /// An overlay mount's `upper` (`tmpfs` or a directory) and `work` (with a directory only).
+    mutating func mountOverlay(_ o: Object, location: SourceLocation) -> Located<OverlayUpper>? {
+        let work = string(o["work"], "work")
+        guard let upper = string(o["upper"], "upper") else {
+            if let work {
+                diagnostics.append(.error("unknown-key", "'work' goes with a directory 'upper'; this overlay has no upper (a read-only union)",
+                                          at: work.location, hint: "add upper: DIR next to it, or remove work"))
+            }
+            return nil
+        }
+        if upper.value == "tmpfs" {
+            if let work {
+                diagnostics.append(.error("unknown-key", "'work' does not apply to upper: tmpfs (nsspec makes both in the tmpfs)",
+                                          at: work.location, hint: "remove work, or give a directory as upper (./tmpfs for a directory named tmpfs)"))
+            }
+            return Located(.tmpfs, at: upper.location)
+        }
+        guard let work else {
+            diagnostics.append(.error("missing-field", "an overlay with a directory upper needs 'work', an empty directory on the same filesystem",
+                                      at: location, hint: "add work: DIR beside the upper directory (overlayfs keeps its scratch files there)"))
+            return nil
+        }
+        return Located(.directory(upper: upper, work: work), at: upper.location)
     }
 
     static let allMountKeys: [String] = {
@@ -180,6 +222,15 @@ extension NodeDecoder {
             m.mode = mode(o["mode"], "mode")
             m.content = string(o["content"], "content")
             m.link = string(o["link"], "link")
+            if type == .overlay {
+                if let node = o["lower"], let items = list(node, "lower") {
+                    if items.isEmpty {
+                        diagnostics.append(.error("missing-field", "an overlay needs at least one lower directory", at: node.location))
+                    }
+                    m.lower = Located(items.enumerated().compactMap { string($1, "lower[\($0)]") }, at: node.location)
+                }
+                m.upper = mountOverlay(o, location: o.location)
+            }
             out.append(m)
         }
         return Located(out, at: node.location)

@@ -1,7 +1,7 @@
 import Diagnostics
 
 public enum MountType: String, CaseIterable, Sendable {
-    case bind, tmpfs, proc, sysfs, dev, devpts, mqueue, dir, file, symlink
+    case bind, tmpfs, proc, sysfs, dev, devpts, mqueue, dir, file, symlink, overlay
 
     /// The keys a mount of this type accepts besides `type`.
     public var keys: [String] {
@@ -13,6 +13,7 @@ public enum MountType: String, CaseIterable, Sendable {
         case .dir: ["target", "mode"]
         case .file: ["target", "content", "mode"]
         case .symlink: ["target", "link"]
+        case .overlay: ["target", "lower", "upper", "work"]
         }
     }
 
@@ -21,6 +22,7 @@ public enum MountType: String, CaseIterable, Sendable {
         case .bind: ["source", "target"]
         case .tmpfs, .dir, .file: ["target"]
         case .symlink: ["target", "link"]
+        case .overlay: ["target", "lower"]
         case .proc, .sysfs, .dev, .devpts, .mqueue: []
         }
     }
@@ -40,6 +42,13 @@ public enum MountType: String, CaseIterable, Sendable {
 
 public enum Propagation: String, CaseIterable, Sendable {
     case `private`, rprivate, slave, rslave, shared, rshared, unbindable, runbindable
+}
+
+/// Where an overlay's writes go: a tmpfs of its own, discarded when the sandbox ends, or two host
+/// directories on one filesystem (`upper` keeps the writes, `work` is overlayfs's scratch space).
+public enum OverlayUpper: Sendable, Equatable {
+    case tmpfs
+    case directory(upper: Located<String>, work: Located<String>)
 }
 
 /// A size in bytes, or a percentage of RAM (tmpfs only).
@@ -65,6 +74,10 @@ public struct Mount: Sendable {
     public var mode: Located<UInt32>?
     public var content: Located<String>?
     public var link: Located<String>?
+    /// overlay: the lower layers, top first, as written (host paths, relative to the spec file).
+    public var lower: Located<[Located<String>]>?
+    /// overlay: where writes go; nil for a read-only union.
+    public var upper: Located<OverlayUpper>?
 
     public init(type: MountType, location: SourceLocation) {
         self.type = type

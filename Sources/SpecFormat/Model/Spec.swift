@@ -83,5 +83,7 @@ public struct IDMapEntry: Sendable {
 public enum Root: Sendable {
     case host
     case tmpfs
-    case directory(path: Located<String>, readonly: Located<Bool>?)
+    /// A host directory; with `overlay`, the lower layer of an overlay that takes the writes
+    /// (the directory itself is never written).
+    case directory(path: Located<String>, readonly: Located<Bool>?, overlay: Located<OverlayUpper>? = nil)
 }

@@ -18,6 +18,10 @@ t_examples() {
     begin "specs/capabilities.yaml"
     run_as "$r/specs/capabilities.yaml"; want_rc 0; want_out_has "CapEff:	0000000000000400"; want_out_has "nofile: 1024"
     end_case
+    begin "specs/overlay.yaml: a writable /usr over the host's, which stays as it was"
+    run_as "$r/specs/overlay.yaml"; want_rc 0; want_out_has "made in the sandbox"; want_out_has "overlay /usr overlay"
+    want "the write reached the host's /usr" [ ! -e /usr/nsspec-was-here ]
+    end_case
     begin "specs/ci-build.yaml -- /bin/true"
     run_as "$r/specs/ci-build.yaml" -- /bin/true; want_rc 0
     end_case

@@ -279,11 +279,11 @@ t_readonly_parent() {
     run_cmd_quiet rm -rf "$D/ro-root"; run_cmd_quiet mkdir -p "$D/ro-root/usr"
     for l in bin lib lib64 sbin; do run_cmd_quiet ln -s "usr/$l" "$D/ro-root/$l"; done
     s=$(fixture mounts/ro-root-mountpoint)
-    begin "a mount point in a read-only directory root: 125, the root and the fix (readonlyRoot) named"
+    begin "a mount point missing in a (read-only) directory root: 125 at the mount's line, nothing made, the overlay as the fix"
     run_as "$s"; want_rc 125
-    want_err_has "$s:$(line_of "$s" "target: /tmp"):5: error: mounts: tmpfs at /tmp (nosuid,nodev): its mount point /tmp is missing and cannot be made: the root, $D/ro-root, is mounted read-only (\`readonly: true\`): Read-only file system (EROFS)"
-    want_err_has "$s:$(line_of "$s" "root: {path"):14: note: the root is mounted read-only here"
-    want_err_has "or drop the root's \`readonly: true\` and set \`readonlyRoot: true\`"
+    want_err_has "$s:$(line_of "$s" "target: /tmp"):5: error: mounts: /tmp does not exist in the root directory $D/ro-root, and nsspec creates nothing in the host's copy of a root"
+    want_err_has "use root: {path: $D/ro-root, overlay: tmpfs}"
+    want "a mount point was made in the root directory" [ ! -e "$D/ro-root/tmp" ]
     end_case
     run_cmd_quiet mkdir "$D/ro-root/tmp"
     begin "control: with tmp in the root directory it runs"

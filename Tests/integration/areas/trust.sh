@@ -261,15 +261,16 @@ T17_RUNS=200
 t_bind_race() {
     local s r=$D/rootfs17 m=$D/marker17 stop=$T/cap/stop17 i racer rounds pairs
     local ok=0 refused=0 eagain=0 bad=0 wrote=0 escaped="" bad_runs="" wrote_run="" first_bad=() first_wrote=()
-    rm -rf "$r" "$m" "$D/src17" "$D/ro17" "$D/decoy17" "$stop"
-    mkdir -p "$r/usr" "$r/etc" "$r/race" "$r/decoy" "$m" "$D/src17" "$D/ro17" "$D/decoy17"
+    rm -rf "$r" "$m" "$D/src17" "$D/ro17" "$D/decoy17" "$D/lower17" "$D/work17" "$stop"
+    mkdir -p "$r/usr" "$r/etc" "$r/race" "$r/decoy" "$m" "$D/src17" "$D/ro17" "$D/decoy17" "$D/lower17" "$D/work17"
     echo marker >"$m/host-marker"; echo from-source >"$D/src17/f"; echo ro >"$D/ro17/ro-source"
     ln -s usr/bin "$r/bin"; ln -s usr/lib "$r/lib"; ln -s usr/lib64 "$r/lib64"
     ln -s /etc "$r/mnt"; ln -s ../../../../../../etc "$r/mnt2"; ln -s ../marker17 "$r/mnt3"
     ln -s "/oldroot$m" "$r/evil"
     pairs=("$r/race" "$r/evil")
     for i in 1 2 3 4 5 6 7 8; do mkdir "$r/ro$i"; ln -s /decoy "$r/ro$i-link"; pairs+=("$r/ro$i" "$r/ro$i-link"); done
-    chown -R "$CUID:$CGID" "$r" "$m" "$D/src17" "$D/ro17" "$D/decoy17"; chmod -R a+rX "$r" "$m" "$D/src17" "$D/ro17" "$D/decoy17"
+    chown -R "$CUID:$CGID" "$r" "$m" "$D/src17" "$D/ro17" "$D/decoy17" "$D/lower17" "$D/work17"
+    chmod -R a+rX "$r" "$m" "$D/src17" "$D/ro17" "$D/decoy17" "$D/lower17"
     trust_probes
     s=$(fixture trust/bind-race)
     "$PY" "$D/trust.py" exchange "$stop" "${pairs[@]}" >"$T/cap/racer" 2>&1 &
