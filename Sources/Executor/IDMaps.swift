@@ -30,6 +30,11 @@ extension Executor {
             } else {
                 try sys.writeFile("/proc/\(pid)/\(kind.rawValue)_map", IDMapText.render(resolved))
             }
+        case .adoptMappedID(let kind, _, let to):
+            // setresuid keeps the permitted capabilities (PR_SET_KEEPCAPS); from an unmapped id
+            // to 0 the kernel also keeps the effective ones, and from an id that is not the
+            // namespace's root the rule that clears them does not apply.
+            if kind == .uid { try sys.setresuid(to) } else { try sys.setresgid(to) }
         default: break
         }
     }

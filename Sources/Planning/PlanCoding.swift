@@ -243,6 +243,8 @@ struct PlanWriter {
         case .checkTerminal(let required): byte(60); bool(required)
         case .privateDevpts: byte(61)
         case .openTerminal: byte(62)
+        // 63-69 are left to the overlay steps being added in parallel.
+        case .adoptMappedID(let k, let caller, let to): byte(70); idKind(k); number(caller); number(to)
         case .supervise(let statusOf, let reap):
             byte(59)
             actor(statusOf)
@@ -536,6 +538,9 @@ struct PlanReader {
         case 60: return bool().map { .checkTerminal(required: $0) }
         case 61: return .privateDevpts
         case 62: return .openTerminal
+        case 70:
+            guard let kind = idKind(), let caller = u32(), let to = u32() else { return nil }
+            return .adoptMappedID(kind, caller: caller, to: to)
         default: return nil
         }
     }
