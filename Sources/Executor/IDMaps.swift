@@ -47,7 +47,7 @@ extension Executor {
     }
 
     /// `self` is the caller's id; `subordinate` lines take the caller's ranges in order.
-    private func resolve(_ kind: IDKind, _ lines: [MapLine]) throws -> [IDMapText.Line] {
+    func resolve(_ kind: IDKind, _ lines: [MapLine]) throws -> [IDMapText.Line] {
         var ranges = host.subordinate(kind)
         var out: [IDMapText.Line] = []
         for line in lines {

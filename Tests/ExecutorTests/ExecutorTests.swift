@@ -196,6 +196,35 @@ import Testing
         #expect(try adopted(high, .rootless) == [.adoptMappedID(.gid, caller: 1000, to: 2)])
     }
 
+    /// The sandbox that takes a mapped id builds its mounts as a stranger to the caller's files:
+    /// a bind source under a directory only the caller may enter is refused at preflight, at the
+    /// mount's line, with the directory named and the two ways out — before anything is made.
+    /// A directory open to others, or owned by mapped ids, or a map with the caller in it, pass.
+    @Test func aSourceTheMappedIDCannotReachIsRefusedAtPreflight() throws {
+        func run(_ maps: String, _ status: FileStatus) throws -> Simulation {
+            let text = "version: 1\nnamespaces: [user, mount]\n\(maps)root: tmpfs\nmounts:\n  - {type: bind, source: ., target: /work}\nprocess: {args: [/bin/true]}\n"
+            return simulate(Planner(spec: try loadSpec(text: text), caller: Who.rootless.caller).plan(), uid: 1000) { $0.statuses["/src"] = status }
+        }
+        let subordinate = "uidMap: [{inside: 0, outside: subordinate, count: 65536}]\ngidMap: [{inside: 0, outside: subordinate, count: 65536}]\n"
+        let refused = try run(subordinate, FileStatus(mode: 0o040700, owner: 1000, group: 1000))
+        #expect(refused.code == 125)
+        #expect(refused.kernel.logged == """
+            t.yaml:7:5: error: preflight: /src/repo is out of the sandbox's reach: the uid map leaves out your uid 1000, \
+            so the sandbox builds its mounts as uid 0 of the map, uid 100000 on the host, which /src (mode 0700, owner 1000) does not \
+            let through: Permission denied (EACCES)
+            hint: map your own uid and gid too ({inside: 65536, outside: self, count: 1} in uidMap and gidMap; process uid: 0 and \
+            gid: 0 still run the process as 0), or let others through: chmod o+x /src
+
+            """)
+        #expect(!refused.trace.contains { if case .clone = $0.call { true } else { false } }, "something was made")
+        #expect(try run(subordinate, FileStatus(mode: 0o040701, owner: 1000, group: 1000)).code == 0)
+        #expect(try run(subordinate, FileStatus(mode: 0o040700, owner: 100000, group: 100005)).code == 0)
+        #expect(try run(subordinate, FileStatus(mode: 0o040700, owner: 100000, group: 1000)).code == 0)  // its own, u+x
+        #expect(try run(subordinate, FileStatus(mode: 0o040600, owner: 100000, group: 1000)).code == 125)
+        let withSelf = "uidMap: [{inside: 0, outside: subordinate, count: 65536}, {inside: 65536, outside: self, count: 1}]\n"
+        #expect(try run(withSelf, FileStatus(mode: 0o040700, owner: 1000, group: 1000)).code == 0)
+    }
+
     // MARK: - Conveniences (issue 15, item 7)
 
     /// `inside: self` keeps the caller's id; `capabilities: [ALL]` is every capability of the

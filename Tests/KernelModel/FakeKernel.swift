@@ -53,8 +53,8 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
     public var release = (release: "6.1.0-test", machine: "x86_64")
     /// What a probe of each system call answers (absent from the table: EINVAL, the call exists).
     public var probes: [ProbedSystemCall: Errno?] = [:]
-    /// Modes and owners by path; a path not listed is a root-owned 0644 file, or the setuid-root
-    /// 04755 of a map helper (newuidmap, newgidmap).
+    /// Modes and owners by path; a path not listed is a root-owned 0755 directory (a 0644 file
+    /// when `binaries` has it), or the setuid-root 04755 of a map helper (newuidmap, newgidmap).
     public var statuses: [String: FileStatus] = [:]
     /// File capabilities by path (none when not listed).
     public var fileCaps: [String: String] = [:]
@@ -457,8 +457,9 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         if missing.contains(path) { try fail(call, .ENOENT, path) }
         record(call)
         if let status = statuses[path] { return status }
-        return path.hasSuffix("/newuidmap") || path.hasSuffix("/newgidmap") ? FileStatus(mode: 0o104755, owner: 0)
-            : FileStatus(mode: 0o100644, owner: 0)
+        if path.hasSuffix("/newuidmap") || path.hasSuffix("/newgidmap") { return FileStatus(mode: 0o104755, owner: 0) }
+        // As fileKind: a directory, root's and open to all, unless the model has a file there.
+        return binaries[path] != nil ? FileStatus(mode: 0o100644, owner: 0) : FileStatus(mode: 0o040755, owner: 0)
     }
 
     public func fileCapabilities(_ path: String) throws -> String? {
