@@ -164,6 +164,20 @@ import Testing
         #expect(!run.trace.contains { $0.failed }, "\(run.text)")
     }
 
+    /// The one-clone path, with setgroups allowed and a map of 65,536 subordinate ids (the
+    /// Debian example): PID 1 takes uid and gid 0 right after 'maps written'.
+    @Test(arguments: Who.allCases)
+    func oneCloneTakesAMappedIDToo(_ who: Who) throws {
+        let run = try simulate("debian-rootfs", who)
+        #expect(run.code == 0, "\(run.kernel.logged)\n\(run.text)")
+        let index = { (text: String) in try run.line(startingWith: text) }
+        let told = try index("init    receive on 4 = \"maps written\"")
+        let gid = try index("init    setresgid 0")
+        let uid = try index("init    setresuid 0 (PR_SET_KEEPCAPS)")
+        let staging = try index("init    mkdir /tmp/newroot")
+        #expect(told < gid && gid < uid && uid < staging)
+    }
+
     /// Without the step the model of the kernel refuses the first file, as the kernel did
     /// (`mkdir /tmp/newroot: EOVERFLOW`): the step is what makes these maps work.
     @Test func withoutTheStepTheFirstFileFails() throws {
@@ -223,6 +237,20 @@ import Testing
         #expect(try run(subordinate, FileStatus(mode: 0o040600, owner: 100000, group: 1000)).code == 125)
         let withSelf = "uidMap: [{inside: 0, outside: subordinate, count: 65536}, {inside: 65536, outside: self, count: 1}]\n"
         #expect(try run(withSelf, FileStatus(mode: 0o040700, owner: 1000, group: 1000)).code == 0)
+    }
+
+    /// A cwd the process may not enter (a root built by another user shows its files as nobody)
+    /// is not said to be missing: EACCES gets a hint of its own, ENOENT keeps "must exist".
+    @Test func aCwdThatCannotBeEnteredIsNotCalledMissing() throws {
+        let spec = try loadSpec(text: "version: 1\nnamespaces: [user, mount]\nroot: tmpfs\nprocess: {args: [/bin/true], cwd: /w}\n")
+        let plan = Planner(spec: spec, caller: Who.rootless.caller).plan()
+        let denied = simulate(plan, uid: 1000) { $0.inject(.nth(1, .EACCES, where: { $0 == .chdir("/w") })) }
+        #expect(denied.code == 125)
+        #expect(denied.kernel.logged.contains("error: process: cwd /w: Permission denied (EACCES)\nhint: the directory exists, but the process may not enter it"),
+                "\(denied.kernel.logged)")
+        #expect(denied.kernel.logged.contains("mmdebstrap as root"))
+        let missing = simulate(plan, uid: 1000) { $0.inject(.nth(1, .ENOENT, where: { $0 == .chdir("/w") })) }
+        #expect(missing.kernel.logged.contains("hint: the directory must exist inside the sandbox"), "\(missing.kernel.logged)")
     }
 
     // MARK: - Conveniences (issue 15, item 7)
