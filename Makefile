@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NSSPEC := .build/debug/nsspec
 
 .PHONY: deps deps-build build release demo test test-swift test-fuzz test-schema test-docs test-release test-integration \
-	install uninstall clean
+	install uninstall clean debian-rootfs debian-rootfs-clean debian-demo
 
 # apt-get install those of the Debian packages $(1) that are missing.
 define apt_install
@@ -99,6 +99,25 @@ test-release: release
 test-integration: build
 	$(SUDO) Tests/integration/setup.sh
 	$(SUDO) env NSSPEC=$(abspath $(NSSPEC)) Tests/integration/run.sh
+
+# A Debian 12 root for specs/debian-rootfs.yaml, where apt works (mmdebstrap, minbase, ~180 MB,
+# owned by the subordinate ids of whoever runs make, which is what the spec maps: see
+# scripts/debian-rootfs.sh). Not part of `make deps` or `make test`: it needs the network.
+# debian-demo: apt-get update, apt-get install hello and hello, in it.
+DEBIAN_ROOTFS := specs/rootfs-debian
+debian-rootfs:
+	$(call apt_install,mmdebstrap)
+	scripts/debian-rootfs.sh $(DEBIAN_ROOTFS)
+
+debian-rootfs-clean:
+	scripts/debian-rootfs.sh --remove $(DEBIAN_ROOTFS)
+
+# Until the overlay root is on main, the spec's root is the directory itself: the run writes
+# into it (apt's lists, the hello package); a second run finds hello installed.
+debian-demo: build
+	@[ -d $(DEBIAN_ROOTFS) ] || $(MAKE) debian-rootfs
+	$(NSSPEC) plan specs/debian-rootfs.yaml
+	$(NSSPEC) run specs/debian-rootfs.yaml
 
 # `make install` (PREFIX=/usr/local, DESTDIR= for staging): the release binary, stripped on the
 # way (the build product is left as it is), the man page, the completion scripts as the binary

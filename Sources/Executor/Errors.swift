@@ -66,6 +66,10 @@ enum Hints {
             return "the kernel refused the filter (is CONFIG_SECCOMP_FILTER set?); `seccomp: unconfined` runs without one"
         case (.newSessionKeyring, .EDQUOT):
             return "the caller's key quota is full (see /proc/key-users); each sandbox's session keyring counts against it"
+        case (.adoptMappedID(let kind, _, let to), _):
+            return "the sandbox takes \(kind.rawValue) \(to) because the \(kind.rawValue) map leaves the caller's own out; "
+                + "it needs CAP_SET\(kind == .uid ? "UID" : "GID") in its new user namespace and \(to) mapped, "
+                + "or map `self` to keep the caller's id"
         case (.setUid, .EINVAL), (.setGid, .EINVAL):
             return "the id is not mapped in the user namespace; add it to uidMap/gidMap"
         default:

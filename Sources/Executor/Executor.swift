@@ -179,7 +179,7 @@ public final class Executor {
         case .handoff(let handoff, let to): try self.handoff(handoff, to: to)
         case .dieWithParent: try dieWithParent()
         case .unshare, .join: try namespace(step.action)
-        case .writeSetgroups, .writeMap: try idMap(step)
+        case .writeSetgroups, .writeMap, .adoptMappedID: try idMap(step)
         case .setHostname, .setDomainname: try uts(step.action)
         case .makeRootPrivate, .enterStaging, .mountRootTmpfs, .bindRoot, .overlayRoot, .overlay, .bind, .tmpfs, .proc, .sysfs, .dev,
              .devpts, .mqueue, .directory, .file, .symlink, .maskPaths, .readonlyPaths, .pivotRoot, .remountRootReadonly,

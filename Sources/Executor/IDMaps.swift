@@ -30,6 +30,11 @@ extension Executor {
             } else {
                 try sys.writeFile("/proc/\(pid)/\(kind.rawValue)_map", IDMapText.render(resolved))
             }
+        case .adoptMappedID(let kind, _, let to):
+            // setresuid keeps the permitted capabilities (PR_SET_KEEPCAPS); from an unmapped id
+            // to 0 the kernel also keeps the effective ones, and from an id that is not the
+            // namespace's root the rule that clears them does not apply.
+            if kind == .uid { try sys.setresuid(to) } else { try sys.setresgid(to) }
         default: break
         }
     }
@@ -42,7 +47,7 @@ extension Executor {
     }
 
     /// `self` is the caller's id; `subordinate` lines take the caller's ranges in order.
-    private func resolve(_ kind: IDKind, _ lines: [MapLine]) throws -> [IDMapText.Line] {
+    func resolve(_ kind: IDKind, _ lines: [MapLine]) throws -> [IDMapText.Line] {
         var ranges = host.subordinate(kind)
         var out: [IDMapText.Line] = []
         for line in lines {

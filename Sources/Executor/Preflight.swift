@@ -1,4 +1,5 @@
 import Planning
+import SpecFormat
 import System
 
 /// What preflight learns about the host, for the steps that follow.
@@ -58,7 +59,9 @@ extension Executor {
         case .checkSource(let path, let optional):
             do {
                 _ = try sys.fileKind(path)
-                host.canonical.append((path, try sys.canonicalPath(path)))
+                let resolved = try sys.canonicalPath(path)
+                host.canonical.append((path, resolved))
+                try checkSandboxReaches(path, resolved: resolved)
             } catch let error as SystemError where error.errno == .ENOENT {
                 if optional { host.skippedSources.append(path); return }
                 // A directory root has no `optional`: only a bind source may be skipped.
@@ -121,6 +124,57 @@ extension Executor {
             throw RunFailure("the overlay's upper \(u) and work \(w) must be two directories, neither inside the other",
                              errno: .EINVAL, hint: "use sibling directories, e.g. DIR/upper and DIR/work")
         }
+    }
+
+    /// When the maps leave the caller out, the sandbox builds its mounts as the id it takes
+    /// (`adoptMappedID`), a stranger to the caller's files: a bind source or directory root it
+    /// cannot look up fails at its mount with EACCES, after the namespaces are made. Said here
+    /// instead, with the directory that stops it. A directory lets it through when its mode
+    /// lets others through (or the group: the caller's supplementary groups stay until the
+    /// process stage), when it is the sandbox's own, or when its owner and group are mapped
+    /// (the sandbox's capabilities then count).
+    func checkSandboxReaches(_ path: String, resolved: String) throws {
+        var adopted: UInt32?
+        for step in plan.steps {
+            if case .adoptMappedID(IDKind.uid, _, let to) = step.action { adopted = to }
+        }
+        guard let adopted, let uidMap = resolvedMap(IDKind.uid), let gidMap = resolvedMap(IDKind.gid),
+              let uid = Self.hostID(adopted, uidMap) else { return }
+        func mapped(_ id: UInt32, _ map: [IDMapText.Line]) -> Bool {
+            map.contains { UInt64($0.outside) <= UInt64(id) && UInt64(id) < UInt64($0.outside) + UInt64($0.count) }
+        }
+        var dir = ""
+        for part in [""] + resolved.split(separator: "/").dropLast().map(String.init) {
+            dir += part.isEmpty ? "" : "/" + part
+            let status = try sys.fileStatus(dir.isEmpty ? "/" : dir)
+            let others = status.mode & 0o011 != 0
+            let own = status.owner == uid && status.mode & 0o100 != 0
+            let through = others || own || (mapped(status.owner, uidMap) && mapped(status.group, gidMap))
+            guard !through else { continue }
+            let shown = dir.isEmpty ? "/" : dir
+            throw RunFailure(
+                "\(path) is out of the sandbox's reach: the uid map leaves out your uid \(caller.uid), so the sandbox builds its "
+                    + "mounts as uid \(adopted) of the map, uid \(uid) on the host, which \(shown) (mode 0\(String(status.mode & 0o7777, radix: 8)), "
+                    + "owner \(status.owner)) does not let through", errno: .EACCES,
+                hint: "map your own uid and gid too ({inside: 65536, outside: self, count: 1} in uidMap and gidMap; "
+                    + "process uid: 0 and gid: 0 still run the process as 0), or let others through: chmod o+x \(shown)")
+        }
+    }
+
+    /// A map of the plan with /etc/sub*'s ranges filled in (nil when preflight has not read
+    /// them, as `validate --host` after a failed range check).
+    private func resolvedMap(_ kind: IDKind) -> [IDMapText.Line]? {
+        for step in plan.steps {
+            if case .writeMap(kind, let lines, _, _) = step.action { return try? resolve(kind, lines) }
+        }
+        return nil
+    }
+
+    private static func hostID(_ inside: UInt32, _ map: [IDMapText.Line]) -> UInt32? {
+        for line in map where UInt64(line.inside) <= UInt64(inside) && UInt64(inside) < UInt64(line.inside) + UInt64(line.count) {
+            return line.outside + (inside - line.inside)
+        }
+        return nil
     }
 
     /// Makes a user namespace (`unshare`, or the clone of the sandbox). Why the kernel refused

@@ -92,7 +92,13 @@ extension Executor {
             do {
                 try sys.chdir(dir)
             } catch let error as SystemError {
-                throw RunFailure("cwd \(dir)", errno: error.errno, hint: "the directory must exist inside the sandbox (add a dir or bind mount)")
+                let hint = error.errno == .EACCES
+                    ? "the directory exists, but the process may not enter it: look at its owner and mode, and those of the "
+                        + "directories above it, from inside (ls -ldn); files whose owner the uid map leaves out show as "
+                        + "nobody (65534), as those of a root file system built by another user do (mmdebstrap as root "
+                        + "writes the host's own ids, which a map of subordinate ids leaves out)"
+                    : "the directory must exist inside the sandbox (add a dir or bind mount)"
+                throw RunFailure("cwd \(dir)", errno: error.errno, hint: hint)
             }
             // A cwd reached through an inherited fd (/proc/self/fd/N) could lie outside the
             // root (CVE-2024-21626); getcwd fails with ENOENT there.

@@ -131,6 +131,12 @@ public enum Action: Sendable, Equatable {
     case writeSetgroups(SetgroupsPolicy, of: Actor)
     /// `helper`: through newuidmap/newgidmap, for ids the caller may not map itself.
     case writeMap(IDKind, [MapLine], helper: Bool, of: Actor)
+    /// The caller's own id (`caller`) is not in the map: the kernel would refuse to create
+    /// anything in its name (EOVERFLOW) and show it as the overflow id. Right after the maps, by
+    /// the process that owns the user namespace, setresuid/setresgid to the mapped id `to`
+    /// (inside 0, else the lowest inside id of the map), its capabilities kept; the sandbox is
+    /// built, and the process runs, as that id (unless `process.uid`/`gid` say otherwise).
+    case adoptMappedID(IDKind, caller: UInt32, to: UInt32)
     // uts
     case setHostname(String)
     case setDomainname(String)

@@ -21,6 +21,7 @@ extension Action {
         case .join: "setns"
         case .writeSetgroups: "write-setgroups"
         case .writeMap(let kind, _, _, _): "write-\(kind.rawValue)-map"
+        case .adoptMappedID(let kind, _, _): "adopt-mapped-\(kind.rawValue)"
         case .setHostname: "sethostname"
         case .setDomainname: "setdomainname"
         case .makeRootPrivate: "make-root-private"
@@ -99,6 +100,10 @@ extension Action {
         case .writeMap(let kind, let lines, let helper, let of):
             let text = lines.map(Self.describe).joined(separator: ", ")
             return helper ? "new\(kind.rawValue)map for the \(of.rawValue): \(text)" : "write the \(of.rawValue)'s \(kind.rawValue)_map: \(text)"
+        case .adoptMappedID(let kind, let caller, let to):
+            let call = kind == .uid ? "setresuid" : "setresgid"
+            return "the caller's \(kind.rawValue) \(caller) is not in the \(kind.rawValue) map: \(call) \(to) (capabilities kept) "
+                + "before anything is made; the process runs as \(kind.rawValue) \(to) unless process.\(kind.rawValue) is given"
         case .setHostname(let name): return "sethostname \"\(name)\""
         case .setDomainname(let name): return "setdomainname \"\(name)\""
         case .makeRootPrivate: return "make / rprivate (nothing propagates back to the host)"

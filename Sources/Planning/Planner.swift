@@ -54,6 +54,7 @@ public struct Planner: Sendable {
         ("the channel, and the sandbox's first process", { $0.forkChild() }),
         ("user namespace, alone", { $0.userNamespace() }),
         ("id maps, by the parent", { $0.idMaps() }),
+        ("a mapped id for the sandbox, when the maps leave the caller out", { $0.adoptMappedIDs() }),
         ("the other namespaces", { $0.otherNamespaces() }),
         ("pid namespace through a fork", { $0.forkInit() }),
         ("veth host ends, by the parent, while the sandbox mounts", { $0.hostNetwork() }),
@@ -228,6 +229,43 @@ public struct Planner: Sendable {
         }
         if !selfMaps { steps.append(Step(.idmaps, .parent, .handoff(.mapsWritten, to: owner), at: map(.gid).location)) }
         if clonesSandbox && sandbox == .`init` { steps.append(Step(.idmaps, .`init`, .notDumpable, at: namespaceLocation(.pid))) }
+        return steps
+    }
+
+    /// Whether `id` (the caller's own) is in the map as the plan resolves it: a `self` line, or
+    /// a line of explicit outside ids that holds it. A `subordinate` line is taken not to hold it
+    /// (/etc/subuid gives a user ids other than its own).
+    public static func maps(_ id: UInt32, _ lines: [MapLine]) -> Bool {
+        lines.contains { line in
+            switch line.outside {
+            case .caller: true
+            case .id(let start): UInt64(start) <= UInt64(id) && UInt64(id) < UInt64(start) + UInt64(line.count)
+            case .subordinate: false
+            }
+        }
+    }
+
+    /// The id the sandbox takes when the map leaves the caller out: inside 0 when mapped (root
+    /// of the namespace, as the owner of a distribution's files expects), else the lowest inside id.
+    public static func adoptedID(_ lines: [MapLine]) -> UInt32? {
+        if lines.contains(where: { $0.inside == 0 }) { return 0 }
+        return lines.map(\.inside).min()
+    }
+
+    /// A new user namespace whose map leaves out the caller's own uid (gid): the process that
+    /// owns it has no mapped id, so the kernel refuses every file it would create (EOVERFLOW) and
+    /// shows it as the overflow id. Right after the maps, before anything is made, it changes to
+    /// a mapped id (gid first, then uid, its capabilities kept), which the processes it makes
+    /// inherit.
+    func adoptMappedIDs() -> [Step] {
+        guard newUser else { return [] }
+        var steps: [Step] = []
+        for kind in [IDKind.gid, .uid] {
+            let map = self.map(kind)
+            let own = kind == .uid ? caller.uid : caller.gid
+            guard !Self.maps(own, map.value), let to = Self.adoptedID(map.value) else { continue }
+            steps.append(Step(.idmaps, userNamespaceActor, .adoptMappedID(kind, caller: own, to: to), at: map.location))
+        }
         return steps
     }
 

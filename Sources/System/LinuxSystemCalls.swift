@@ -126,7 +126,7 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
     public func fileStatus(_ path: String) throws -> FileStatus {
         var st = stat()
         try check(stat(path, &st), "stat", path)
-        return FileStatus(mode: UInt32(st.st_mode), owner: st.st_uid, device: UInt64(st.st_dev))
+        return FileStatus(mode: UInt32(st.st_mode), owner: st.st_uid, group: st.st_gid, device: UInt64(st.st_dev))
     }
 
     public func fileCapabilities(_ path: String) throws -> String? {

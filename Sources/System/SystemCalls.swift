@@ -130,11 +130,13 @@ public enum FileKind: Sendable, Equatable { case directory, regular, symlink, ot
 public struct FileStatus: Sendable, Equatable {
     public var mode: UInt32
     public var owner: UInt32
+    public var group: UInt32
     /// The filesystem it is on (st_dev).
     public var device: UInt64
-    public init(mode: UInt32, owner: UInt32, device: UInt64 = 0) {
+    public init(mode: UInt32, owner: UInt32, group: UInt32 = 0, device: UInt64 = 0) {
         self.mode = mode
         self.owner = owner
+        self.group = group
         self.device = device
     }
 
@@ -239,7 +241,7 @@ public protocol SystemCalls: AnyObject {
     /// anything: EINVAL where the call exists, ENOSYS where it does not, another errno where a
     /// filter or policy refuses it; nil if it succeeded. Nothing is opened or changed.
     func probeSystemCall(_ call: ProbedSystemCall) -> Errno?
-    /// stat(2), following symlinks: the mode with its setuid bit, and the owner.
+    /// stat(2), following symlinks: the mode with its setuid bit, the owner and the group.
     func fileStatus(_ path: String) throws -> FileStatus
     /// A file's capabilities (its security.capability attribute) as libcap writes them
     /// ("cap_setuid=ep"); nil when it has none.

@@ -51,6 +51,7 @@ import Testing
         .exec(args: ["/bin/true"], cwd: nil, env: []), .spawn(args: ["a", ""], cwd: "/w", env: [.set("A", "b=c"), .pass("TERM")]),
         .reapAndForward, .childExits, .supervise(statusOf: .`init`, reap: [.child, .parent]),
         .checkTerminal(required: true), .checkTerminal(required: false), .privateDevpts, .openTerminal,
+        .adoptMappedID(.uid, caller: UInt32.max, to: 0), .adoptMappedID(.gid, caller: 0, to: 1000),
     ]
 
     static func planOfEveryAction() -> Plan {

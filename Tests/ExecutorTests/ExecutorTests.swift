@@ -141,6 +141,118 @@ import Testing
         #expect(!run.trace.contains { if case .send(.handoff, _, _) = $0.call { true } else { false } })
     }
 
+    // MARK: - A caller the maps leave out (issue 16, item 3)
+
+    /// Maps of subordinate ids only: the caller's own uid and gid are unmapped in the new user
+    /// namespace, where the kernel refuses every file it would create (EOVERFLOW). Once told the
+    /// maps are written, and before it makes anything, the child takes gid 1000 (the gid map's
+    /// lowest, having no 0) and uid 0; PID 1 inherits them, builds the root and runs the process
+    /// as them. As root too: root's uid 0 is not in a map of its subordinate ids either.
+    @Test(arguments: Who.allCases)
+    func subordinateOnlyMapsBuildTheSandboxAsAMappedID(_ who: Who) throws {
+        let run = try simulate("subordinate-only", who)
+        #expect(run.code == 0, "\(run.kernel.logged)\n\(run.text)")
+        let index = { (text: String) in try run.line(startingWith: text) }
+        let told = try index("child   receive on 4 = \"maps written\"")
+        let gid = try index("child   setresgid 1000")
+        let uid = try index("child   setresuid 0 (PR_SET_KEEPCAPS)")
+        let time = try index("child   unshare CLONE_NEWTIME")
+        let staging = try index("init    mkdir /tmp/newroot")
+        #expect(told < gid && gid < uid && uid < time && time < staging)
+        // Nothing of the process stage changes an id: the process runs as the ids taken.
+        #expect(!run.trace.dropFirst(uid + 1).contains { if case .setresuid = $0.call { true } else { false } })
+        #expect(!run.trace.contains { $0.failed }, "\(run.text)")
+    }
+
+    /// The one-clone path, with setgroups allowed and a map of 65,536 subordinate ids (the
+    /// Debian example): PID 1 takes uid and gid 0 right after 'maps written'.
+    @Test(arguments: Who.allCases)
+    func oneCloneTakesAMappedIDToo(_ who: Who) throws {
+        let run = try simulate("debian-rootfs", who)
+        #expect(run.code == 0, "\(run.kernel.logged)\n\(run.text)")
+        let index = { (text: String) in try run.line(startingWith: text) }
+        let told = try index("init    receive on 4 = \"maps written\"")
+        let gid = try index("init    setresgid 0")
+        let uid = try index("init    setresuid 0 (PR_SET_KEEPCAPS)")
+        let staging = try index("init    mkdir /tmp/newroot")
+        #expect(told < gid && gid < uid && uid < staging)
+    }
+
+    /// Without the step the model of the kernel refuses the first file, as the kernel did
+    /// (`mkdir /tmp/newroot: EOVERFLOW`): the step is what makes these maps work.
+    @Test func withoutTheStepTheFirstFileFails() throws {
+        var plan = Planner(spec: try loadSpec("subordinate-only"), caller: Who.rootless.caller).plan()
+        plan.steps.removeAll { if case .adoptMappedID = $0.action { true } else { false } }
+        let run = simulate(plan, uid: 1000)
+        #expect(run.code == 125)
+        #expect(run.kernel.logged.contains("mkdir /tmp/newroot: Value too large for defined data type (EOVERFLOW)"), "\(run.kernel.logged)")
+    }
+
+    /// Only a map that leaves the caller out gets the step: `self`, or explicit outside ids
+    /// that hold the caller's own (root's `outside: 0`), keep the caller's id as it maps.
+    @Test func onlyAnUnmappedCallerTakesAnotherID() throws {
+        func adopted(_ maps: String, _ who: Who) throws -> [Action] {
+            let spec = try loadSpec(text: "version: 1\nnamespaces: [user, mount]\n\(maps)process: {args: [/bin/true]}\n")
+            return Planner(spec: spec, caller: who.caller).plan().steps.map(\.action).filter {
+                if case .adoptMappedID = $0 { true } else { false }
+            }
+        }
+        let subordinate = "uidMap: [{inside: 0, outside: subordinate, count: 65536}]\ngidMap: [{inside: 0, outside: subordinate, count: 65536}]\n"
+        #expect(try adopted(subordinate, .rootless) == [.adoptMappedID(.gid, caller: 1000, to: 0), .adoptMappedID(.uid, caller: 1000, to: 0)])
+        #expect(try adopted(subordinate, .root) == [.adoptMappedID(.gid, caller: 0, to: 0), .adoptMappedID(.uid, caller: 0, to: 0)])
+        #expect(try adopted("", .rootless) == [])
+        let identity = "uidMap: [{inside: 0, outside: 0, count: 65536}]\ngidMap: [{inside: 0, outside: 0, count: 65536}]\n"
+        #expect(try adopted(identity, .root) == [])
+        #expect(try adopted(identity, .rootless) == [])  // 1000 lies in 0-65535
+        let above = "uidMap: [{inside: 0, outside: 2000, count: 10}]\ngidMap: [{inside: 0, outside: 995, count: 10}]\n"
+        #expect(try adopted(above, .rootless) == [.adoptMappedID(.uid, caller: 1000, to: 0)])
+        let high = "uidMap: [{inside: 5, outside: self, count: 1}]\ngidMap: [{inside: 7, outside: 200000, count: 3}, {inside: 2, outside: 300000, count: 1}]\n"
+        #expect(try adopted(high, .rootless) == [.adoptMappedID(.gid, caller: 1000, to: 2)])
+    }
+
+    /// The sandbox that takes a mapped id builds its mounts as a stranger to the caller's files:
+    /// a bind source under a directory only the caller may enter is refused at preflight, at the
+    /// mount's line, with the directory named and the two ways out — before anything is made.
+    /// A directory open to others, or owned by mapped ids, or a map with the caller in it, pass.
+    @Test func aSourceTheMappedIDCannotReachIsRefusedAtPreflight() throws {
+        func run(_ maps: String, _ status: FileStatus) throws -> Simulation {
+            let text = "version: 1\nnamespaces: [user, mount]\n\(maps)root: tmpfs\nmounts:\n  - {type: bind, source: ., target: /work}\nprocess: {args: [/bin/true]}\n"
+            return simulate(Planner(spec: try loadSpec(text: text), caller: Who.rootless.caller).plan(), uid: 1000) { $0.statuses["/src"] = status }
+        }
+        let subordinate = "uidMap: [{inside: 0, outside: subordinate, count: 65536}]\ngidMap: [{inside: 0, outside: subordinate, count: 65536}]\n"
+        let refused = try run(subordinate, FileStatus(mode: 0o040700, owner: 1000, group: 1000))
+        #expect(refused.code == 125)
+        #expect(refused.kernel.logged == """
+            t.yaml:7:5: error: preflight: /src/repo is out of the sandbox's reach: the uid map leaves out your uid 1000, \
+            so the sandbox builds its mounts as uid 0 of the map, uid 100000 on the host, which /src (mode 0700, owner 1000) does not \
+            let through: Permission denied (EACCES)
+            hint: map your own uid and gid too ({inside: 65536, outside: self, count: 1} in uidMap and gidMap; process uid: 0 and \
+            gid: 0 still run the process as 0), or let others through: chmod o+x /src
+
+            """)
+        #expect(!refused.trace.contains { if case .clone = $0.call { true } else { false } }, "something was made")
+        #expect(try run(subordinate, FileStatus(mode: 0o040701, owner: 1000, group: 1000)).code == 0)
+        #expect(try run(subordinate, FileStatus(mode: 0o040700, owner: 100000, group: 100005)).code == 0)
+        #expect(try run(subordinate, FileStatus(mode: 0o040700, owner: 100000, group: 1000)).code == 0)  // its own, u+x
+        #expect(try run(subordinate, FileStatus(mode: 0o040600, owner: 100000, group: 1000)).code == 125)
+        let withSelf = "uidMap: [{inside: 0, outside: subordinate, count: 65536}, {inside: 65536, outside: self, count: 1}]\n"
+        #expect(try run(withSelf, FileStatus(mode: 0o040700, owner: 1000, group: 1000)).code == 0)
+    }
+
+    /// A cwd the process may not enter (a root built by another user shows its files as nobody)
+    /// is not said to be missing: EACCES gets a hint of its own, ENOENT keeps "must exist".
+    @Test func aCwdThatCannotBeEnteredIsNotCalledMissing() throws {
+        let spec = try loadSpec(text: "version: 1\nnamespaces: [user, mount]\nroot: tmpfs\nprocess: {args: [/bin/true], cwd: /w}\n")
+        let plan = Planner(spec: spec, caller: Who.rootless.caller).plan()
+        let denied = simulate(plan, uid: 1000) { $0.inject(.nth(1, .EACCES, where: { $0 == .chdir("/w") })) }
+        #expect(denied.code == 125)
+        #expect(denied.kernel.logged.contains("error: process: cwd /w: Permission denied (EACCES)\nhint: the directory exists, but the process may not enter it"),
+                "\(denied.kernel.logged)")
+        #expect(denied.kernel.logged.contains("mmdebstrap as root"))
+        let missing = simulate(plan, uid: 1000) { $0.inject(.nth(1, .ENOENT, where: { $0 == .chdir("/w") })) }
+        #expect(missing.kernel.logged.contains("hint: the directory must exist inside the sandbox"), "\(missing.kernel.logged)")
+    }
+
     // MARK: - Conveniences (issue 15, item 7)
 
     /// `inside: self` keeps the caller's id; `capabilities: [ALL]` is every capability of the

@@ -97,6 +97,28 @@ enum OrderInvariants {
             out.append("PID 1 is made non-dumpable before its maps are written (its /proc files become root's)")
         }
 
+        // 4a. A mapped id for a caller the maps leave out: taken by the owner of the user
+        // namespace once its maps are written (and it has been told so), before it makes
+        // anything — a namespace, a process, a mount, a file — which it could not as an unmapped id.
+        for (i, step) in steps.enumerated() {
+            guard case .adoptMappedID(let kind, _, _) = step.action else { continue }
+            let map = lastIndex { if case .writeMap(kind, _, _, _) = $0.action { true } else { false } }
+            guard let map, map < i else {
+                out.append("step \(name(i)) takes a mapped \(kind.rawValue) before the \(kind.rawValue) map is written")
+                continue
+            }
+            if case .writeMap(_, _, _, let owner) = steps[map].action {
+                if owner != step.actor { out.append("step \(name(i)) is not made by the \(owner.rawValue), whose maps leave the caller out") }
+                if steps[map].actor != owner,
+                   index({ $0.action == .handoff(.mapsWritten, to: owner) }).map({ $0 > i }) ?? true {
+                    out.append("step \(name(i)) takes a mapped \(kind.rawValue) before the \(owner.rawValue) is told the maps are written")
+                }
+            }
+            if let made = index({ ($0.stage > .idmaps && $0.actor != .parent) || $0.action == .fork(.`init`) }), made < i {
+                out.append("step \(name(made)) comes before the sandbox takes a mapped \(kind.rawValue) (step \(i + 1))")
+            }
+        }
+
         // 5. Namespaces entered only by children: made before the fork of PID 1, or entered.
         if let fork = index({ $0.action == .fork(.`init`) }) {
             for kind in [NamespaceKind.pid, .time] {

@@ -178,6 +178,17 @@ import Validation
         ("hello", .root, "stage uts of step", { s in
             move(s, first(s) { if case .setHostname = $0 { true } else { false } }, after: first(s) { $0 == .makeRootPrivate })
         }),
+        ("subordinate-only", .rootless, "comes before the sandbox takes a mapped uid", { s in
+            move(s, first(s) { if case .adoptMappedID(.uid, _, _) = $0 { true } else { false } }, after: first(s) { $0 == .unshare(.time) })
+        }),
+        ("debian-rootfs", .root, "takes a mapped gid before the init is told the maps are written", { s in
+            move(s, first(s) { if case .handoff(.mapsWritten, _) = $0 { true } else { false } },
+                 after: first(s) { if case .adoptMappedID(.uid, _, _) = $0 { true } else { false } })
+        }),
+        ("subordinate-only", .root, "takes a mapped gid before the gid map is written", { s in
+            move(s, first(s) { if case .adoptMappedID(.gid, _, _) = $0 { true } else { false } },
+                 after: first(s) { if case .writeMap(.uid, _, _, _) = $0 { true } else { false } })
+        }),
         ("hello", .root, "no channel before the first process", { s in
             var s = s
             s.remove(at: first(s) { $0 == .openChannel })

@@ -9,7 +9,7 @@ import SyscallFilter
 /// run; it passes the messages of the socket pair between them, with end of file when every
 /// holder of the other end has closed it, exited or exec'd; and it keeps the few rules of the
 /// kernel that an order mistake breaks: user namespaces whose maps are written once, setgroups
-/// before gid_map, no file created nor id changed before the maps exist.
+/// before gid_map, no file created nor id changed before the maps exist, nor by a process whose own ids they leave out.
 ///
 /// A call can be chosen to fail (`inject`), by its index or by what it is.
 public final class FakeKernel: SystemCalls, @unchecked Sendable {
@@ -54,8 +54,8 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
     public var release = (release: "6.1.0-test", machine: "x86_64")
     /// What a probe of each system call answers (absent from the table: EINVAL, the call exists).
     public var probes: [ProbedSystemCall: Errno?] = [:]
-    /// Modes and owners by path; a path not listed is a root-owned 0644 file, or the setuid-root
-    /// 04755 of a map helper (newuidmap, newgidmap).
+    /// Modes and owners by path; a path not listed is a root-owned 0755 directory (a 0644 file
+    /// when `binaries` has it), or the setuid-root 04755 of a map helper (newuidmap, newgidmap).
     public var statuses: [String: FileStatus] = [:]
     /// File capabilities by path (none when not listed).
     public var fileCaps: [String: String] = [:]
@@ -130,6 +130,27 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
             if initial { (uidMap, gidMap) = ("0 0 4294967295\n", "0 0 4294967295\n") }
         }
         var mapped: Bool { uidMap != nil && gidMap != nil }
+
+        /// The host id of `id` inside, through `map` ("INSIDE OUTSIDE COUNT" lines); nil when
+        /// the map does not hold it.
+        static func toHost(_ id: UInt32, _ map: String?) -> UInt32? {
+            for (inside, outside, count) in lines(map) where inside <= UInt64(id) && UInt64(id) < inside + count {
+                return UInt32(outside + (UInt64(id) - inside))
+            }
+            return nil
+        }
+
+        /// Whether `map` gives the host id `id` an id inside.
+        static func holds(host id: UInt32, _ map: String?) -> Bool {
+            lines(map).contains { _, outside, count in outside <= UInt64(id) && UInt64(id) < outside + count }
+        }
+
+        private static func lines(_ map: String?) -> [(UInt64, UInt64, UInt64)] {
+            (map ?? "").split(separator: "\n").compactMap { line in
+                let f = line.split(separator: " ").compactMap { UInt64($0) }
+                return f.count == 3 ? (f[0], f[1], f[2]) : nil
+            }
+        }
     }
 
     /// What an fd refers to: one end of a socket pair, or anything else (by a name).
@@ -184,6 +205,10 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         var waitingFor: (() -> Bool)?
         /// The seccomp filters loaded, inherited by the processes it makes.
         var filters: [Filter] = []
+        /// Its uid and gid in the host's user namespace (the kernel's kuid and kgid); nil: the
+        /// model's `uid` (the caller's), which it has until it changes them.
+        var hostUid: UInt32?
+        var hostGid: UInt32?
         var waitingOn = ""
 
         init(pid: Int32, name: String, parent: Int32, userNamespace: UserNamespace) {
@@ -352,10 +377,15 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         throw SystemError(call.op, object, errno: errno)
     }
 
-    /// The current process's user namespace has no uid or gid map yet: the kernel refuses to
-    /// create a file (EOVERFLOW: no mapped owner) or to change to an id.
+    /// The current process's user namespace has no uid or gid map yet, or its maps leave out
+    /// the process's own uid or gid: the kernel refuses to create a file (EOVERFLOW: no mapped
+    /// owner) or to change to an id.
     private func requireMaps(_ call: Call, _ object: String) throws {
-        if !current.userNamespace.mapped { try fail(call, .EOVERFLOW, object) }
+        let ns = current.userNamespace
+        if !ns.mapped { try fail(call, .EOVERFLOW, object) }
+        if !UserNamespace.holds(host: current.hostUid ?? uid, ns.uidMap) || !UserNamespace.holds(host: current.hostGid ?? uid, ns.gidMap) {
+            try fail(call, .EOVERFLOW, object)
+        }
     }
 
     // MARK: - SystemCalls: identity and host state
@@ -428,8 +458,9 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         if missing.contains(path) { try fail(call, .ENOENT, path) }
         record(call)
         if let status = statuses[path] { return status }
-        return path.hasSuffix("/newuidmap") || path.hasSuffix("/newgidmap") ? FileStatus(mode: 0o104755, owner: 0)
-            : FileStatus(mode: 0o100644, owner: 0)
+        if path.hasSuffix("/newuidmap") || path.hasSuffix("/newgidmap") { return FileStatus(mode: 0o104755, owner: 0) }
+        // As fileKind: a directory, root's and open to all, unless the model has a file there.
+        return binaries[path] != nil ? FileStatus(mode: 0o100644, owner: 0) : FileStatus(mode: 0o040755, owner: 0)
     }
 
     public func fileCapabilities(_ path: String) throws -> String? {
@@ -464,6 +495,7 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         child.netNamespace = flags.contains(.newNet) ? newNetNamespace() : maker.netNamespace
         child.cwd = maker.cwd
         child.filters = maker.filters
+        (child.hostUid, child.hostGid) = (maker.hostUid, maker.hostGid)
         for (fd, object) in maker.fds {
             if case .socket(let end) = object { end.holders += 1 }
             child.fds[fd] = object
@@ -606,7 +638,8 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         if missing.contains(path) { try fail(call, .ENOENT, path) }
         if flags.contains(.newUser) {
             let joined = UserNamespace(initial: false)
-            (joined.uidMap, joined.gidMap) = ("0 1000 1\n", "0 1000 1\n")
+            // A namespace that maps the joining process's own ids (as one it made would).
+            (joined.uidMap, joined.gidMap) = ("0 \(current.hostUid ?? uid) 1\n", "0 \(current.hostGid ?? uid) 1\n")
             joined.setgroups = files["/proc/self/setgroups"].map { $0.hasPrefix("deny") ? "deny" : "allow" } ?? "allow"
             current.userNamespace = joined
         }
@@ -898,6 +931,8 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         let call = Call.setresgid(gid)
         try enter(call, object: String(gid))
         if current.userNamespace.gidMap == nil { try fail(call, .EINVAL, String(gid)) }
+        guard let host = UserNamespace.toHost(gid, current.userNamespace.gidMap) else { try fail(call, .EINVAL, String(gid)) }
+        current.hostGid = host
         record(call)
     }
 
@@ -905,6 +940,8 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         let call = Call.setresuid(uid)
         try enter(call, object: String(uid))
         if current.userNamespace.uidMap == nil { try fail(call, .EINVAL, String(uid)) }
+        guard let host = UserNamespace.toHost(uid, current.userNamespace.uidMap) else { try fail(call, .EINVAL, String(uid)) }
+        current.hostUid = host
         record(call)
     }
 

@@ -8,7 +8,8 @@ CASES+=(t_examples t_plan t_init)
 # The example specs of the repository, run from a copy (ci-build binds the repository, `..`).
 t_examples() {
     local r=$T/repo
-    [ -d "$r" ] || { mkdir -p "$r"; cp -r "$REPO/specs" "$REPO/schema" "$r/"; chmod -R a+rX "$r"; }
+    # The specs only: specs/rootfs-debian, if make debian-rootfs built it, is 180 MB of another owner's files.
+    [ -d "$r" ] || { mkdir -p "$r/specs"; cp "$REPO"/specs/*.yaml "$r/specs/"; cp -r "$REPO/schema" "$r/"; chmod -R a+rX "$r"; }
     begin "specs/hello.yaml"
     run_as "$r/specs/hello.yaml"; want_rc 0; want_out_has "hostname: hello"
     end_case
@@ -35,7 +36,8 @@ t_examples() {
 
 t_plan() {
     local r=$T/repo
-    [ -d "$r" ] || { mkdir -p "$r"; cp -r "$REPO/specs" "$REPO/schema" "$r/"; chmod -R a+rX "$r"; }
+    # The specs only: specs/rootfs-debian, if make debian-rootfs built it, is 180 MB of another owner's files.
+    [ -d "$r" ] || { mkdir -p "$r/specs"; cp "$REPO"/specs/*.yaml "$r/specs/"; cp -r "$REPO/schema" "$r/"; chmod -R a+rX "$r"; }
     begin "plan --format json is JSON"
     run_cmd "$NSSPEC" plan "$r/specs/hello.yaml" --format json; want_rc 0
     "$PY" -m json.tool <<<"$OUT" >/dev/null 2>&1 || problem "stdout is not valid JSON"

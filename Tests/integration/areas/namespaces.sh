@@ -2,7 +2,7 @@
 # Area "namespaces" of Tests/integration/run.sh (AREAS=namespaces runs only it). Namespaces: which are new, hostnames, id maps, joining existing ones.
 # Sourced by run.sh after lib.sh; each case runs once per mode (root, rootless).
 
-CASES+=(t_namespaces t_uts t_maps t_join t_join_refused)
+CASES+=(t_namespaces t_uts t_maps t_subordinate_only t_subordinate_only_unreachable t_join t_join_refused)
 
 t_namespaces() {
     local s n host inside line
@@ -116,6 +116,89 @@ EOF
     OUT=$(squeeze <<<"$OUT")
     want_out "0 $CUID 1"$'\n'"1 $start 65536"$'\n'"--"$'\n'"0 $CGID 1"$'\n'"1 $gstart 65536"$'\n'"--"$'\n'"1000"$'\n'"1000"
     end_case
+}
+
+# Maps of subordinate ids only (no `self`): the caller's own uid and gid are unmapped in the new
+# user namespace, where the kernel refuses any file in their name (EOVERFLOW at the first mkdir,
+# before nsspec took a mapped id). The sandbox now takes inside 0 (or the map's lowest inside
+# id) right after the maps: it builds the tmpfs root, and the process runs as that id, which the
+# host sees as the start of the caller's subordinate range (a file it makes in a bound
+# world-writable directory, stat'ed from outside). With setgroups deny and allow; as root (root's
+# own line in /etc/subuid) and rootless, newuidmap/newgidmap writing the maps.
+t_subordinate_only() {
+    local s start gstart sg gmap gin w
+    start=$(sub_start /etc/subuid "$CUSER"); gstart=$(sub_start /etc/subgid "$CUSER")
+    for sg in deny allow; do
+        begin "maps of subordinate ids only, setgroups $sg: the sandbox is built and run as a mapped id"
+        if ! command -v newuidmap >/dev/null || ! command -v newgidmap >/dev/null; then
+            skip "$CASE" "newuidmap/newgidmap not installed (package uidmap)"; continue
+        fi
+        if [ -z "$start" ] || [ -z "$gstart" ]; then
+            skip "$CASE" "$CUSER has no range in /etc/subuid or /etc/subgid (run Tests/integration/setup.sh)"; continue
+        fi
+        # deny: both maps start at inside 0; allow: the gid map has no 0, so its lowest inside
+        # gid (1000) is taken, which the host sees as the range's start.
+        if [ "$sg" = deny ]; then gmap="{inside: 0, outside: subordinate, count: 65536}" gin=0
+        else gmap="{inside: 1000, outside: subordinate, count: 1000}" gin=1000; fi
+        w=$D/sub-only-$sg; rm -rf "$w"; mkdir -m 1777 "$w"
+        s=$(spec "sub-only-$sg" <<EOF
+version: 1
+namespaces: [user, mount, uts, ipc, pid]
+uidMap:
+  - {inside: 0, outside: subordinate, count: 65536}
+gidMap:
+  - $gmap
+setgroups: $sg
+$STD_ROOT
+  - {type: proc}
+  - {type: dir, target: /home/made, mode: "0700"}
+  - {type: bind, source: $w, target: /w}
+process:
+  args: [/bin/sh, -c, 'id -u; id -g; cat /proc/self/setgroups; stat -c "%u %g %a" /home/made; touch /w/made && echo made']
+  env: {PATH: /usr/bin:/bin}
+EOF
+)
+        run_as "$s"; want_rc 0
+        want_out "0"$'\n'"$gin"$'\n'"$sg"$'\n'"0 $gin 700"$'\n'"made"
+        [ -e "$w/made" ] && [ "$(stat -c '%u %g' "$w/made")" = "$start $gstart" ] \
+            || problem "the file the process made is not owned by $start:$gstart on the host: $(stat -c '%u:%g' "$w/made" 2>&1)"
+        grep -qF EOVERFLOW <<<"$ERR" && problem "EOVERFLOW on stderr"
+        end_case
+        rm -rf "$w"
+    done
+}
+
+# The id the sandbox takes is a stranger to the caller's files: a bind source under a directory
+# only the caller may enter (a 0700 home) is refused at preflight, the directory and the fixes
+# named, before anything is made; the same bind with the default map (the caller is 0) runs.
+t_subordinate_only_unreachable() {
+    local s p start
+    start=$(sub_start /etc/subuid "$CUSER")
+    begin "maps of subordinate ids only and a bind source behind a 0700 directory of the caller's: refused at preflight"
+    if ! command -v newuidmap >/dev/null || [ -z "$start" ] || [ -z "$(sub_start /etc/subgid "$CUSER")" ]; then
+        skip "$CASE" "newuidmap or $CUSER's subordinate ranges missing (run Tests/integration/setup.sh)"; return
+    fi
+    p=$D/private; rm -rf "$p"; mkdir -p "$p/proj"; chown -R "$CUID:$CGID" "$p"; chmod 700 "$p"
+    s=$(spec sub-only-private <<EOF
+version: 1
+namespaces: [user, mount, pid]
+uidMap: [{inside: 0, outside: subordinate, count: 65536}]
+gidMap: [{inside: 0, outside: subordinate, count: 65536}]
+$STD_ROOT
+  - {type: bind, source: $p/proj, target: /work}
+process:
+  args: [/bin/true]
+EOF
+)
+    run_as "$s"; want_rc 125
+    want_err_has "$s:$(line_of "$s" "source: $p/proj"):5: error: preflight: $p/proj is out of the sandbox's reach: the uid map leaves out your uid $CUID, so the sandbox builds its mounts as uid 0 of the map, uid $start on the host, which $p (mode 0700, owner $CUID) does not let through: Permission denied (EACCES)"
+    want_err_has "or let others through: chmod o+x $p"
+    end_case
+    begin "the same bind with the default map (the caller is 0 inside): runs"
+    sed -i '/^uidMap\|^gidMap/d' "$s"
+    run_as "$s"; want_rc 0
+    end_case
+    rm -rf "$p"
 }
 
 # Joining namespaces by path: the fork path (a child enters them one by one, then makes PID 1
