@@ -112,8 +112,8 @@ debian-rootfs:
 debian-rootfs-clean:
 	scripts/debian-rootfs.sh --remove $(DEBIAN_ROOTFS)
 
-# Until the overlay root is on main, the spec's root is the directory itself: the run writes
-# into it (apt's lists, the hello package); a second run finds hello installed.
+# The spec's root is an overlay over the rootfs: every run starts from the rootfs as built
+# (apt's lists and the hello package go to a tmpfs discarded at exit).
 debian-demo: build
 	@[ -d $(DEBIAN_ROOTFS) ] || $(MAKE) debian-rootfs
 	$(NSSPEC) plan specs/debian-rootfs.yaml
