@@ -127,8 +127,8 @@ t_overlay_failures() {
     end_case
 
     begin "overlay validation errors at their spec lines"
-    run_cmd "$NSSPEC" validate "$REPO/Tests/Fixtures/invalid/overlay.yaml"; want_rc 1
-    want_out_has "overlay.yaml:6:53: error: the overlay's lower layers/b/../a is the same directory as its lower layers/a [overlay-layers]"
-    want_out_has "overlay.yaml:4:71: error: the overlay's work state/up/work is inside its upper state/up [overlay-layers]"
+    run_cmd "$NSSPEC" validate "$REPO/Tests/Fixtures/invalid/overlay-layers.yaml"; want_rc 1
+    want_out_has "overlay-layers.yaml:6:53: error: the overlay's lower layers/b/../a is the same directory as its lower layers/a [overlay-layers]"
+    want_out_has "overlay-layers.yaml:4:71: error: the overlay's work state/up/work is inside its upper state/up [overlay-layers]"
     end_case
 }
