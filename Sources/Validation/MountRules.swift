@@ -76,7 +76,7 @@ let mountRules: [Rule] = [
         }
         return out
     },
-    Rule("mount-fields", "bind sources, symlink links and root paths are not empty") { spec, _ in
+    Rule("mount-fields", "bind sources, symlink links, overlay layers and root paths are not empty") { spec, _ in
         var out: [Diagnostic] = []
         for m in mounts(spec) {
             if let s = m.source, s.value.isEmpty {
@@ -86,6 +86,10 @@ let mountRules: [Rule] = [
             if let l = m.link, l.value.isEmpty {
                 out.append(.error("mount-fields", "a symlink's 'link' cannot be empty", at: l.location))
             }
+            for l in m.lower?.value ?? [] where l.value.isEmpty {
+                out.append(.error("mount-fields", "an overlay's lower directory cannot be empty", at: l.location,
+                                  hint: "use '.' for the directory of the spec file"))
+            }
             if let size = m.size, size.value == .bytes(0) {
                 out.append(.error("mount-fields", "a tmpfs of size 0 has no limit at all in the kernel's reading", at: size.location,
                                   hint: "leave 'size' out for the kernel's default (half of RAM), or give a real limit"))
@@ -93,6 +97,15 @@ let mountRules: [Rule] = [
         }
         if let root = spec.root, case .directory(let path, _, _) = root.value, path.value.isEmpty {
             out.append(.error("mount-fields", "root 'path' cannot be empty", at: path.location))
+        }
+        // An overlay's kept upper and work, of a mount or of the root.
+        var uppers = mounts(spec).compactMap(\.upper)
+        if case .directory(_, _, let overlay?)? = spec.root?.value { uppers.append(overlay) }
+        for case .directory(let upper, let work) in uppers.map(\.value) {
+            for (name, path) in [("upper", upper), ("work", work)] where path.value.isEmpty {
+                out.append(.error("mount-fields", "an overlay's '\(name)' cannot be empty", at: path.location,
+                                  hint: "use '.' for the directory of the spec file"))
+            }
         }
         return out
     },

@@ -67,7 +67,7 @@ enum RuleHelp {
         ("mount-on-file", .error, "Semantic rules", "a 'proc', 'sysfs', 'tmpfs', 'mqueue', 'devpts' or 'dev' mount on the target of an earlier 'file' (or under it: the kernel mounts a filesystem only on a directory, so the run would fail with ENOTDIR) or of an earlier 'symlink' (the mount would land where the link points); at the mount, with a note at the earlier entry"),
         ("path-tilde", .warning, "Semantic rules", "a path (bind source, root path, mount target, symlink link, namespace path, cwd) starts with '~': YAML and nsspec do not expand it, so '~/src' as a bind source is a directory named '~' beside the spec file"),
         ("path-control-character", .error, "Semantic rules", "a path (mount target, bind source, symlink link, root path, namespace path, cwd) holds a control, line-separator or bidirectional-formatting character (ESC, newline, U+2028, U+202E, \u{2026}); the message shows it escaped"),
-        ("mount-fields", .error, "Semantic rules", "an empty bind 'source', symlink 'link' or root 'path'; a tmpfs 'size' of 0"),
+        ("mount-fields", .error, "Semantic rules", "an empty bind 'source', symlink 'link', overlay 'lower', 'upper' or 'work', or root 'path'; a tmpfs 'size' of 0"),
         ("interface-name", .error, "Semantic rules", "breaks the kernel's rule, is 'lo', or is used twice on one side"),
         ("gateway-outside-subnet", .error, "Semantic rules", "the gateway or a route's 'via' is not in a subnet of the interface"),
         ("route-host-bits", .error, "Semantic rules", "a route's 'to' has host bits set"),
