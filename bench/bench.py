@@ -229,20 +229,24 @@ def main():
     programs = seccomp_programs(work, PROGRAMS_FROM, ref)
     for mode in ("root", "rootless"):
         CACHES[mode] = os.path.join(work, f"cache-{mode}")
-        os.mkdir(CACHES[mode], 0o700)
-        if mode == "rootless":
-            user = pwd.getpwnam(USER)
-            os.chown(CACHES[mode], user.pw_uid, user.pw_gid)
+        # "nsspec before" has a cache of its own: an entry answers one nsspec build, so two builds
+        # sharing one would replace each other's entry, and the first run after each switch would
+        # be a miss (a higher peak RSS: plan and filter compiled).
+        for d in (CACHES[mode], CACHES[mode] + "-before"):
+            os.mkdir(d, 0o700)
+            if mode == "rootless":
+                user = pwd.getpwnam(USER)
+                os.chown(d, user.pw_uid, user.pw_gid)
     before = None
     if BEFORE:
         before = os.path.join(work, "nsspec-before")
         subprocess.run(["cp", BEFORE, before], check=True)
         os.chmod(before, 0o755)
-    older = lambda spec: [("nsspec before", f"{before} run {spec}")] if before else []
+    older = lambda spec, mode: [("nsspec before", f"env XDG_CACHE_HOME={CACHES[mode]}-before {before} run {spec}")] if before else []
     rows = []
     for mode in ("root", "rootless"):
         rows += run_case(work, "reference", mode, [
-            ("nsspec", f"{nsspec} run {ref}")] + older(ref) + [("unshare", UNSHARE_REF), ("bwrap", BWRAP_REF)])
+            ("nsspec", f"{nsspec} run {ref}")] + older(ref, mode) + [("unshare", UNSHARE_REF), ("bwrap", BWRAP_REF)])
         # The cache: a hit (the rows above), a miss of the plan (its entry removed before each
         # run; the seccomp programs still cached), and no cache at all.
         plans = os.path.join(CACHES[mode], "nsspec", "plan-*.bin")
@@ -254,7 +258,7 @@ def main():
         rows += run_case(work, "reference, via sh", mode, [
             ("bwrap --seccomp", through_sh(BWRAP_REF, programs)), ("bwrap", through_sh(BWRAP_REF))])
         rows += run_case(work, "no-net", mode, [
-            ("nsspec", f"{nsspec} run {nonet}")] + older(nonet) + [("unshare", UNSHARE_REF.replace(" --net", "")),
+            ("nsspec", f"{nsspec} run {nonet}")] + older(nonet, mode) + [("unshare", UNSHARE_REF.replace(" --net", "")),
             ("bwrap", BWRAP_REF.replace("--unshare-all", "--unshare-all --share-net"))])
     # A throwaway network namespace plays the host: the machine's own network is never touched.
     in_netns = lambda argv: ["unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"] + argv
