@@ -11,6 +11,9 @@ struct NodeDecoder {
     struct Object {
         let entries: [YAMLEntry]
         let location: SourceLocation
+        /// The keys that unknown keys were taken for (`source` for `src`): a required one of
+        /// them is then not reported missing too — the unknown key's message already says it.
+        var suggested: [String] = []
 
         subscript(_ key: String) -> YAMLNode? {
             entries.first { $0.key.text == key }?.value
@@ -33,17 +36,20 @@ struct NodeDecoder {
             wrongType(node, key, expected: "a mapping")
             return nil
         }
+        var suggested: [String] = []
         for e in entries where !allowed.contains(e.key.text) {
             if let reason = explainUnknown(e.key.text) {
                 diagnostics.append(.error("unknown-key", reason, at: e.key.location))
             } else {
+                let meant = Synonyms.meant(e.key.text, in: allowed)
+                if let meant { suggested.append(meant) }
                 diagnostics.append(.error(
                     "unknown-key",
-                    "unknown key '\(e.key.text)' in \(what)" + Synonyms.didYouMean(e.key.text, in: allowed),
+                    "unknown key '\(e.key.text)' in \(what)" + (meant.map { "; did you mean '\($0)'?" } ?? ""),
                     at: e.key.location))
             }
         }
-        return Object(entries: entries, location: location)
+        return Object(entries: entries, location: location, suggested: suggested)
     }
 
     /// The entries of a mapping whose keys are free-form (env, rlimits).
@@ -57,7 +63,7 @@ struct NodeDecoder {
     }
 
     mutating func require(_ keys: [String], in object: Object, what: String) {
-        for key in keys where object[key] == nil {
+        for key in keys where object[key] == nil && !object.suggested.contains(key) {
             diagnostics.append(.error(
                 "missing-field", "\(what) needs '\(key)'", at: object.location))
         }

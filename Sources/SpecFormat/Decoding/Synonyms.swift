@@ -32,7 +32,12 @@ enum Synonyms {
     /// "; did you mean 'x'?" for `word` among `candidates`: the synonym when it is one of them,
     /// else the nearest by spelling; "" when nothing is close.
     static func didYouMean(_ word: String, in candidates: [String]) -> String {
-        if let meant = table[word], candidates.contains(meant) { return "; did you mean '\(meant)'?" }
-        return Suggestion.didYouMean(word, in: candidates)
+        meant(word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
+    }
+
+    /// The word among `candidates` that `word` stands for, if any.
+    static func meant(_ word: String, in candidates: [String]) -> String? {
+        if let meant = table[word], candidates.contains(meant) { return meant }
+        return Suggestion.closest(to: word, in: candidates)
     }
 }
