@@ -52,8 +52,9 @@ extension Executor {
             guard total >= count else {
                 let name = try reader.callerName()
                 let who = name.map { "\($0) (uid \(caller.uid))" } ?? "uid \(caller.uid)"
+                let start = try reader.freeSubordinateStart(kind, count: count)
                 throw RunFailure("/etc/sub\(kind.rawValue) gives \(who) \(total) subordinate \(kind.rawValue)s; the map needs \(count)",
-                                 hint: "as root: usermod --add-sub\(kind.rawValue)s 100000-\(100000 + count - 1) \(name ?? String(caller.uid))")
+                                 hint: "as root: usermod --add-sub\(kind.rawValue)s \(start)-\(start + count - 1) \(name ?? String(caller.uid))")
             }
             if kind == .uid { host.subordinateUIDs = ranges } else { host.subordinateGIDs = ranges }
         case .checkSource(let path, let optional):
@@ -261,6 +262,22 @@ struct HostReader {
             else { return nil }
             return SubordinateRange(start: start, count: count)
         }
+    }
+
+    /// Where a new range of `count` ids can start in /etc/sub{uid,gid}: past every range the
+    /// file gives anyone, on a 65,536 boundary, and at 100000 at the least (usermod's own
+    /// default), so that the hint's command gives no two users the same ids.
+    func freeSubordinateStart(_ kind: IDKind, count: UInt64) throws -> UInt64 {
+        var end: UInt64 = 100_000
+        if let bytes = try readIfPresent("/etc/sub\(kind.rawValue)") {
+            for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+                let f = line.split(separator: ":", omittingEmptySubsequences: false)
+                guard f.count == 3, let start = UInt64(f[1]), let n = UInt64(f[2]) else { continue }
+                end = max(end, start + n)
+            }
+        }
+        if end == 100_000 { return end }
+        return (end + 65_535) / 65_536 * 65_536
     }
 
     /// The caller's user name from /etc/passwd (read directly: a static binary has no NSS).

@@ -46,7 +46,17 @@ import Testing
         // The map needs more subordinate uids than the caller has: the fix names usermod.
         #expect(host.stdout.contains("\(path):4:3: error: /etc/subuid gives "), "\(host.stdout)")
         #expect(host.stdout.contains("the map needs 4000000000 [host-subordinate-range]"))
-        #expect(host.stdout.contains("= hint: as root: usermod --add-subuids 100000-4000099999 "))
+        // The range starts past every range /etc/subuid gives anyone, so no two users share ids.
+        #expect(host.stdout.contains("= hint: as root: usermod --add-subuids "))
+        let hint = try #require(host.stdout.firstRange(of: "--add-subuids ").map { host.stdout[$0.upperBound...].prefix { $0 != " " } })
+        let bounds = hint.split(separator: "-").compactMap { UInt64($0) }
+        #expect(bounds.count == 2 && bounds[1] - bounds[0] + 1 == 4_000_000_000, "\(hint)")
+        let subuid = (try? String(contentsOfFile: "/etc/subuid", encoding: .utf8)) ?? ""
+        for line in subuid.split(separator: "\n") {
+            let f = line.split(separator: ":")
+            guard f.count == 3, let start = UInt64(f[1]), let n = UInt64(f[2]), bounds.count == 2 else { continue }
+            #expect(bounds[0] >= start + n || bounds[1] < start, "the hint's range \(hint) overlaps \(line) of /etc/subuid")
+        }
         #expect(host.stdout.hasSuffix("1 spec checked: 1 invalid; 3 errors, 0 warnings\n"), "\(host.stdout)")
     }
 

@@ -143,7 +143,7 @@ import Testing
                 "\(specPart)")
         #expect(specPart.contains("  ok    the mount table's system calls (mount_setattr): in this kernel\n"))
         #expect(specPart.contains("  no    t.yaml:4:3: /etc/subuid gives tester (uid 1000) 0 subordinate uids; the map needs 1000 [host-subordinate-range]\n"
-                                  + "        fix: as root: usermod --add-subuids 100000-100999 tester\n"), "\(specPart)")
+                                  + "        fix: as root: usermod --add-subuids 196608-197607 tester\n"), "\(specPart)")
         #expect(specPart.hasSuffix("\nresult: t.yaml cannot run here, as tester (uid 1000): 3 problems (the `no` lines under \"spec\")\n"))
     }
 

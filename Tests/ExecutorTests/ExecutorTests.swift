@@ -412,7 +412,7 @@ import Testing
         let logged = try preflightFailure("rootless-multirange") { $0.files["/etc/subuid"] = "tester:100000:1000\n" }
         #expect(logged == """
             specs/rootless-multirange.yaml:14:3: error: preflight: /etc/subuid gives tester (uid 1000) 1000 subordinate uids; the map needs 65536
-            hint: as root: usermod --add-subuids 100000-165535 tester
+            hint: as root: usermod --add-subuids 131072-196607 tester
 
             """)
     }

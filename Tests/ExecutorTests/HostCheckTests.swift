@@ -56,7 +56,7 @@ import Testing
         #expect(found.map { "\($0.location)" } == ["t.yaml:4:3", "t.yaml:4:3", "t.yaml:11:5", "t.yaml:15:7"])
         #expect(found.allSatisfy { $0.severity == .error && $0.hint != nil })
         #expect(found[1].message == "/etc/subuid gives tester (uid 1000) 0 subordinate uids; the map needs 65536")
-        #expect(found[1].hint == "as root: usermod --add-subuids 100000-165535 tester")
+        #expect(found[1].hint == "as root: usermod --add-subuids 196608-262143 tester")
         #expect(found[2].message == "/srv/typo does not exist: No such file or directory (ENOENT)")
         #expect(Self.madeSomething(kernel.trace).isEmpty, "\(kernel.trace.map(\.description))")
 
