@@ -162,7 +162,7 @@ public final class Executor {
     /// One step; a status when it ends this process (exec, or nothing left to do).
     func perform(_ step: Step, at index: Int) throws -> Int32? {
         switch step.action {
-        case .checkMapHelper, .checkSubordinateRange, .checkSource, .checkTarget, .checkOverlay:
+        case .checkMapHelper, .checkSubordinateRange, .checkSource, .checkTarget, .checkOverlay, .checkNamespacePath:
             try preflight(step.action)
         case .runFromSealedCopy:
             if !sys.runsFromSealedCopy() { try sys.reexecFromSealedCopy() }

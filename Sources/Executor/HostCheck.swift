@@ -38,6 +38,7 @@ extension Executor {
         case .checkSource: HostCheckRule { $0.errno == .ENOENT ? "host-source-missing" : "host-source-unreadable" }
         case .checkTarget: HostCheckRule("host-mount-target")
         case .checkOverlay: HostCheckRule("host-overlay")
+        case .checkNamespacePath: HostCheckRule("host-namespace-missing")
         case .checkNetworkAdmin: HostCheckRule("host-network-admin")
         case .checkHostInterface: HostCheckRule("host-interface-exists")
         case .checkHostAddresses: HostCheckRule("host-address-in-use")
@@ -52,7 +53,7 @@ extension Executor {
     /// Every rule id `hostCheck` reports, for the docs' table and the tests.
     public static let hostCheckRuleIDs = [
         "host-map-helper", "host-subordinate-range", "host-source-missing", "host-source-unreadable", "host-mount-target",
-        "host-network-admin", "host-interface-exists", "host-address-in-use", "host-seccomp", "host-terminal", "host-overlay",
+        "host-network-admin", "host-interface-exists", "host-address-in-use", "host-seccomp", "host-terminal", "host-overlay", "host-namespace-missing",
     ]
 }
 

@@ -91,6 +91,14 @@ extension Executor {
             }
         case .checkOverlay(let upper, let userNamespace):
             try checkOverlay(upper, userNamespace: userNamespace)
+        case .checkNamespacePath(let kind, let path):
+            do {
+                _ = try sys.fileKind(path)
+            } catch let error as SystemError where error.errno == .ENOENT {
+                throw RunFailure("there is no \(kind.rawValue) namespace to join at \(path)", errno: error.errno,
+                                 hint: path.hasPrefix("/proc/") ? "is the process still running? Check the pid (ls -l \(path))"
+                                     : "check the path: ip netns list shows the named network namespaces, lsns -t \(kind.rawValue) all of them")
+            }
         default: break
         }
     }

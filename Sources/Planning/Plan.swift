@@ -95,6 +95,8 @@ public enum Action: Sendable, Equatable {
     case checkMapHelper(IDKind)
     case checkSubordinateRange(IDKind, count: UInt64)
     case checkSource(path: String, optional: Bool)
+    /// A namespace to join exists at its path (`/proc/PID/ns/net`, `/run/netns/NAME`).
+    case checkNamespacePath(NamespaceKind, path: String)
     /// The kernel mounts overlayfs here (in a user namespace: Linux 5.11+), and a directory upper
     /// and work are directories on one filesystem.
     case checkOverlay(upper: OverlayLayer, userNamespace: Bool)

@@ -255,6 +255,7 @@ struct PlanWriter {
         case .overlay(let target, let lower, let upper, let userns): byte(71); string(target); strings(lower); layer(upper); bool(userns)
         case .checkOverlay(let upper, let userns): byte(72); layer(upper); bool(userns)
         case .adoptMappedID(let k, let caller, let to): byte(63); idKind(k); number(caller); number(to)
+        case .checkNamespacePath(let k, let path): byte(64); string(k.rawValue); string(path)
         case .supervise(let statusOf, let reap):
             byte(59)
             actor(statusOf)
@@ -568,6 +569,9 @@ struct PlanReader {
         case 72:
             guard let upper = layer(), let userns = bool() else { return nil }
             return .checkOverlay(upper: upper, userNamespace: userns)
+        case 64:
+            guard let k = named(NamespaceKind.self), let path = string() else { return nil }
+            return .checkNamespacePath(k, path: path)
         case 63:
             guard let kind = idKind(), let caller = u32(), let to = u32() else { return nil }
             return .adoptMappedID(kind, caller: caller, to: to)

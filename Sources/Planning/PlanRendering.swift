@@ -31,6 +31,7 @@ extension Action {
         case .overlayRoot: "overlay-root"
         case .overlay: "overlay"
         case .checkOverlay: "check-overlay"
+        case .checkNamespacePath: "check-namespace-path"
         case .bind: "bind"
         case .tmpfs: "tmpfs"
         case .proc: "proc"
@@ -114,6 +115,7 @@ extension Action {
             return "overlay as the new root: lower \(lower) (never written), upper \(Self.describe(upper))"
         case .overlay(let target, let lower, let upper, _):
             return "overlay at \(target): lower \(lower.joined(separator: " over ")) (top first), " + (upper == .none ? "read-only (no upper)" : "upper \(Self.describe(upper))")
+        case .checkNamespacePath(let kind, let path): return "the \(kind.rawValue) namespace to join exists at \(path)"
         case .checkOverlay(let upper, let userns):
             var text = "the kernel mounts overlayfs" + (userns ? " in a user namespace (Linux 5.11+)" : "")
             if case .directory(let u, let w) = upper { text += "; \(u) and \(w) are directories on one filesystem" }

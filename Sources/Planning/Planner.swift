@@ -124,6 +124,9 @@ public struct Planner: Sendable {
             add(.checkSource(path: hostPath(path.value), optional: false), path.location)
             if let overlay { overlayChecks(layer(overlay.value), overlay.location, add) }
         }
+        for ns in spec.namespaces {
+            if let path = ns.path { add(.checkNamespacePath(ns.kind, path: path.value), path.location) }
+        }
         for mount in spec.mounts {
             switch mount.kind {
             case .bind(let source):

@@ -30,6 +30,23 @@ import Testing
         return (dir, file.path)
     }
 
+    /// A namespace to join that is not there: found by `--host`, at the path's line, with the fix.
+    @Test func aJoinedNamespaceThatIsNotThere() throws {
+        let (dir, path) = try specFile("""
+            version: 1
+            namespaces: [mount, {type: net, path: /run/netns/nsspec-no-such-netns}]
+            process: {args: [/bin/true]}
+
+            """)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try CLI.run(["validate", path]).status == 0)
+        let host = try CLI.run(["validate", "--host", "--format", "text", path])
+        #expect(host.status == 1, "\(host.stdout)")
+        #expect(host.stdout.contains("spec.yaml:2:39: error: there is no net namespace to join at /run/netns/nsspec-no-such-netns"), "\(host.stdout)")
+        #expect(host.stdout.contains("[host-namespace-missing]"))
+        #expect(host.stdout.contains("ip netns list"))
+    }
+
     @Test func aBindSourceTypoPassesValidateButNotHost() throws {
         let (dir, path) = try specFile(Self.threeProblems)
         defer { try? FileManager.default.removeItem(at: dir) }
