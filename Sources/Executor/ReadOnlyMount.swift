@@ -15,13 +15,12 @@ extension Executor {
         let what: String
         let target: String
         switch step.action {
-        case .bind(_, let t, _, _, _, _), .tmpfs(let t, _, _, _), .proc(let t), .sysfs(let t, _), .dev(let t), .devpts(let t),
-             .mqueue(let t), .overlay(let t, _, _, _):
-            (what, target) = ("its mount point \(t) is missing and", t)
         case .directory(let t, _): (what, target) = ("the directory \(t)", t)
         case .file(let t, _, _): (what, target) = ("the file \(t)", t)
         case .symlink(let t, _): (what, target) = ("the symlink \(t)", t)
-        default: return nil
+        default:
+            guard let t = Self.mountTarget(of: step.action) else { return nil }
+            (what, target) = ("its mount point \(t) is missing and", t)
         }
         let isMount = !what.hasPrefix("the ")
         let path = Self.followingLinks(target, in: plan.steps[..<index])
@@ -73,17 +72,27 @@ extension Executor {
         for step in steps {
             let target: String
             switch step.action {
-            case .bind(_, let t, _, _, _, _), .tmpfs(let t, _, _, _), .proc(let t), .sysfs(let t, _), .dev(let t), .devpts(let t),
-                 .mqueue(let t), .overlay(let t, _, _, _):
-                target = t
             case .bindRoot, .mountRootTmpfs, .overlayRoot, .readonlyHostTree: target = "/"
-            default: continue
+            default:
+                guard let t = mountTarget(of: step.action) else { continue }
+                target = t
             }
             let under = target == "/" ? path != "/" || !strictly
                 : path.hasPrefix(target + "/") || (!strictly && path == target)
             if under { found = (target, step.action, step.location) }
         }
         return found
+    }
+
+    /// Where a mount-table step mounts a filesystem (nil for the other steps): one list for what
+    /// needs a mount point and for what covers a path.
+    static func mountTarget(of action: Action) -> String? {
+        switch action {
+        case .bind(_, let t, _, _, _, _), .tmpfs(let t, _, _, _), .proc(let t), .sysfs(let t, _), .dev(let t), .devpts(let t),
+             .mqueue(let t), .overlay(let t, _, _, _):
+            t
+        default: nil
+        }
     }
 
     /// `path` with the spec's own symlinks on its way followed (`/lib64/x` with `/lib64 -> usr/lib64`
