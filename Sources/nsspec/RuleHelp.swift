@@ -101,7 +101,7 @@ enum RuleHelp {
         ("host-address-in-use", .error, "Host checks", "a veth's host address is the host's already, or overlaps a subnet of the host's"),
         ("host-seccomp", .error, "Host checks", "libseccomp cannot compile the spec's filter here"),
         ("host-namespace-missing", .error, "Host checks", "a namespace to join ('{type, path}') does not exist at its path"),
-        ("host-overlay", .error, "Host checks", "the kernel cannot mount the overlay: no overlayfs in '/proc/filesystems'; in a user namespace, Linux older than 5.11; a directory upper and work that are not directories, not on one filesystem, or one inside the other"),
+        ("host-overlay", .error, "Host checks", "the kernel cannot mount the overlay: no overlayfs in '/proc/filesystems'; in a user namespace, Linux older than 5.11; a directory upper and work that are not directories or not on one filesystem (one inside the other is 'overlay-layers', found by 'validate')"),
         ("host-terminal", .warning, "Host checks", "'process.terminal: true', and standard input is not a terminal ('run' from here would refuse)"),
     ]
 }
