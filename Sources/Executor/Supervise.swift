@@ -16,18 +16,26 @@ extension Executor {
         if let channel {
             while let received = try sys.receive(on: channel) {
                 if case .handoff(Self.terminalHandoff) = received.message, let master = received.fd, terminal.active {
+                    started?(target)
+                    started = nil
                     try relayTerminal(channel: channel, receivedMaster: master, target: target)
                     break
                 }
                 if let fd = received.fd { sys.close(fd) }
+                if case .handoff(Self.processStarted) = received.message {
+                    started?(target)
+                    started = nil
+                }
                 if case .failure(let code, let text) = received.message { throw ReportedFailure(exitCode: code, text: text) }
             }
         }
+        started?(target)
         for actor in reap {
             if let pid = pids[actor] { _ = try sys.waitpid(pid) }
         }
         exitCode = try sys.waitpid(target).code
         undo = []
+        ended?(exitCode)
     }
 
     /// A tiny PID 1: forward signals to the process, reap every child (orphans are reparented

@@ -691,7 +691,7 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         }
     }
 
-    private func replaceFileByRename(_ path: String, with bytes: [UInt8]) throws {
+    public func replaceFileByRename(_ path: String, with bytes: [UInt8]) throws {
         let temporary = "\(path).\(Glibc.getpid()).tmp"
         let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         try check(fd, "open", temporary)
@@ -704,6 +704,10 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
             unlink(temporary)
             throw error
         }
+    }
+
+    public func duplicate(_ fd: Int32, onto target: Int32) throws {
+        try check(dup2(fd, target), "dup2", "\(fd) onto \(target)")
     }
 
     public func cacheSecret() throws -> [UInt8] {

@@ -388,6 +388,11 @@ public protocol SystemCalls: AnyObject {
     /// O_CREAT|O_EXCL|O_NOFOLLOW, so a file, a directory or a symlink (a dangling one too)
     /// already at `path` is EEXIST and left as it was. A failed write removes the new file.
     func createFile(_ path: String, with bytes: [UInt8], mode: UInt32) throws
+    /// Writes `bytes` to a new file `path.PID.tmp` (O_CREAT|O_EXCL|O_NOFOLLOW, 0600) and renames
+    /// it over `path`: a reader sees the old file or the new one whole, never neither.
+    func replaceFileByRename(_ path: String, with bytes: [UInt8]) throws
+    /// dup2(2): `fd` also as `target` (a detached sandbox's standard streams on /dev/null).
+    func duplicate(_ fd: Int32, onto target: Int32) throws
     /// Whether this process runs from a sealed copy of nsspec's binary (a write-sealed memfd).
     func runsFromSealedCopy() -> Bool
     /// Execs a sealed memfd copy of the running binary with the same arguments and environment;

@@ -1024,6 +1024,11 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         guard cacheFiles[path] == nil, files[path] == nil else { throw SystemError("open", path, errno: .EEXIST) }
         cacheFiles[path] = bytes
     }
+    public func replaceFileByRename(_ path: String, with bytes: [UInt8]) throws { cacheFiles[path] = bytes }
+    public func duplicate(_ fd: Int32, onto target: Int32) throws {
+        guard let object = current.fds[fd] else { throw SystemError("dup2", "\(fd) onto \(target)", errno: .EBADF) }
+        current.fds[target] = object
+    }
     public func cacheSecret() throws -> [UInt8] {
         guard let keyringSecret else { throw SystemError("keyctl", "the user keyring's nsspec:cache-secret", errno: .EACCES) }
         return keyringSecret

@@ -1,0 +1,330 @@
+import Diagnostics
+import Executor
+import Planning
+import System
+
+/// `run --name NAME [--detach]`: the run recorded in the caller's state directory
+/// (docs/named-sandboxes.md). A plain `run` never comes here.
+struct NamedRun {
+    var name: String
+    var detach: Bool
+    var file: String
+    var plan: Plan
+    var executor: Executor
+
+    /// A failure of a named command: printed as `nsspec: MESSAGE`, exit status 125.
+    static func fail(_ message: String) -> Int32 {
+        Output.error("nsspec: \(message)\n")
+        return 125
+    }
+
+    func run() -> Int32 {
+        // The sealed copy first (the plan's first step re-execs nsspec with the same arguments):
+        // a detached supervisor must be forked by the copy, not by the process it replaces.
+        if plan.steps.contains(where: { if case .runFromSealedCopy = $0.action { true } else { false } }) && !system.runsFromSealedCopy() {
+            do {
+                try system.reexecFromSealedCopy()
+            } catch {
+                return Self.fail("cannot run from a sealed copy of nsspec: \(error)")
+            }
+        }
+        let state: StateDirectory
+        switch StateDirectory.open(system) {
+        case .success(let dir): state = dir
+        case .failure(let off): return Self.fail(off.message)
+        }
+        switch state.read(name) {
+        case .missing: break
+        case .damaged:
+            state.remove(name)
+            Output.error("nsspec: removed the damaged record of '\(name)' (\(state.recordPath(name)))\n")
+        case .found(let old):
+            if case .running = old.state, NamedSandbox.isLive(old, system) {
+                return Self.fail("the name '\(name)' is in use by a running sandbox (pid \(old.pid), spec \(old.spec)); "
+                                 + "stop it first: nsspec stop \(name)")
+            }
+            state.remove(name)
+            switch old.state {
+            case .running: Output.error("nsspec: removed the stale record of '\(name)' (pid \(old.pid) is gone)\n")
+            case .exited(let code): Output.error("nsspec: replaced the record of '\(name)' (exited \(code))\n")
+            }
+        }
+        let specPath = (try? system.canonicalPath(file)) ?? file
+        let digest = (try? system.readFile(.path(file), limit: 1 << 21)).map { NamedSandbox.digest($0.bytes) } ?? 0
+        do {
+            try state.writePlan(name, plan.encoded())
+        } catch {
+            return Self.fail("cannot write \(state.planPath(name)): \(error)")
+        }
+        let me = system.getpid()
+        let name = self.name, detach = self.detach
+        var record: SandboxRecord?
+        executor.started = { pid in
+            let supervisor = system.getpid()
+            var made = SandboxRecord(name: name, pid: pid, pidStart: NamedSandbox.startTime(of: pid, system) ?? 0,
+                                     supervisor: supervisor, supervisorStart: NamedSandbox.startTime(of: supervisor, system) ?? 0,
+                                     namespaces: NamedSandbox.namespaces(of: pid, system), spec: specPath, specDigest: digest,
+                                     detached: detach)
+            made.state = .running
+            try? state.write(made)
+            record = made
+        }
+        executor.ended = { code in
+            guard var done = record else { return }
+            done.state = .exited(code)
+            try? state.write(done)
+        }
+        guard detach else {
+            let code = executor.run()
+            if record == nil { state.remove(name) }
+            return code
+        }
+        return detached(state: state, caller: me)
+    }
+
+    /// `--detach`: a supervisor of its own session runs the plan (and waits for the sandbox,
+    /// forwards signals to it, writes its status into the record); this process returns once
+    /// the sandbox's process has started, printing the name — or the failure, with its status.
+    func detached(state: StateDirectory, caller: Int32) -> Int32 {
+        let ready: (Int32, Int32)
+        do {
+            ready = try system.socketPair()
+        } catch {
+            return Self.fail("cannot detach: \(error)")
+        }
+        let executor = self.executor, name = self.name
+        let pid: Int32
+        do {
+            pid = try system.clone([], name: "supervisor") {
+                system.close(ready.0)
+                // The caller's standard error stays at fd 9 for a failure during set-up; the
+                // sandbox's streams (and the supervisor's) are /dev/null: the sandbox never holds
+                // the caller's terminal or pipes.
+                guard (try? system.setsid()) != nil, (try? system.duplicate(2, onto: 9)) != nil,
+                      let null = try? system.open("/dev/null", .readWrite) else { return 125 }
+                for fd: Int32 in [0, 1, 2] { try? system.duplicate(null, onto: fd) }
+                system.close(null)
+                executor.diagnostics = 9
+                let recordStarted = executor.started
+                executor.started = { pid in
+                    recordStarted?(pid)
+                    try? system.send(.handoff("started"), passing: nil, on: ready.1)
+                    system.close(ready.1)
+                    if let null = try? system.open("/dev/null", .readWrite) {
+                        try? system.duplicate(null, onto: 9)
+                        system.close(null)
+                    }
+                    executor.diagnostics = 2
+                }
+                let code = executor.run()
+                if case .missing = state.read(name) { state.remove(name) }
+                return code
+            }
+        } catch {
+            return Self.fail("cannot start the supervisor: \(error)")
+        }
+        system.close(ready.1)
+        let answer = try? system.receive(on: ready.0)
+        system.close(ready.0)
+        if case .handoff("started")? = answer?.message {
+            Output.write(name + "\n")
+            return 0
+        }
+        // The supervisor failed before the process started; it has said why.
+        let code = (try? system.waitpid(pid).code) ?? 125
+        state.remove(name)
+        return code == 0 ? 125 : code
+    }
+}
+
+/// The state directory, or the reason there is none (printed, status 125).
+func openState() -> StateDirectory? {
+    switch StateDirectory.open(system) {
+    case .success(let dir): return dir
+    case .failure(let off):
+        _ = NamedRun.fail(off.message)
+        return nil
+    }
+}
+
+/// A record by name, or the failure (unknown name with a did-you-mean, invalid name, damaged
+/// or forged record) printed.
+func lookUp(_ name: String, in state: StateDirectory) -> SandboxRecord? {
+    guard NamedSandbox.isValidName(name) else {
+        _ = NamedRun.fail("'\(name)' is not a sandbox name (\(NamedSandbox.nameRule))")
+        return nil
+    }
+    switch state.read(name) {
+    case .found(let record): return record
+    case .damaged:
+        _ = NamedRun.fail("the record of '\(name)' (\(state.recordPath(name))) is damaged; `nsspec stop \(name)` removes it")
+        return nil
+    case .missing:
+        let suggestion = Suggestion.closest(to: name, in: state.names())
+        _ = NamedRun.fail("no sandbox named '\(name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
+                          + " (see `nsspec ps`)")
+        return nil
+    }
+}
+
+/// What `ps` shows as a record's status: running, exited N, or gone (a record whose process
+/// is not the one recorded and whose supervisor did not write a status).
+func status(of record: SandboxRecord) -> String {
+    switch record.state {
+    case .exited(let code): return "exited \(code)"
+    case .running: return NamedSandbox.isLive(record, system) ? "running" : "gone"
+    }
+}
+
+/// `nsspec ps [--format text|json]`.
+struct PsRequest {
+    var json = false
+
+    static let grammar = Arguments.Grammar(options: ["--format": "format"], subcommand: "ps")
+
+    static func parse(_ args: [String]) throws(UsageError) -> PsRequest {
+        let parsed = try Arguments.parse(args, grammar)
+        guard parsed.positionals.isEmpty else { throw UsageError("ps takes no operand (\(parsed.positionals.joined(separator: " ")))", "ps") }
+        return PsRequest(json: try parsed.choice("format", ["text", "json"], default: "text", "ps") == "json")
+    }
+
+    func run() -> Int32 {
+        guard let state = openState() else { return 125 }
+        let records = state.names().compactMap { name -> SandboxRecord? in
+            if case .found(let record) = state.read(name) { return record }
+            return nil
+        }
+        let uptime = NamedSandbox.uptime(system)
+        func age(_ record: SandboxRecord) -> UInt64? {
+            guard let uptime, case .running = record.state, NamedSandbox.isLive(record, system) else { return nil }
+            let started = record.pidStart / 100  // USER_HZ is 100 on Linux, whatever the kernel's HZ
+            return uptime >= started ? uptime - started : 0
+        }
+        if json {
+            var out = "["
+            for (i, record) in records.enumerated() {
+                let ns = record.namespaces.map { "\"\($0.kind)\":\($0.inode)" }.joined(separator: ",")
+                let exit: String = if case .exited(let code) = record.state { "\(code)" } else { "null" }
+                out += (i == 0 ? "" : ",") + "\n  {\"name\":\(jsonString(record.name)),\"status\":\(jsonString(status(of: record))),"
+                    + "\"exitCode\":\(exit),\"pid\":\(record.pid),\"age\":\(age(record).map(String.init) ?? "null"),"
+                    + "\"spec\":\(jsonString(record.spec)),\"supervisor\":\(record.supervisor),\"namespaces\":{\(ns)}}"
+            }
+            Output.write(out + (records.isEmpty ? "]\n" : "\n]\n"))
+            return 0
+        }
+        var rows = [["NAME", "STATUS", "PID", "AGE", "SPEC"]]
+        for record in records {
+            rows.append([record.name, status(of: record), String(record.pid), age(record).map(duration) ?? "-", record.spec])
+        }
+        let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            var line = ""
+            for column in 0..<4 { line += row[column] + String(repeating: " ", count: widths[column] - row[column].count + 2) }
+            Output.write(line + row[4] + "\n")
+        }
+        return 0
+    }
+
+    func duration(_ seconds: UInt64) -> String {
+        if seconds < 60 { return "\(seconds)s" }
+        if seconds < 3600 { return "\(seconds / 60)m\(seconds % 60)s" }
+        if seconds < 86400 { return "\(seconds / 3600)h\(seconds % 3600 / 60)m" }
+        return "\(seconds / 86400)d\(seconds % 86400 / 3600)h"
+    }
+
+    func jsonString(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// `nsspec stop NAME [--signal SIG] [--timeout SECONDS]`.
+struct StopRequest {
+    var name: String
+    var signal: Signal = .SIGTERM
+    var timeout = 10
+
+    static let grammar = Arguments.Grammar(options: ["--signal": "signal", "-s": "signal", "--timeout": "timeout"], subcommand: "stop")
+
+    static let signals: [String: Signal] = [
+        "TERM": .SIGTERM, "KILL": .SIGKILL, "INT": .SIGINT, "HUP": .SIGHUP, "QUIT": .SIGQUIT, "USR1": .SIGUSR1, "USR2": .SIGUSR2,
+    ]
+
+    static func parse(_ args: [String]) throws(UsageError) -> StopRequest {
+        let parsed = try Arguments.parse(args, grammar)
+        guard parsed.positionals.count == 1 else {
+            throw UsageError(parsed.positionals.isEmpty ? "stop needs a sandbox name" : "stop takes one name, not \(parsed.positionals.count)", "stop")
+        }
+        var request = StopRequest(name: parsed.positionals[0])
+        if let given = parsed.options["signal"] {
+            let key = given.hasPrefix("SIG") ? String(given.dropFirst(3)) : given
+            if let number = Int32(key), number > 0, number < 65 {
+                request.signal = Signal(number)
+            } else if let named = signals[key.uppercased()] {
+                request.signal = named
+            } else {
+                throw UsageError("--signal must be a signal name (TERM, KILL, INT, HUP, QUIT, USR1, USR2) or number, not '\(given)'", "stop")
+            }
+        }
+        if let given = parsed.options["timeout"] {
+            guard let seconds = Int(given), seconds >= 0 else { throw UsageError("--timeout must be a number of seconds, not '\(given)'", "stop") }
+            request.timeout = seconds
+        }
+        return request
+    }
+
+    func run() -> Int32 {
+        guard let state = openState() else { return 125 }
+        if NamedSandbox.isValidName(name), case .damaged = state.read(name) {
+            state.remove(name)
+            Output.error("nsspec: removed the damaged record of '\(name)'\n")
+            return 0
+        }
+        guard let record = lookUp(name, in: state) else { return 125 }
+        if case .exited(let code) = record.state {
+            state.remove(name)
+            Output.write("\(name): exited \(code)\n")
+            return 0
+        }
+        guard NamedSandbox.isLive(record, system) else {
+            // The recorded pid is gone, or is another process now: never signalled.
+            state.remove(name)
+            Output.error("nsspec: '\(name)' was not running (pid \(record.pid) is gone, or is another process now); removed its record\n")
+            return 0
+        }
+        system.kill(record.pid, signal)
+        // The supervisor writes the status when the sandbox ends; without a live supervisor (it
+        // was killed), the pid's start time says when it is gone.
+        var waited = 0
+        var killed = false
+        while true {
+            if case .found(let now) = state.read(name), case .exited(let code) = now.state {
+                state.remove(name)
+                Output.write("\(name): exited \(code)\n")
+                return 0
+            }
+            if !NamedSandbox.isLive(record, system) && !NamedSandbox.supervisorIsLive(record, system) {
+                state.remove(name)
+                Output.write("\(name): stopped\n")
+                return 0
+            }
+            if !killed && waited >= timeout * 1000 {
+                system.kill(record.pid, .SIGKILL)
+                killed = true
+            }
+            system.sleep(milliseconds: 10)
+            waited += 10
+            if killed && waited >= timeout * 1000 + 10_000 {
+                return NamedRun.fail("'\(name)' (pid \(record.pid)) did not end after SIGKILL")
+            }
+        }
+    }
+}
