@@ -326,6 +326,10 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         try check(nss_setns(fd, flags.rawValue), "setns", path)
     }
 
+    public func setns(pidfd: Int32, _ flags: CloneFlags) throws {
+        try check(nss_setns(pidfd, flags.rawValue), "setns", "pidfd \(flags)")
+    }
+
     public func namespaceOwner(_ path: String) throws -> (userNamespace: UInt64, uid: UInt32) {
         var inode: UInt64 = 0
         var uid: UInt32 = 0

@@ -286,6 +286,9 @@ public protocol SystemCalls: AnyObject {
     // Namespaces and identity maps
     func unshare(_ flags: CloneFlags) throws
     func setns(path: String, _ flags: CloneFlags) throws
+    /// setns(2) with a pidfd: every namespace of `flags` of that process at once, as one
+    /// change (Linux 5.8+; EINVAL before).
+    func setns(pidfd: Int32, _ flags: CloneFlags) throws
     /// The user namespace that owns the namespace at `path` (ioctl NS_GET_USERNS): its inode and
     /// the uid that made it. EPERM when it lies outside this process's user namespace.
     func namespaceOwner(_ path: String) throws -> (userNamespace: UInt64, uid: UInt32)

@@ -328,3 +328,81 @@ struct StopRequest {
         }
     }
 }
+
+/// `nsspec exec [-e NAME=VALUE]… NAME [-- CMD…]`.
+struct ExecRequest {
+    var name: String
+    var command: [String] = []
+    var environment: [String: String] = [:]
+
+    static let grammar = Arguments.Grammar(takesCommand: true, subcommand: "exec")
+
+    static func parse(_ args: [String]) throws(UsageError) -> ExecRequest {
+        // -e repeats: taken out before the common parser (which keeps one value an option).
+        var rest: [String] = []
+        var environment: [String: String] = [:]
+        var i = 0
+        while i < args.count {
+            let arg = args[i]
+            if arg == "--" {
+                rest += args[i...]
+                break
+            }
+            if arg == "-e" || arg == "--env" || arg.hasPrefix("--env=") {
+                let value: String
+                if arg.hasPrefix("--env=") {
+                    value = String(arg.dropFirst(6))
+                } else {
+                    guard i + 1 < args.count else { throw UsageError("\(arg) needs a value NAME=VALUE", "exec") }
+                    value = args[i + 1]
+                    i += 1
+                }
+                guard let eq = value.firstIndex(of: "="), eq != value.startIndex else {
+                    throw UsageError("\(arg) takes NAME=VALUE, not '\(value)'", "exec")
+                }
+                environment[String(value[..<eq])] = String(value[value.index(after: eq)...])
+            } else {
+                rest.append(arg)
+            }
+            i += 1
+        }
+        let parsed = try Arguments.parse(rest, grammar)
+        guard parsed.positionals.count == 1 else {
+            throw UsageError(parsed.positionals.isEmpty ? "exec needs a sandbox name" : "exec takes one name, then '--' and the command", "exec")
+        }
+        return ExecRequest(name: parsed.positionals[0], command: parsed.command, environment: environment)
+    }
+
+    func run() -> Int32 {
+        guard let state = openState(), let record = lookUp(name, in: state) else { return 125 }
+        if case .exited(let code) = record.state {
+            return NamedRun.fail("'\(name)' has exited (status \(code)); nothing to enter (`nsspec stop \(name)` removes its record)")
+        }
+        guard NamedSandbox.isLive(record, system) else {
+            return NamedRun.fail("'\(name)' is not running: pid \(record.pid) is gone or is another process (its start time is not the "
+                                 + "record's); `nsspec stop \(name)` removes the record")
+        }
+        let me = system.identity()
+        if !me.root, let owner = NamedSandbox.owner(of: record.pid, system), owner != me.uid {
+            return NamedRun.fail("'\(name)' (pid \(record.pid)) belongs to uid \(owner), not to you (uid \(me.uid)): permission denied")
+        }
+        guard let bytes = try? system.readFile(.path(state.planPath(name)), limit: 1 << 24), let plan = Plan(encoded: bytes.bytes) else {
+            return NamedRun.fail("the plan of '\(name)' (\(state.planPath(name))) is missing or damaged")
+        }
+        // Join what differs from this process's own: the recorded ids must still be the pid's.
+        let live = NamedSandbox.namespaces(of: record.pid, system)
+        let mine = NamedSandbox.namespaces(of: system.getpid(), system)
+        var flags = CloneFlags()
+        for (kind, flag) in Executor.namespaceFlags {
+            guard let theirs = live.first(where: { $0.kind == kind })?.inode else { continue }
+            if let recorded = record.namespaces.first(where: { $0.kind == kind })?.inode, recorded != theirs {
+                return NamedRun.fail("the \(kind) namespace of pid \(record.pid) is not the one recorded for '\(name)'; refusing to enter it")
+            }
+            if mine.first(where: { $0.kind == kind })?.inode != theirs { flags.insert(flag) }
+        }
+        let executor = Executor(plan: plan, system: system)
+        return executor.join(Executor.JoinTarget(pid: record.pid, namespaces: flags, startTime: record.pidStart),
+                             command: command.isEmpty ? nil : command, extraEnvironment: environment,
+                             startTimeOf: { NamedSandbox.startTime(of: $0, system) })
+    }
+}

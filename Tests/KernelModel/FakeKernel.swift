@@ -632,6 +632,16 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         record(call)
     }
 
+    /// Modelled as a setns of the path `pidfd N` (the same effects, all flags at once).
+    public var pidfdSetnsRefused = false
+    public func setns(pidfd: Int32, _ flags: CloneFlags) throws {
+        if pidfdSetnsRefused {
+            record(.setns("pidfd \(pidfd)", flags), .failed(.EINVAL))
+            throw SystemError("setns", "pidfd \(flags)", errno: .EINVAL)
+        }
+        try setns(path: "pidfd \(pidfd)", flags)
+    }
+
     public func setns(path: String, _ flags: CloneFlags) throws {
         let call = Call.setns(path, flags)
         try enter(call, object: path)

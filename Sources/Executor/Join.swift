@@ -1,0 +1,127 @@
+import Planning
+import SpecFormat
+import System
+
+/// `nsspec exec NAME`: a new process in a running named sandbox, with exactly the identity the
+/// plan that ran gives its process (docs/named-sandboxes.md).
+///
+/// The order matters. nsspec makes itself non-dumpable first, so that nothing inside the
+/// sandbox can ptrace it or open its /proc/PID/{exe,mem,environ} once it is in the sandbox's
+/// namespaces (CVE-2016-9962, CVE-2019-5736); exec resets it only when the new image is
+/// readable. It joins every namespace through a pidfd of the sandbox's process at once (Linux
+/// 5.8+), else one `/proc/PID/ns/*` at a time with the user namespace first (the others need
+/// the capabilities it gives). A pid namespace holds only the children made after the join:
+/// nsspec forks, and the child takes the process-stage steps of the plan — rlimits, groups,
+/// gid, uid, capabilities, no_new_privs, seccomp — with this executor's own code, then execs
+/// with the spec's cwd and environment and nothing open but 0, 1 and 2 (close-on-exec from 3).
+/// The parent forwards signals to it and returns its status as `run` does.
+extension Executor {
+    public struct JoinTarget: Sendable {
+        public var pid: Int32
+        /// The namespaces of the sandbox that are not the caller's own (a sandbox that keeps the
+        /// host's network shares it, and joining one's own namespace is refused for some).
+        public var namespaces: CloneFlags
+        /// The pid's start time as recorded: checked again once the pidfd holds the process.
+        public var startTime: UInt64
+        public init(pid: Int32, namespaces: CloneFlags, startTime: UInt64) {
+            self.pid = pid
+            self.namespaces = namespaces
+            self.startTime = startTime
+        }
+    }
+
+    /// The flag of each `/proc/PID/ns` name, user first (the order of the fallback).
+    public static let namespaceFlags: [(name: String, flag: CloneFlags)] = [
+        ("user", .newUser), ("mnt", .newNS), ("pid", .newPID), ("net", .newNet), ("ipc", .newIPC), ("uts", .newUTS),
+        ("cgroup", .newCgroup), ("time", .newTime),
+    ]
+
+    /// Joins `target` and runs `command` (nil: the spec's process.args) in it; returns the
+    /// status (125 when the join failed, with the failure on standard error).
+    public func join(_ target: JoinTarget, command: [String]?, extraEnvironment: [String: String], startTimeOf: (Int32) -> UInt64?) -> Int32 {
+        parentPid = sys.getpid()
+        sys.ignoreSignals([.SIGPIPE])
+        sys.defaultSignals([.SIGCHLD])
+        let identity = plan.steps.indices.filter { index in
+            switch plan.steps[index].action {
+            case .setRlimit, .setGroups, .setGid, .setUid, .capabilities, .noNewPrivileges, .compileSeccomp, .loadSeccomp: true
+            default: false
+            }
+        }
+        guard let start = plan.steps.firstIndex(where: { if case .exec = $0.action { true } else if case .spawn = $0.action { true } else { false } }) else {
+            return failed(text: "nsspec: the stored plan has no process to take the identity of\n", code: 125)
+        }
+        let processStep = plan.steps[start]
+        var args: [String] = [], cwd: String?, env: [EnvEntry] = []
+        switch processStep.action {
+        case .exec(let a, let c, let e), .spawn(let a, let c, let e): (args, cwd, env) = (a, c, e)
+        default: break
+        }
+        if let command { args = command }
+        for (name, value) in extraEnvironment.sorted(by: { $0.key < $1.key }) {
+            env.removeAll { if case .set(name, _) = $0 { true } else { false } }
+            env.append(.set(name, value))
+        }
+        do {
+            try sys.setNotDumpable()
+            let pidfd = try sys.openPidfd(target.pid)
+            // The pidfd holds this process now: a pid reused since it was recorded is refused.
+            guard startTimeOf(target.pid) == target.startTime else {
+                sys.close(pidfd)
+                return failed(text: "nsspec: exec: pid \(target.pid) is not the sandbox's process any more (its start time differs from the record's)\n", code: 125)
+            }
+            do {
+                try sys.setns(pidfd: pidfd, target.namespaces)
+            } catch let error as SystemError where error.errno == .EINVAL {
+                // Before Linux 5.8: one namespace at a time, the user namespace first.
+                for (name, flag) in Self.namespaceFlags where target.namespaces.contains(flag) {
+                    try sys.setns(path: "/proc/\(target.pid)/ns/\(name)", flag)
+                }
+            }
+            sys.close(pidfd)
+            try sys.chdir("/")
+        } catch let error as SystemError {
+            return failed(text: "nsspec: exec: joining the sandbox (pid \(target.pid)): \(error.op) \(error.object): \(error.errno)\n", code: 125)
+        } catch {
+            return failed(text: "nsspec: exec: \(error)\n", code: 125)
+        }
+        // The child reports a failure itself, on standard error, as nsspec's process does.
+        let steps = identity
+        let pid: Int32
+        do {
+            pid = try sys.clone([], name: "exec") { [self] in
+                for index in steps {
+                    do {
+                        _ = try perform(plan.steps[index], at: index)
+                    } catch let failure as RunFailure {
+                        return fail(failure, at: index)
+                    } catch let error as SystemError {
+                        return fail(RunFailure(error, during: plan.steps[index]), at: index)
+                    } catch {
+                        return fail(RunFailure("\(error)"), at: index)
+                    }
+                }
+                do {
+                    try exec(args, cwd: cwd, env: env, spawn: false)
+                } catch let failure as RunFailure {
+                    return fail(failure, at: start)
+                } catch let error as SystemError {
+                    return fail(RunFailure(error, during: processStep), at: start)
+                } catch {
+                    return fail(RunFailure("\(error)"), at: start)
+                }
+                return 0
+            }
+        } catch let error as SystemError {
+            return failed(text: "nsspec: exec: fork into the sandbox: \(error.errno)\n", code: 125)
+        } catch {
+            return 125
+        }
+        sys.forwardSignals(Self.forwardedSignals, to: pid)
+        do {
+            return try sys.waitpid(pid).code
+        } catch {
+            return 125
+        }
+    }
+}
