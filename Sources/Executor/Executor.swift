@@ -55,6 +55,8 @@ public final class Executor {
     /// A named run: a tiny PID 1 (which keeps its end of the channel) says when it has started
     /// the process, for `started`. Copied into the processes the run makes.
     var announcesStart = false
+    /// The namespaces a tiny PID 1 named when it announced the start (empty otherwise).
+    public var startedNamespaces: [(kind: String, inode: UInt64)] = []
     static let processStarted = "process-started"
     private var stageTimer: (stage: Stage, start: UInt64)?
 

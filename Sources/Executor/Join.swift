@@ -38,7 +38,14 @@ extension Executor {
 
     /// Joins `target` and runs `command` (nil: the spec's process.args) in it; returns the
     /// status (125 when the join failed, with the failure on standard error).
-    public func join(_ target: JoinTarget, command: [String]?, extraEnvironment: [String: String], startTimeOf: (Int32) -> UInt64?) -> Int32 {
+    ///
+    /// `others`: the pids to join through instead when the kernel refuses the target's
+    /// (rootless, PID 1 is not dumpable and a pidfd setns needs ptrace access to it: its
+    /// children that exec'd are); each must have `expected`'s namespaces, checked again on this
+    /// process once joined, so that a process inside that changed its own namespaces cannot
+    /// take the join elsewhere.
+    public func join(_ target: JoinTarget, command: [String]?, extraEnvironment: [String: String], startTimeOf: (Int32) -> UInt64?,
+                     expected: [(kind: String, inode: UInt64)] = [], others: () -> [Int32] = { [] }) -> Int32 {
         parentPid = sys.getpid()
         sys.ignoreSignals([.SIGPIPE])
         sys.defaultSignals([.SIGCHLD])
@@ -77,6 +84,17 @@ extension Executor {
                 for (name, flag) in Self.namespaceFlags where target.namespaces.contains(flag) {
                     try sys.setns(path: "/proc/\(target.pid)/ns/\(name)", flag)
                 }
+            } catch let error as SystemError where error.errno == .EPERM || error.errno == .EACCES {
+                var joined = false
+                for other in others() {
+                    guard let fd = try? sys.openPidfd(other) else { continue }
+                    defer { sys.close(fd) }
+                    if (try? sys.setns(pidfd: fd, target.namespaces)) != nil {
+                        joined = true
+                        break
+                    }
+                }
+                if !joined { throw error }
             }
             sys.close(pidfd)
             try sys.chdir("/")
@@ -90,6 +108,16 @@ extension Executor {
         let pid: Int32
         do {
             pid = try sys.clone([], name: "exec") { [self] in
+                // Its own namespaces, in the sandbox's /proc (the mount namespace joined shows the
+                // sandbox's procfs, where only a process of its pid namespace has a /proc/self):
+                // exactly the recorded ones, or nothing is run.
+                for (kind, inode) in expected {
+                    let now = try? sys.namespaceInode("/proc/self/ns/\(kind)")
+                    guard now == inode else {
+                        return failed(text: "nsspec: exec: the \(kind) namespace joined (\(now.map(String.init) ?? "unknown")) is not the sandbox's "
+                                      + "recorded one (\(inode)); nothing was run\n", code: 125)
+                    }
+                }
                 for index in steps {
                     do {
                         _ = try perform(plan.steps[index], at: index)

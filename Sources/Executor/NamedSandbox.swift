@@ -144,6 +144,15 @@ public enum NamedSandbox {
         return nil
     }
 
+    /// The children of a process (`PPid:` in each `/proc/PID/status`), lowest pid first.
+    public static func children(of parent: Int32, _ sys: SystemCalls) -> [Int32] {
+        let pids = ((try? sys.directoryEntries("/proc")) ?? []).compactMap { Int32($0) }.sorted()
+        return pids.filter { pid in
+            guard let contents = try? sys.readFile(.path("/proc/\(pid)/status"), limit: 1 << 16) else { return false }
+            return String(decoding: contents.bytes, as: UTF8.self).split(separator: "\n").contains { $0 == "PPid:\t\(parent)" }
+        }
+    }
+
     /// Seconds since boot (`/proc/uptime`), for a process's age.
     public static func uptime(_ sys: SystemCalls) -> UInt64? {
         guard let contents = try? sys.readFile(.path("/proc/uptime"), limit: 128) else { return nil }

@@ -178,7 +178,14 @@ extension Executor {
     /// A named run's PID 1 has started the process: nsspec records the sandbox now (PID 1 keeps
     /// its end of the channel, so nsspec would read end of file only when it exits).
     func announceStart() {
-        if announcesStart, let channel { try? sys.send(.handoff(Self.processStarted), passing: nil, on: channel) }
+        guard announcesStart, let channel else { return }
+        // PID 1 is not dumpable: its /proc/PID/ns/* are out of the caller's reach from outside
+        // in a user namespace, so it names its namespaces itself (NAME=INODE after the word).
+        var text = Self.processStarted
+        for kind in NamedSandbox.namespaceKinds {
+            if let inode = try? sys.namespaceInode("/proc/self/ns/\(kind)") { text += " \(kind)=\(inode)" }
+        }
+        try? sys.send(.handoff(text), passing: nil, on: channel)
     }
 
     /// Whether this process's user namespace refuses setgroups(2) (/proc/self/setgroups).

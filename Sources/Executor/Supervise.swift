@@ -22,7 +22,11 @@ extension Executor {
                     break
                 }
                 if let fd = received.fd { sys.close(fd) }
-                if case .handoff(Self.processStarted) = received.message {
+                if case .handoff(let text) = received.message, text.hasPrefix(Self.processStarted) {
+                    startedNamespaces = text.split(separator: " ").dropFirst().compactMap { word in
+                        guard let eq = word.firstIndex(of: "="), let inode = UInt64(word[word.index(after: eq)...]) else { return nil }
+                        return (String(word[..<eq]), inode)
+                    }
                     started?(target)
                     started = nil
                 }

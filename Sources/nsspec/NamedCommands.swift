@@ -59,11 +59,15 @@ struct NamedRun {
         let me = system.getpid()
         let name = self.name, detach = self.detach
         var record: SandboxRecord?
-        executor.started = { pid in
+        executor.started = { [unowned executor] pid in
             let supervisor = system.getpid()
+            // Read from outside when the kernel lets this process (PID 1 execs nothing: not
+            // dumpable, its ns links are out of reach in a user namespace); else as PID 1 said.
+            var namespaces = NamedSandbox.namespaces(of: pid, system)
+            if namespaces.count < executor.startedNamespaces.count { namespaces = executor.startedNamespaces }
             var made = SandboxRecord(name: name, pid: pid, pidStart: NamedSandbox.startTime(of: pid, system) ?? 0,
                                      supervisor: supervisor, supervisorStart: NamedSandbox.startTime(of: supervisor, system) ?? 0,
-                                     namespaces: NamedSandbox.namespaces(of: pid, system), spec: specPath, specDigest: digest,
+                                     namespaces: namespaces, spec: specPath, specDigest: digest,
                                      detached: detach)
             made.state = .running
             try? state.write(made)
@@ -390,19 +394,28 @@ struct ExecRequest {
             return NamedRun.fail("the plan of '\(name)' (\(state.planPath(name))) is missing or damaged")
         }
         // Join what differs from this process's own: the recorded ids must still be the pid's.
+        // (Rootless, a PID 1 that is not dumpable hides its links: then the pidfd and the start
+        // time alone say it is the recorded process.)
         let live = NamedSandbox.namespaces(of: record.pid, system)
         let mine = NamedSandbox.namespaces(of: system.getpid(), system)
         var flags = CloneFlags()
         for (kind, flag) in Executor.namespaceFlags {
-            guard let theirs = live.first(where: { $0.kind == kind })?.inode else { continue }
-            if let recorded = record.namespaces.first(where: { $0.kind == kind })?.inode, recorded != theirs {
+            guard let recorded = record.namespaces.first(where: { $0.kind == kind })?.inode else { continue }
+            if let theirs = live.first(where: { $0.kind == kind })?.inode, recorded != theirs {
                 return NamedRun.fail("the \(kind) namespace of pid \(record.pid) is not the one recorded for '\(name)'; refusing to enter it")
             }
-            if mine.first(where: { $0.kind == kind })?.inode != theirs { flags.insert(flag) }
+            if mine.first(where: { $0.kind == kind })?.inode != recorded { flags.insert(flag) }
+        }
+        guard !flags.isEmpty else {
+            return NamedRun.fail("the record of '\(name)' names no namespace apart from this process's own; nothing to enter")
         }
         let executor = Executor(plan: plan, system: system)
         return executor.join(Executor.JoinTarget(pid: record.pid, namespaces: flags, startTime: record.pidStart),
                              command: command.isEmpty ? nil : command, extraEnvironment: environment,
-                             startTimeOf: { NamedSandbox.startTime(of: $0, system) })
+                             startTimeOf: { NamedSandbox.startTime(of: $0, system) },
+                             expected: record.namespaces.filter { entry in
+                                 Executor.namespaceFlags.contains { $0.name == entry.kind && flags.contains($0.flag) }
+                             },
+                             others: { NamedSandbox.children(of: record.pid, system) })
     }
 }
