@@ -6,7 +6,7 @@
 # State: root's is /run/nsspec (names here are nt-PID-…, each stopped by its case); the
 # rootless caller's is $T/run-rootless/nsspec (XDG_RUNTIME_DIR), removed with $T.
 
-CASES+=(t_named_lifecycle t_named_exits t_named_errors t_named_forged t_named_other_user)
+CASES+=(t_named_lifecycle t_named_exits t_named_errors t_named_forged t_named_other_user t_named_parallel)
 
 # nrun ARGS...: nsspec ARGS as the mode's caller, with its runtime directory.
 nrun() {
@@ -138,5 +138,28 @@ t_named_other_user() {
     rm -f "$(state_dir)/$n" "$(state_dir)/$n.plan"
     set_mode root
     nrun stop "$n"; want_rc 0
+    end_case
+}
+
+t_named_parallel() {
+    local s i marker=1000.$$ left
+    s=$(fixture named/sleeper)
+    begin "20 sandboxes started and stopped in parallel leave no record, process or mount"
+    local saved=("${PREFIX[@]}"); PREFIX=(env XDG_RUNTIME_DIR="$T/run-$MODE" "${saved[@]}")
+    [ -d "$T/run-$MODE" ] || { mkdir -m 700 "$T/run-$MODE"; chown "$CUID:$CGID" "$T/run-$MODE"; }
+    run_cmd sh -c 'for i in $(seq 20); do "$0" run --name "np-$$-$i" --detach "$1" -- /bin/sleep "$2" >/dev/null & done; wait' \
+        "$NSSPEC" "$s" "$marker"
+    want_rc 0
+    want "20 sleepers run" test "$(pgrep -fc "^/bin/sleep $marker\$")" -eq 20
+    run_cmd "$NSSPEC" ps
+    want "ps lists 20 running" test "$(grep -c "^np-.* running " <<<"$OUT")" -eq 20
+    run_cmd sh -c 'for n in $("$0" ps | awk '"'"'/^np-/ { print $1 }'"'"'); do "$0" stop --timeout 5 "$n" >/dev/null & done; wait' "$NSSPEC"
+    want_rc 0
+    PREFIX=("${saved[@]}")
+    left=$(ls -A "$(state_dir)" 2>/dev/null | grep '^np-')
+    want "no record left: $left" test -z "$left"
+    want "no sleeper left" sh -c "! pgrep -f '^/bin/sleep $marker\$' >/dev/null"
+    want "no nsspec process left" sh -c "! pgrep -f 'nsspec run --name n[p]-' >/dev/null"
+    want "no mount of a sandbox left on the host" sh -c "! grep -q nsspec /proc/self/mountinfo"
     end_case
 }
