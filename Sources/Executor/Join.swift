@@ -15,6 +15,12 @@ import System
 /// gid, uid, capabilities, no_new_privs, seccomp — with this executor's own code, then execs
 /// with the spec's cwd and environment and nothing open but 0, 1 and 2 (close-on-exec from 3).
 /// The parent forwards signals to it and returns its status as `run` does.
+///
+/// A terminal (the spec's `process.terminal`, or `-t`/`-T`): the parent, once joined, opens a pty
+/// of the sandbox's devpts — the one at the sandbox's /dev/pts, or a private instance when the
+/// plan gave the process one — and keeps its master to relay as `run` does; the child takes the
+/// slave as its controlling terminal in a session of its own. Without one, the child still
+/// starts a session of its own (no ioctl reaches the caller's terminal) and a keyring of its own.
 extension Executor {
     public struct JoinTarget: Sendable {
         public var pid: Int32
@@ -44,17 +50,34 @@ extension Executor {
     /// children that exec'd are); each must have `expected`'s namespaces, checked again on this
     /// process once joined, so that a process inside that changed its own namespaces cannot
     /// take the join elsewhere.
-    public func join(_ target: JoinTarget, command: [String]?, extraEnvironment: [String: String], startTimeOf: (Int32) -> UInt64?,
+    ///
+    /// `terminal`: true or false forces a terminal on or off (`-t`, `-T`); nil follows the
+    /// plan's `process.terminal` (auto: when standard input is a terminal).
+    public func join(_ target: JoinTarget, command: [String]?, extraEnvironment: [String: String], terminal wanted: Bool? = nil,
+                     startTimeOf: (Int32) -> UInt64?,
                      expected: [(kind: String, inode: UInt64)] = [], others: () -> [Int32] = { [] }) -> Int32 {
         parentPid = sys.getpid()
         sys.ignoreSignals([.SIGPIPE])
         sys.defaultSignals([.SIGCHLD])
         let identity = plan.steps.indices.filter { index in
             switch plan.steps[index].action {
-            case .setRlimit, .setGroups, .setGid, .setUid, .capabilities, .noNewPrivileges, .compileSeccomp, .loadSeccomp: true
+            case .setRlimit, .setGroups, .setGid, .setUid, .capabilities, .noNewPrivileges, .dieWithParent, .newSession,
+                 .newSessionKeyring, .compileSeccomp, .loadSeccomp: true
             default: false
             }
         }
+        // Decided before anything is joined: a terminal required where there is none is a usage
+        // matter, refused with nothing done.
+        let planTerminal = plan.steps.lazy.compactMap { step -> Bool? in
+            if case .checkTerminal(let required) = step.action { required } else { nil }
+        }.first
+        let required = wanted ?? planTerminal ?? false
+        terminal.active = (wanted ?? (planTerminal != nil)) && sys.isTerminal(0)
+        if required && !terminal.active {
+            let why = wanted == true ? "exec -t" : "the spec's process.terminal is true"
+            return failed(text: "nsspec: exec: \(why), but nsspec's standard input is not a terminal (exec -T runs without one)\n", code: 125)
+        }
+        let privateDevpts = plan.steps.contains { if case .privateDevpts = $0.action { true } else { false } }
         guard let start = plan.steps.firstIndex(where: { if case .exec = $0.action { true } else if case .spawn = $0.action { true } else { false } }) else {
             return failed(text: "nsspec: the stored plan has no process to take the identity of\n", code: 125)
         }
@@ -70,7 +93,7 @@ extension Executor {
             env.append(.set(name, value))
         }
         do {
-            try sys.setNotDumpable()
+            if !Self.testKeepsJoinDumpable(sys) { try sys.setNotDumpable() }
             let pidfd = try sys.openPidfd(target.pid)
             // The pidfd holds this process now: a pid reused since it was recorded is refused.
             guard startTimeOf(target.pid) == target.startTime else {
@@ -98,6 +121,14 @@ extension Executor {
             }
             sys.close(pidfd)
             try sys.chdir("/")
+            if terminal.active {
+                // In the sandbox's mount namespace now, with the capabilities its user namespace
+                // gives a joiner: its devpts, or a private instance as the process had.
+                if privateDevpts { terminal.devpts = try sys.openDetachedDevpts() }
+                let (master, slave) = try openPty()
+                terminal.master = master
+                terminal.slave = slave
+            }
         } catch let error as SystemError {
             return failed(text: "nsspec: exec: joining the sandbox (pid \(target.pid)): \(error.op) \(error.object): \(error.errno)\n", code: 125)
         } catch {
@@ -118,6 +149,7 @@ extension Executor {
                                       + "recorded one (\(inode)); nothing was run\n", code: 125)
                     }
                 }
+                testHoldsJoin()
                 for index in steps {
                     do {
                         _ = try perform(plan.steps[index], at: index)
@@ -145,11 +177,42 @@ extension Executor {
         } catch {
             return 125
         }
-        sys.forwardSignals(Self.forwardedSignals, to: pid)
+        if let master = terminal.master, let slave = terminal.slave {
+            sys.close(slave)
+            terminal.master = nil
+            terminal.slave = nil
+            // A resize is the pty's to signal, not nsspec's to forward.
+            sys.forwardSignals(Self.forwardedSignals.filter { $0 != .SIGWINCH }, to: pid)
+            do {
+                try relayTerminal(channel: nil, receivedMaster: master, target: pid)
+            } catch {
+                sys.write("nsspec: exec: the terminal relay: \(error)\n", to: diagnostics)
+            }
+        } else {
+            sys.forwardSignals(Self.forwardedSignals, to: pid)
+        }
         do {
             return try sys.waitpid(pid).code
         } catch {
             return 125
         }
     }
+
+    #if DEBUG
+    /// For the attack tests only (Tests/integration/areas/named.sh), and only in a debug build:
+    /// `NSSPEC_TEST_JOIN_HOLD=MS` holds the joining process in the sandbox for MS milliseconds
+    /// before it takes the plan's identity (still the caller's environment and capabilities), so
+    /// that a process inside can try what CVE-2016-9962 and CVE-2019-5736 did without racing;
+    /// `NSSPEC_TEST_JOIN_DUMPABLE=1` leaves it dumpable: the control, where the same attacks work.
+    static func testKeepsJoinDumpable(_ sys: SystemCalls) -> Bool { sys.environmentValue("NSSPEC_TEST_JOIN_DUMPABLE") == "1" }
+
+    func testHoldsJoin() {
+        guard let text = sys.environmentValue("NSSPEC_TEST_JOIN_HOLD"), let ms = Int(text) else { return }
+        sys.write("nsspec: test hook: the join held \(ms) ms (pid \(sys.getpid()) in the sandbox)\n", to: diagnostics)
+        sys.sleep(milliseconds: ms)
+    }
+    #else
+    static func testKeepsJoinDumpable(_ sys: SystemCalls) -> Bool { false }
+    func testHoldsJoin() {}
+    #endif
 }

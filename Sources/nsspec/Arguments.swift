@@ -99,7 +99,7 @@ enum Help {
         "plan": "nsspec plan [--format text|json] [FILE…] [-- CMD…]",
         "run": "nsspec run [-v|--verbose] [--no-cache] [--name NAME [-d|--detach]] [FILE] [-- CMD…]",
         "ps": "nsspec ps [--format text|json]",
-        "exec": "nsspec exec [-e NAME=VALUE]… NAME [-- CMD…]",
+        "exec": "nsspec exec [-t|-T] [-e NAME=VALUE]… NAME [-- CMD…]",
         "stop": "nsspec stop [--signal SIG] [--timeout SECONDS] NAME",
         "cache": "nsspec cache <clear|path>",
         "init": "nsspec init [--template minimal|ci|rootfs|network] [FILE]",
@@ -215,12 +215,17 @@ enum Help {
         "exec": """
             Run a command in a running named sandbox: in all its namespaces (joined through a
             pidfd), its root, with exactly the identity the spec gives its process (uid, gid,
-            groups, capabilities, no_new_privs, seccomp, rlimits, cwd, environment) and nothing
-            open but standard input, output and error.
+            groups, capabilities, no_new_privs, seccomp, rlimits, cwd, environment), a session and
+            keyring of its own, and nothing open but standard input, output and error.
 
             usage: \(usage["exec"]!)
 
               NAME              the sandbox (see `nsspec ps`)
+              -t, --tty         a terminal of the sandbox's own (a pty of its devpts, relayed as
+                                `run` does); standard input must be a terminal
+              -T, --no-tty      no terminal, whatever the spec's process.terminal says
+                                Default: as the spec's process.terminal (auto: when standard
+                                input is a terminal)
               -e NAME=VALUE     add to (or replace in) the spec's environment; repeatable
               -- CMD…           the command. Default: the spec's process.args
 

@@ -97,7 +97,11 @@ enum Completion {
                     options: [Option(spellings: ["--format"], help: "output format", values: ["text", "json"])],
                     operand: .words("nothing", [])),
             Command(name: "exec", help: "run a command in a running named sandbox",
-                    options: [Option(spellings: ["-e", "--env"], help: "add NAME=VALUE to the environment", values: [])],
+                    options: [
+                        Option(spellings: ["-t", "--tty"], help: "a terminal of the sandbox's own", values: nil),
+                        Option(spellings: ["-T", "--no-tty"], help: "no terminal", values: nil),
+                        Option(spellings: ["-e", "--env"], help: "add NAME=VALUE to the environment", values: []),
+                    ],
                     operand: .sandbox, takesCommand: true),
             Command(name: "stop", help: "stop a named sandbox and remove its record",
                     options: [

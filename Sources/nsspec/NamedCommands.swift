@@ -333,13 +333,16 @@ struct StopRequest {
     }
 }
 
-/// `nsspec exec [-e NAME=VALUE]… NAME [-- CMD…]`.
+/// `nsspec exec [-t|-T] [-e NAME=VALUE]… NAME [-- CMD…]`.
 struct ExecRequest {
     var name: String
     var command: [String] = []
     var environment: [String: String] = [:]
+    /// -t: a terminal (standard input must be one); -T: none; neither: as the spec's process.terminal.
+    var terminal: Bool?
 
-    static let grammar = Arguments.Grammar(takesCommand: true, subcommand: "exec")
+    static let grammar = Arguments.Grammar(flags: ["-t": "tty", "--tty": "tty", "-T": "no-tty", "--no-tty": "no-tty"],
+                                           takesCommand: true, subcommand: "exec")
 
     static func parse(_ args: [String]) throws(UsageError) -> ExecRequest {
         // -e repeats: taken out before the common parser (which keeps one value an option).
@@ -374,7 +377,11 @@ struct ExecRequest {
         guard parsed.positionals.count == 1 else {
             throw UsageError(parsed.positionals.isEmpty ? "exec needs a sandbox name" : "exec takes one name, then '--' and the command", "exec")
         }
-        return ExecRequest(name: parsed.positionals[0], command: parsed.command, environment: environment)
+        if parsed.flags.contains("tty") && parsed.flags.contains("no-tty") {
+            throw UsageError("-t (a terminal) and -T (none) contradict each other; give one", "exec")
+        }
+        let terminal: Bool? = parsed.flags.contains("tty") ? true : parsed.flags.contains("no-tty") ? false : nil
+        return ExecRequest(name: parsed.positionals[0], command: parsed.command, environment: environment, terminal: terminal)
     }
 
     func run() -> Int32 {
@@ -411,7 +418,7 @@ struct ExecRequest {
         }
         let executor = Executor(plan: plan, system: system)
         return executor.join(Executor.JoinTarget(pid: record.pid, namespaces: flags, startTime: record.pidStart),
-                             command: command.isEmpty ? nil : command, extraEnvironment: environment,
+                             command: command.isEmpty ? nil : command, extraEnvironment: environment, terminal: terminal,
                              startTimeOf: { NamedSandbox.startTime(of: $0, system) },
                              expected: record.namespaces.filter { entry in
                                  Executor.namespaceFlags.contains { $0.name == entry.kind && flags.contains($0.flag) }

@@ -163,3 +163,132 @@ t_named_parallel() {
     want "no mount of a sandbox left on the host" sh -c "! grep -q nsspec /proc/self/mountinfo"
     end_case
 }
+
+# The attacks on exec's joining process (CVE-2016-9962, CVE-2019-5736): a process inside the
+# sandbox, with every capability of its user namespace and no seccomp filter, waits for the
+# joining process to appear in its pid namespace and tries to ptrace it, to open its
+# /proc/PID/exe (the host's nsspec binary) and to read its environment (the caller's). The debug
+# build holds the join there (NSSPEC_TEST_JOIN_HOLD) so the attacker does not have to win a race;
+# the control leaves the joining process dumpable (NSSPEC_TEST_JOIN_DUMPABLE=1) and the same
+# attacks work. And the caller's session keyring, out of the command's reach.
+CASES+=(t_named_attacks)
+
+t_named_attacks() {
+    local s n=nt-$$-x variant attacker out
+    cp "$REPO/Tests/integration/join-attack.py" "$D/join-attack.py"; chmod 644 "$D/join-attack.py"
+    cp "$REPO/Tests/integration/keyring.py" "$D/keyring.py"; chmod 644 "$D/keyring.py"
+    s=$(fixture named/attack)
+    begin "the attack sandbox starts"
+    nrun run --name "$n" --detach "$s"; want_rc 0
+    end_case
+    [ "$RC" = 0 ] || return
+    for variant in control protected; do
+        if [ $variant = control ]; then
+            begin "control: a joining process left dumpable is ptraced, its exe opened, its environment read from inside"
+        else
+            begin "a process inside cannot ptrace exec's joining process, open its /proc/PID/exe or read its environment"
+        fi
+        out=$D/attack-$variant.out
+        "${PREFIX[@]/#XDG_CACHE_HOME=*/XDG_RUNTIME_DIR=$T/run-$MODE}" "$NSSPEC" exec "$n" -- /usr/bin/python3 /join-attack.py 15 >"$out" 2>&1 &
+        attacker=$!
+        sleep 0.5
+        local extra=(NSSPEC_TEST_JOIN_HOLD=1500 NSSPEC_TEST_SECRET=s3cret)
+        [ $variant = control ] && extra+=(NSSPEC_TEST_JOIN_DUMPABLE=1)
+        local saved=("${PREFIX[@]}"); PREFIX=(env "${extra[@]}" "${saved[@]}")
+        nrun exec "$n" -- /bin/true
+        PREFIX=("${saved[@]}")
+        wait "$attacker"
+        if ! grep -q 'test hook: the join held' <<<"$ERR"; then
+            skip "named: attacks on the join" "this nsspec is not a debug build: it has no hook to hold the join (NSSPEC_TEST_JOIN_HOLD)"
+            nrun stop "$n"; return
+        fi
+        want_rc 0
+        OUT=$(cat "$out")
+        if [ $variant = control ]; then
+            want_out_has "ptrace ok"; want_out_has "exe ok"; want_out_has "environ ok"; want_out_has "secret yes"
+        else
+            want_out_has "ptrace EPERM"; want_out_has "exe EACCES"; want_out_has "environ EACCES"; want_out_has "secret no"
+        fi
+        end_case
+    done
+
+    # The caller's keys: the command joins a session keyring of its own, as run's process does.
+    begin "keyring: the caller's session keyring and its keys are out of an exec'd command's reach (control: the caller reads its key)"
+    local saved=("${PREFIX[@]}"); PREFIX=(env XDG_RUNTIME_DIR="$T/run-$MODE" "${saved[@]}")
+    run_cmd /usr/bin/python3 "$D/keyring.py" outer /bin/sh -c \
+        "exec \"\$0\" exec \"\$1\" -- /usr/bin/python3 /keyring.py inner \"\$NSSPEC_TEST_KEY\"" "$NSSPEC" "$n"
+    PREFIX=("${saved[@]}")
+    want_rc 0
+    local caller inside
+    caller=$(grep '^caller ' <<<"$OUT") inside=$(grep '^inside ' <<<"$OUT")
+    want "control: the caller reads its own key" grep -q ' read:s3cret$' <<<"$caller"
+    want "inside, the caller's session keyring is not the command's" [ "$(cut -d' ' -f2 <<<"$caller")" != "$(cut -d' ' -f2 <<<"$inside")" ]
+    want "inside, the caller's key is out of reach: $inside" grep -Eq ' (EACCES|ENOKEY|EKEYREVOKED)$' <<<"$inside"
+    end_case
+    nrun stop "$n"
+}
+
+# exec with a terminal (-t, or the spec's process.terminal when standard input is one): a pty of
+# the sandbox's devpts — the one at its /dev/pts, or a private instance as its process had —
+# relayed as run's; -T none; either way a session of its own. Driven through a terminal of its
+# own (ptydrive.py), as a user at a terminal.
+CASES+=(t_named_terminal)
+
+# ndrive SCRIPT_TEXT ARGS...: nsspec ARGS (as nrun) through a 30x100 terminal (ptydrive.py)
+ndrive() {
+    local text=$1 saved=("${PREFIX[@]}"); shift
+    cp "$REPO/Tests/integration/ptydrive.py" "$D/ptydrive.py"; chmod 755 "$D/ptydrive.py"
+    printf '%s\n' "$text" >"$D/drive.script"; chmod 644 "$D/drive.script"
+    PREFIX=(env XDG_RUNTIME_DIR="$T/run-$MODE" "${saved[@]}")
+    run_cmd "$PY" "$D/ptydrive.py" --size 30,100 "$D/drive.script" -- "$NSSPEC" "$@"
+    PREFIX=("${saved[@]}")
+}
+
+t_named_terminal() {
+    local s p n=nt-$$-t m=nt-$$-p host_pts
+    s=$(fixture named/terminal)
+    p=$(fixture named/sleeper)
+    begin "the two terminal sandboxes start"
+    nrun run --name "$n" --detach "$s"; want_rc 0
+    nrun run --name "$m" --detach "$p"; want_rc 0
+    end_case
+    [ "$RC" = 0 ] || { nrun stop "$n"; return; }
+    host_pts=$(stat -c %d /dev/pts/ptmx)
+
+    begin "exec from a terminal: a /dev/pts/N of the sandbox's devpts (not the host's), its size followed, a session of its own, exit 3"
+    ndrive 'expect nbox$ 
+send tty; stat -c %d $(tty) /dev/pts/ptmx | uniq | wc -l; echo ptsdev-$(stat -c %d /dev/pts/ptmx); echo sid-$(cut -d" " -f6 /proc/$$/stat)-pid-$$; stty size\n
+expect 30 100
+resize 40 120
+sleep 0.3
+send stty size\n
+expect 40 120
+send exit 3\n' exec "$n" -- /bin/bash --norc --noprofile -i
+    want_out_has "status 3"; want_out_has "same-termios yes"; want_out_has "/dev/pts/0"
+    grep -q $'^1\r$' <<<"$OUT" || problem "the tty and /dev/pts/ptmx are not of one devpts"
+    want_out_lacks "ptsdev-$host_pts"$'\r'
+    grep -Eq 'sid-([0-9]+)-pid-\1' <<<"$OUT" || problem "the shell is not the leader of a session of its own"
+    ! grep -q '^EXPECT-FAILED' <<<"$OUT" || problem "$(grep '^EXPECT-FAILED' <<<"$OUT" | head -3 | tr '\n' ';')"
+    end_case
+
+    begin "exec from a terminal into a sandbox with no devpts at /dev/pts: a pty of a private devpts instance"
+    ndrive 'sleep 0.5' exec "$m" -- /bin/sh -c 'readlink /proc/self/fd/0; test -t 0 && echo stdin-is-a-tty; stty size'
+    # /0: the pty's path in a devpts that is mounted nowhere (the process's own is the same kind).
+    want_out_has "status 0"; want_out_has "stdin-is-a-tty"; want_out_has "30 100"
+    grep -q $'^/0\r$' <<<"$OUT" || problem "the pty is not of a private devpts instance"
+    end_case
+
+    begin "exec -T from a terminal: no pty of the sandbox's, a session of its own all the same"
+    ndrive 'sleep 0.5' exec -T "$n" -- /bin/sh -c 'ls /dev/pts; echo sid-$(cut -d" " -f6 /proc/$$/stat)-pid-$$'
+    want_out_has "status 0"
+    grep -Eq $'^[0-9]+\r$' <<<"$OUT" && problem "a pty was opened in the sandbox's devpts"
+    grep -Eq 'sid-([0-9]+)-pid-\1' <<<"$OUT" || problem "the command is not the leader of a session of its own"
+    end_case
+
+    begin "exec -t without a terminal is refused (125), -t with -T is a usage error (64)"
+    nrun exec -t "$n" -- /bin/true </dev/null; want_rc 125; want_err_has "exec -t, but nsspec's standard input is not a terminal"
+    nrun exec -t -T "$n" -- /bin/true; want_rc 64; want_err_has "-t (a terminal) and -T (none) contradict each other"
+    nrun exec "$n" -- /bin/sh -c 'test -t 0 || echo no-tty' </dev/null; want_rc 0; want_out "no-tty"
+    end_case
+    nrun stop "$n"; nrun stop "$m"
+}
