@@ -1101,6 +1101,45 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
 
     /// The command, started by PID 1: a process of the model that ends at once with
     /// `commandStatus`.
+    /// What a helper daemon (pasta) writes on its "ready" pipe; `.line` is success.
+    public var helperReady: LineRead = .line("4242")
+    /// What it says on its standard error.
+    public var helperLog = ""
+    /// The ports that do not bind (by port number), and why.
+    public var portErrors: [Int: Errno] = [:]
+    /// The paths that do not open, and why.
+    public var openErrors: [String: Errno] = [:]
+
+    public func startHelper(_ path: String, _ args: [String], _ env: [String], passing: [Int32]) throws -> HelperProcess {
+        let call = Call.startHelper(path, args, passing: passing)
+        try enter(call, object: path)
+        if missing.contains(path) { try fail(call, .ENOENT, path) }
+        record(call)
+        let pid = nextPid
+        nextPid += 1
+        let helper = Process(pid: pid, name: "helper", parent: current.pid, userNamespace: current.userNamespace)
+        processes.append(helper)
+        return HelperProcess(pid: pid, ready: install(.other("pipe (helper ready)"), in: current),
+                             log: install(.other("memfd (helper log)"), in: current))
+    }
+
+    public func readLine(_ fd: Int32, timeoutMilliseconds: Int) throws -> LineRead {
+        note(.readLine(fd))
+        return helperReady
+    }
+
+    public func readBack(_ fd: Int32, limit: Int) -> String { String(helperLog.prefix(limit)) }
+
+    public func probePort(_ port: PortProbe) -> Errno? {
+        note(.probePort(port))
+        return portErrors[port.port]
+    }
+
+    public func probeOpen(_ path: String, _ flags: OpenFlags) -> Errno? {
+        note(.probeOpen(path))
+        return openErrors[path] ?? (missing.contains(path) ? .ENOENT : nil)
+    }
+
     public func spawn(_ path: String, _ args: [String], _ env: [String]) throws -> Int32 {
         let call = Call.spawn(path, args, env: env)
         try enter(call, object: path)
