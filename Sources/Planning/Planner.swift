@@ -150,8 +150,8 @@ public struct Planner: Sendable {
             if let host = v.host, !host.addresses.isEmpty { add(.checkHostAddresses(host.addresses.map(\.value)), host.location) }
         }
         if let userMode {
-            add(.checkPasta, userMode.location)
-            add(.checkTun, userMode.location)
+            add(.checkPasta, userModeLocation)
+            add(.checkTun, userModeLocation)
             for port in userMode.ports {
                 if let p = pastaPort(port) { add(.checkHostPort(p), port.host?.location ?? port.location) }
             }
@@ -380,7 +380,7 @@ public struct Planner: Sendable {
             }
         }
         if let userMode, userMode.dnsValue {
-            add(.resolvConf(nameserver: PastaPlan.dnsAddress), userMode.dns?.location ?? userMode.location)
+            add(.resolvConf(nameserver: PastaPlan.dnsAddress), userMode.dns?.location ?? userModeLocation)
         }
         if terminal != .never && !mountsDevptsAtDevPts { add(.privateDevpts, terminalLocation) }
         if buildsRoot { add(.pivotRoot, spec.root?.location ?? fileLocation) }
@@ -504,6 +504,8 @@ public struct Planner: Sendable {
     /// `network.userMode`, when the sandbox has a net namespace of its own (validation refuses
     /// it otherwise).
     var userMode: UserMode? { spec.creates(.net) ? spec.network?.userMode : nil }
+    /// The `userMode:` key's line, for the steps of the whole of it.
+    var userModeLocation: SourceLocation { spec.network?.userModeKey ?? spec.network?.userMode?.location ?? networkLocation }
 
     func pastaPort(_ port: PublishedPort) -> PastaPlan.Port? {
         guard let host = port.host?.value else { return nil }
@@ -521,12 +523,12 @@ public struct Planner: Sendable {
             // The sandbox's namespaces, as fds, for pasta (before the sandbox mounts: its
             // /proc/self is still the one it was made with).
             let user = spec.namespace(.user) != nil
-            if user { steps.append(Step(.hostNetwork, sandbox, .handoff(.userNamespaceFd, to: .parent), at: userMode.location)) }
-            steps.append(Step(.hostNetwork, sandbox, .handoff(.netNamespaceFd, to: .parent), at: userMode.location))
+            if user { steps.append(Step(.hostNetwork, sandbox, .handoff(.userNamespaceFd, to: .parent), at: userModeLocation)) }
+            steps.append(Step(.hostNetwork, sandbox, .handoff(.netNamespaceFd, to: .parent), at: userModeLocation))
             add(.startPasta(PastaPlan(ports: userMode.ports.compactMap(pastaPort), configure: userMode.outboundValue,
                                       mapGateway: userMode.hostLoopbackValue, dns: userMode.dnsValue, userNamespace: user,
                                       runAsRoot: caller.privileged)),
-                userMode.location)
+                userModeLocation)
         } else if !entersPid && !clonesSandbox {
             steps.append(Step(.hostNetwork, .child, .handoff(.netNamespaceReady, to: .parent), at: namespaceLocation(.net)))
         }
