@@ -111,7 +111,7 @@ extension Executor {
         switch (answer, status) {
         case (.timedOut, _): how = "did not set the sandbox's network up within \(Self.pastaReadyMilliseconds / 1000) s"
         case (_, .exited(let code)?): how = "exited with status \(code) before the sandbox's network was ready"
-        case (_, .signaled(let signal)?): how = "was killed by \(signal) before the sandbox's network was ready"
+        case (_, .signaled(let signal)?): how = "was killed by signal \(signal) before the sandbox's network was ready"
         default: how = "ended before the sandbox's network was ready"
         }
         throw RunFailure("pasta \(how)" + (said.isEmpty ? "" : ": " + said), hint: pastaHint(said))

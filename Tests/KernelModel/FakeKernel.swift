@@ -593,6 +593,11 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         guard !current.killed, signal == .SIGKILL, let target = process(pid), !target.finished else { return }
         target.killed = true
         target.killedBy = current.pid
+        // A helper daemon (pasta) has no body here: it runs until killed.
+        if target.name == "helper" {
+            target.finished = true
+            target.status = .signaled(9)
+        }
     }
 
     public func runHelper(_ path: String, _ args: [String]) throws -> ExitStatus {
@@ -1114,11 +1119,11 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         let call = Call.startHelper(path, args, passing: passing)
         try enter(call, object: path)
         if missing.contains(path) { try fail(call, .ENOENT, path) }
-        record(call)
         let pid = nextPid
         nextPid += 1
         let helper = Process(pid: pid, name: "helper", parent: current.pid, userNamespace: current.userNamespace)
         processes.append(helper)
+        record(call, .value(pid))
         return HelperProcess(pid: pid, ready: install(.other("pipe (helper ready)"), in: current),
                              log: install(.other("memfd (helper log)"), in: current))
     }
