@@ -7,6 +7,8 @@ public struct Network: Sendable {
     /// `network.userMode`: pasta connects the sandbox's own net namespace to the host's
     /// network in user mode (docs/user-mode-networking.md). nil when the key is absent or false.
     public var userMode: UserMode?
+    /// Where the `userMode` key is written (also for `userMode: false`), for diagnostics.
+    public var userModeKey: SourceLocation?
 
     public init(location: SourceLocation) { self.location = location }
 }
