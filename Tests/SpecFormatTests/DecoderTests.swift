@@ -414,6 +414,8 @@ import Testing
         #expect(hint("mounts: [{type: tmpfs, target: /a, size: 64MB}]") == "did you mean 64M (×1000) or 64Mi (×1024)?")
         #expect(hint("process: {seccomp: {allow: ptrace}}") == "write [ptrace] for a list of one")
         #expect(hint("process: {seccomp: defualt}") == "expected 'default', 'unconfined', or {profile, allow, deny} to change the profile")
+        #expect(hint("network:\n  userMode:\n  loopback: true")
+            == "write userMode: true for every default, or indent its keys (ports, outbound, …) under it")
         #expect(hint("network: {userMode: {ports: [8080]}}") == "write {host: 8080} (inside is the same port unless given)")
         #expect(hint("network: {userMode: {ports: [8080:80]}}") == "write {host: 8080, inside: 80}")
         #expect(hint("network: {userMode: {ports: [\"8080:80/udp\"]}}") == "write {host: 8080, inside: 80, protocol: udp}")

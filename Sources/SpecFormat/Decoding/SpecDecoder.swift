@@ -273,6 +273,9 @@ extension NodeDecoder {
                 return on.value ? UserMode(location: on.location) : nil
             case .string where !s.isPlain && (s.text == "true" || s.text == "false"):
                 _ = bool(node, "userMode")
+            case .null:
+                wrongType(node, "userMode", expected: expected,
+                          hint: "write userMode: true for every default, or indent its keys (ports, outbound, …) under it")
             default:
                 wrongType(node, "userMode", expected: expected)
             }
