@@ -207,7 +207,7 @@ public final class Executor {
         case .checkNetworkAdmin, .checkHostInterface, .checkHostAddresses, .createVeth, .addAddress, .linkUp, .addRoute,
              .loopbackUp:
             try network(step)
-        case .checkPasta, .checkTun, .checkHostPort, .startPasta:
+        case .checkPasta, .checkTun, .checkHostPort, .startPasta, .checkPastaInterface:
             try userMode(step)
         case .checkTerminal, .privateDevpts, .openTerminal:
             try terminalStep(step.action)

@@ -25,6 +25,11 @@ extension Executor {
             try checkHostPort(port)
         case .startPasta(let pasta):
             try startPasta(pasta)
+        case .checkPastaInterface(let name):
+            guard try sys.link(try netlinkSocket(), .name(name)) != nil else {
+                throw RunFailure("pasta said it was ready, but its interface \(name) is not in the sandbox's network namespace",
+                                 hint: "pasta may have ended since; run with -v, or try pasta by hand: pasta --config-net -- ip addr")
+            }
         default:
             break
         }
@@ -104,8 +109,10 @@ extension Executor {
         // It failed (or hangs): kill it now, for its status and all it said.
         sys.kill(helper.pid, .SIGKILL)
         let status = try? sys.waitpid(helper.pid)
-        undo.removeAll { $0 == .process(helper.pid) }
-        network.pasta.pid = nil
+        if status != nil {
+            undo.removeAll { $0 == .process(helper.pid) }
+            network.pasta.pid = nil
+        }
         let said = Self.pastaMessages(sys.readBack(helper.log, limit: 4096))
         let how: String
         switch (answer, status) {
@@ -137,11 +144,12 @@ extension Executor {
         return nil
     }
 
-    /// Once the sandbox has ended: pasta goes too (it would keep the namespace alive).
-    func stopPasta() {
+    /// Once the sandbox has ended: pasta goes too (it would keep the namespace alive). A
+    /// failure to reap it is the run's failure (the roll-back kills and reaps it then).
+    func stopPasta() throws {
         guard let pid = network.pasta.pid else { return }
         sys.kill(pid, .SIGKILL)
-        _ = try? sys.waitpid(pid)
+        _ = try sys.waitpid(pid)
         undo.removeAll { $0 == .process(pid) }
         network.pasta.pid = nil
     }

@@ -105,6 +105,10 @@ public struct PastaPlan: Sendable, Equatable {
         self.runAsRoot = runAsRoot
     }
 
+    /// The name of pasta's tap in the sandbox (pasta's default is the host's interface's name,
+    /// which differs from host to host).
+    public static let interface = "eth0"
+
     /// The address the sandbox's resolv.conf names: link-local, as podman's pasta setup uses.
     public static let dnsAddress = "169.254.1.1"
 
@@ -118,7 +122,7 @@ public struct PastaPlan: Sendable, Equatable {
     /// pasta's arguments after its name: every automatic forwarding off but the spec's ports;
     /// quiet; in the foreground, so that it stays nsspec's child.
     public var arguments: [String] {
-        var args = ["--foreground", "--quiet"]
+        var args = ["--foreground", "--quiet", "--ns-ifname", Self.interface]
         if configure { args.append("--config-net") }
         for (option, proto) in [("--tcp-ports", PortProtocol.tcp), ("--udp-ports", .udp)] {
             let mine = ports.filter { $0.proto == proto }
@@ -275,6 +279,9 @@ public enum Action: Sendable, Equatable {
     /// The parent starts pasta on the sandbox's network namespace and waits until it has set
     /// it up; pasta ends with the sandbox (the parent kills it), and on every failure.
     case startPasta(PastaPlan)
+    /// In the sandbox, once pasta is ready: its tap is there (a pasta that said ready and did
+    /// not make it, or died, is caught before the process starts).
+    case checkPastaInterface(String)
     // process
     case setRlimit(name: String, soft: Rlimit.Value, hard: Rlimit.Value)
     /// `joinedUserNamespace`: the user namespace is joined, and may deny setgroups(2) (as

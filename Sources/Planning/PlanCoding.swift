@@ -254,6 +254,7 @@ struct PlanWriter {
             bool(pasta.userNamespace)
             bool(pasta.runAsRoot)
         case .resolvConf(let nameserver): byte(77); string(nameserver)
+        case .checkPastaInterface(let name): byte(78); string(name)
         case .setRlimit(let name, let soft, let hard): byte(45); string(name); limit(soft); limit(hard)
         case .setGroups(let groups, let joined): byte(46); number(groups.count); for g in groups { number(g) }; bool(joined)
         case .setGid(let gid): byte(47); number(gid)
@@ -571,6 +572,7 @@ struct PlanReader {
             return .startPasta(PastaPlan(ports: ports, configure: configure, mapGateway: mapGateway, dns: dns,
                                          userNamespace: userNamespace, runAsRoot: runAsRoot))
         case 77: return string().map { .resolvConf(nameserver: $0) }
+        case 78: return string().map { .checkPastaInterface($0) }
         case 45:
             guard let name = string(), let soft = limit(), let hard = limit() else { return nil }
             return .setRlimit(name: name, soft: soft, hard: hard)

@@ -60,6 +60,7 @@ extension Action {
         case .checkTun: "check-tun"
         case .checkHostPort: "check-host-port"
         case .startPasta: "start-pasta"
+        case .checkPastaInterface: "check-pasta-interface"
         case .setRlimit: "setrlimit"
         case .setGroups: "setgroups"
         case .setGid: "setgid"
@@ -173,6 +174,7 @@ extension Action {
         case .checkTun: return "/dev/net/tun opens for the caller (pasta makes the sandbox's tap with it)"
         case .checkHostPort(let port):
             return "host port \(port.shown) is free, and the caller may listen on it"
+        case .checkPastaInterface(let name): return "pasta's tap \(name) is in the sandbox's network namespace"
         case .startPasta(let pasta):
             var text = "pasta " + pasta.arguments.joined(separator: " ")
             text += "  (fd 3: its ready pipe; "

@@ -556,6 +556,7 @@ public struct Planner: Sendable {
         if !veths.isEmpty || userMode != nil {
             steps.append(Step(.network, .parent, .handoff(.hostSideReady, to: sandbox), at: networkLocation))
         }
+        if userMode != nil { add(.checkPastaInterface(PastaPlan.interface), userModeLocation) }
         for v in veths {
             let name = v.name.value
             add(.linkUp(name), v.name.location)

@@ -51,7 +51,7 @@ import Validation
             #expect(run.code == 0, "\(run.kernel.logged)")
             let userFd = try line(run, "init", "send \"user namespace fd\" +fd")
             let netFd = try line(run, "init", "send \"net namespace fd\" +fd")
-            let start = try line(run, "parent", "start /usr/bin/pasta pasta --foreground --quiet --config-net --tcp-ports 8080:80")
+            let start = try line(run, "parent", "start /usr/bin/pasta pasta --foreground --quiet --ns-ifname eth0 --config-net --tcp-ports 8080:80")
             let ready = try line(run, "parent", "read line from")
             let goOn = try line(run, "parent", "send \"host side ready\"")
             let ended = try line(run, "parent", "waitpid")

@@ -165,6 +165,8 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         case pidfd(Int32)
         /// An rtnetlink socket, which works in the net namespace it was opened in.
         case netlink(namespace: Int)
+        /// /proc/self/ns/net opened: that net namespace.
+        case netNamespace(Int)
         case other(String)
     }
 
@@ -785,7 +787,7 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
     public func open(_ path: String, _ flags: OpenFlags) throws -> Int32 {
         let call = Call.open(path, flags)
         try enter(call, object: path)
-        let fd = install(.other(path), in: current)
+        let fd = install(path == "/proc/self/ns/net" ? .netNamespace(current.netNamespace) : .other(path), in: current)
         record(call, .value(fd))
         return fd
     }
@@ -1124,6 +1126,16 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         let helper = Process(pid: pid, name: "helper", parent: current.pid, userNamespace: current.userNamespace)
         processes.append(helper)
         record(call, .value(pid))
+        // pasta makes its tap (--ns-ifname NAME) in the net namespace passed to it, when it works.
+        if case .line = helperReady, let i = args.firstIndex(of: "--ns-ifname"), i + 1 < args.count {
+            for fd in passing {
+                if case .netNamespace(let ns)? = current.fds[fd] {
+                    links.append(LinkInfo(index: nextIndex, name: args[i + 1], kind: "tun"))
+                    linkNamespace[nextIndex] = ns
+                    nextIndex += 1
+                }
+            }
+        }
         return HelperProcess(pid: pid, ready: install(.other("pipe (helper ready)"), in: current),
                              log: install(.other("memfd (helper log)"), in: current))
     }

@@ -91,8 +91,15 @@ t_usermode_traffic() {
     want_out_has "nameserver 169.254.1.1"
     want "the host's resolv.conf is untouched" sh -c '! grep -q 169.254.1.1 /etc/resolv.conf'
     run_cmd "$NSSPEC" plan "$s"; want_rc 0
-    want_out_has "pasta --foreground --quiet --config-net --tcp-ports 8080:8000 --tcp-ports 127.0.0.1/8081:8000 --udp-ports 5353:5300 --tcp-ns none --udp-ns none --no-map-gw --dns-forward 169.254.1.1"
+    want_out_has "pasta --foreground --quiet --ns-ifname eth0 --config-net --tcp-ports 8080:8000 --tcp-ports 127.0.0.1/8081:8000 --udp-ports 5353:5300 --tcp-ns none --udp-ns none --no-map-gw --dns-forward 169.254.1.1"
     if [ "$MODE" = root ]; then want_out_has "--runas 0"; else want_out_lacks "--runas"; fi
+    end_case
+
+    begin "the example specs/usermode.yaml: eth0 with the host's address, its default route, pasta's resolv.conf"
+    run_in_ns "$NSSPEC" run "$REPO/specs/usermode.yaml"; want_rc 0
+    grep -Eq '^eth0 +UNKNOWN +10\.77\.0\.1/24' <<<"$OUT" || problem "no eth0 with 10.77.0.1/24"
+    want_out_has "default via 10.77.0.254 dev eth0"; want_out_has "nameserver 169.254.1.1"
+    want_no_pasta
     um_host_end; end_case
 }
 
