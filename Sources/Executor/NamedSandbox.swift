@@ -8,6 +8,10 @@ import System
 /// (checked as the cache directory is: `SystemCalls.privateDirectory`).
 public struct SandboxRecord: Equatable, Sendable {
     public enum State: Equatable, Sendable {
+        /// The name is claimed (`run --name` has begun, nothing is set up yet): `pid` is the
+        /// claiming nsspec, `supervisor` the nsspec that will run the sandbox (the same process,
+        /// or the detached supervisor once it has taken the claim over).
+        case starting
         case running
         case exited(Int32)
     }
@@ -51,6 +55,7 @@ public struct SandboxRecord: Equatable, Sendable {
     public func encoded() -> String {
         var lines = ["version=1", "name=\(name)"]
         switch state {
+        case .starting: lines.append("state=starting")
         case .running: lines.append("state=running")
         case .exited(let code): lines.append("state=exited \(code)")
         }
@@ -80,7 +85,9 @@ public struct SandboxRecord: Equatable, Sendable {
               let supervisorStart = fields["supervisor_start"].flatMap({ UInt64($0) }),
               let spec = fields["spec"], let digest = fields["spec_digest"].flatMap({ UInt64($0, radix: 16) }),
               let detached = fields["detached"], pid > 0, supervisor > 0 else { return nil }
-        if state == "running" {
+        if state == "starting" {
+            self.state = .starting
+        } else if state == "running" {
             self.state = .running
         } else if state.hasPrefix("exited "), let code = Int32(state.dropFirst(7)) {
             self.state = .exited(code)
@@ -168,8 +175,10 @@ public enum NamedSandbox {
     }
 
     /// Whether the record's process is the one it names: alive, with the start time recorded.
+    /// A claim (`starting`) is live while the nsspec that made it or its supervisor is.
     public static func isLive(_ record: SandboxRecord, _ sys: SystemCalls) -> Bool {
-        startTime(of: record.pid, sys) == record.pidStart
+        if case .starting = record.state, supervisorIsLive(record, sys) { return true }
+        return startTime(of: record.pid, sys) == record.pidStart
     }
 
     /// Whether the record's supervisor is alive (it writes the status when the sandbox ends).
@@ -221,12 +230,21 @@ public struct StateDirectory {
         case found(SandboxRecord)
     }
 
-    public func read(_ name: String) -> Lookup {
-        guard let contents = try? sys.readFile(.path(recordPath(name)), limit: 1 << 16) else { return .missing }
+    public func read(_ name: String) -> Lookup { readWithBytes(name).lookup }
+
+    /// The record and its bytes as read (nil: missing), for a removal only if unchanged.
+    public func readWithBytes(_ name: String) -> (lookup: Lookup, bytes: [UInt8]?) {
+        guard let contents = try? sys.readFile(.path(recordPath(name)), limit: 1 << 16) else { return (.missing, nil) }
         guard let record = SandboxRecord(decoding: String(decoding: contents.bytes, as: UTF8.self)), record.name == name else {
-            return .damaged
+            return (.damaged, contents.bytes)
         }
-        return .found(record)
+        return (.found(record), contents.bytes)
+    }
+
+    /// Claims the name with `record` (`starting`): link(2) of the whole record, EEXIST (a
+    /// `SystemError`) when the name has a record already. Of two runs exactly one has it.
+    public func claim(_ record: SandboxRecord) throws {
+        try sys.linkNewFile(recordPath(record.name), with: Array(record.encoded().utf8))
     }
 
     public func write(_ record: SandboxRecord) throws {
@@ -237,8 +255,50 @@ public struct StateDirectory {
         try sys.replaceFileByRename(planPath(name), with: bytes)
     }
 
+    /// Removes the record and plan of `name` (the caller's own): the plan first, so that a run
+    /// that claims the name once the record is gone never loses its plan.
     public func remove(_ name: String) {
-        try? sys.removeFile(recordPath(name))
         try? sys.removeFile(planPath(name))
+        try? sys.removeFile(recordPath(name))
+    }
+
+    /// Removes the record of `name` (and its plan) only while `still` holds for what is there,
+    /// under a lock of the directory: of the commands that each found a record stale, one
+    /// removes it; the others then find it gone or the claim that replaced it, never remove
+    /// that. (A claim needs the name free, so none is made between the check and the removal.)
+    /// Whether it removed it.
+    @discardableResult
+    public func remove(_ name: String, if still: (Lookup, [UInt8]) -> Bool) -> Bool {
+        guard let lock = try? sys.lockDirectory(path) else { return false }
+        defer { sys.close(lock) }
+        let now = readWithBytes(name)
+        guard let bytes = now.bytes, still(now.lookup, bytes) else { return false }
+        remove(name)
+        return true
+    }
+
+    /// Removes the record of `name` only if its bytes are still `bytes`.
+    @discardableResult
+    public func remove(_ name: String, ifStill bytes: [UInt8]?) -> Bool {
+        guard let bytes else { return false }
+        return remove(name) { $1 == bytes }
+    }
+
+    /// Removes the claim of `name` made by process `pid` (start time `start`), if it is still
+    /// that claim (`starting`): what a run that failed before its process started leaves.
+    public func removeClaim(_ name: String, pid: Int32, start: UInt64) {
+        remove(name) { lookup, _ in
+            if case .found(let record) = lookup, case .starting = record.state { return record.pid == pid && record.pidStart == start }
+            return false
+        }
+    }
+
+    /// Replaces the claim of `name` with `record` (the detached supervisor taking it over) only
+    /// if it is still the one whose bytes are `bytes`; whether it did.
+    public func replaceClaim(_ record: SandboxRecord, ifStill bytes: [UInt8]) -> Bool {
+        guard let lock = try? sys.lockDirectory(path) else { return false }
+        defer { sys.close(lock) }
+        guard (try? sys.readFile(.path(recordPath(record.name)), limit: 1 << 16))?.bytes == bytes else { return false }
+        return (try? write(record)) != nil
     }
 }

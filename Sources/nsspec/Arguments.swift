@@ -200,9 +200,9 @@ enum Help {
 
             """,
         "ps": """
-            List this user's named sandboxes (`run --name`): name, status (running, exited N, or
-            gone when its process ended without a status recorded), pid (PID 1's, or the
-            process's without a pid namespace), age and spec.
+            List this user's named sandboxes (`run --name`): name, status (starting while its run
+            sets it up, running, exited N, or gone when its process ended without a status
+            recorded), pid (PID 1's, or the process's without a pid namespace), age and spec.
 
             usage: \(usage["ps"]!)
 

@@ -1035,6 +1035,16 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         cacheFiles[path] = bytes
     }
     public func replaceFileByRename(_ path: String, with bytes: [UInt8]) throws { cacheFiles[path] = bytes }
+    /// EEXIST when the model has anything at `path`, as link(2).
+    public func linkNewFile(_ path: String, with bytes: [UInt8]) throws {
+        guard cacheFiles[path] == nil, files[path] == nil else { throw SystemError("link", path, errno: .EEXIST) }
+        cacheFiles[path] = bytes
+    }
+    /// The model runs one process at a time: the lock is an fd, never waited for.
+    public func lockDirectory(_ path: String) throws -> Int32 {
+        guard privateDirectories.contains(path) else { throw SystemError("open", path, errno: .ENOENT) }
+        return install(.other(path), in: current)
+    }
     public func duplicate(_ fd: Int32, onto target: Int32) throws {
         guard let object = current.fds[fd] else { throw SystemError("dup2", "\(fd) onto \(target)", errno: .EBADF) }
         current.fds[target] = object

@@ -1,0 +1,111 @@
+import Executor
+import KernelModel
+import System
+import Testing
+
+/// The state of named sandboxes (Sources/Executor/NamedSandbox.swift) against the model of the
+/// kernel: the claim of a name, a claim's liveness, removals only of the record judged. The
+/// races themselves (8 runs of one name at once) are in Tests/integration/areas/named_state.sh.
+@Suite struct NamedStateTests {
+    static func state(_ kernel: FakeKernel) throws -> StateDirectory {
+        kernel.uid = 0
+        kernel.privateDirectories = ["/run/nsspec"]
+        return try StateDirectory.open(kernel).get()
+    }
+
+    static func claim(_ name: String = "box", pid: Int32 = 500, start: UInt64 = 9000) -> SandboxRecord {
+        SandboxRecord(name: name, state: .starting, pid: pid, pidStart: start, supervisor: pid, supervisorStart: start, namespaces: [],
+                      spec: "/s.yaml", specDigest: 7, detached: true)
+    }
+
+    /// /proc/PID/stat with field 22 = `start`.
+    static func stat(_ start: UInt64) -> String {
+        "1 (nsspec run) S " + (4...21).map { _ in "0" }.joined(separator: " ") + " \(start) 0 0\n"
+    }
+
+    @Test func aStartingRecordComesBackWhole() {
+        let claim = Self.claim()
+        #expect(claim.encoded().contains("\nstate=starting\n"))
+        #expect(SandboxRecord(decoding: claim.encoded()) == claim)
+        #expect(SandboxRecord(decoding: claim.encoded())?.state == .starting)
+    }
+
+    /// The claim is an exclusive create: the second claim of a name is EEXIST and leaves the
+    /// first as it was.
+    @Test func aNameIsClaimedOnce() throws {
+        let kernel = FakeKernel()
+        let state = try Self.state(kernel)
+        try state.claim(Self.claim(pid: 500))
+        #expect(throws: SystemError.self) { try state.claim(Self.claim(pid: 600)) }
+        do {
+            try state.claim(Self.claim(pid: 600))
+        } catch let error as SystemError {
+            #expect(error.errno == .EEXIST)
+        }
+        guard case .found(let record) = state.read("box") else { Issue.record("no record"); return }
+        #expect(record.pid == 500 && record.state == .starting)
+    }
+
+    /// A claim is live while its nsspec (pid) or the supervisor that took it over is; a pid
+    /// reused by another process (another start time) is not the claimer.
+    @Test func aClaimIsLiveWhileItsClaimerOrSupervisorIs() {
+        let kernel = FakeKernel()
+        var claim = Self.claim(pid: 500, start: 9000)
+        #expect(!NamedSandbox.isLive(claim, kernel))
+        kernel.files["/proc/500/stat"] = Self.stat(9000)
+        #expect(NamedSandbox.isLive(claim, kernel))
+        kernel.files["/proc/500/stat"] = Self.stat(9001)
+        #expect(!NamedSandbox.isLive(claim, kernel), "pid 500 is another process now")
+        claim.supervisor = 501
+        claim.supervisorStart = 9100
+        kernel.files["/proc/501/stat"] = Self.stat(9100)
+        #expect(NamedSandbox.isLive(claim, kernel), "the supervisor holds it")
+        // A running record is the sandbox's process alone.
+        var running = claim
+        running.state = .running
+        #expect(!NamedSandbox.isLive(running, kernel))
+    }
+
+    /// A stale record is removed only while it is the one judged: a claim made in its place
+    /// since is left alone; the claim of a failed run is removed only by that run.
+    @Test func onlyTheRecordJudgedIsRemoved() throws {
+        let kernel = FakeKernel()
+        let state = try Self.state(kernel)
+        try state.claim(Self.claim(pid: 500))
+        try state.writePlan("box", [1, 2, 3])
+        let (_, judged) = state.readWithBytes("box")
+        // Another run removed it and claimed the name: this one's removal does nothing.
+        state.remove("box")
+        try state.claim(Self.claim(pid: 600))
+        #expect(!state.remove("box", ifStill: judged))
+        guard case .found(let kept) = state.read("box") else { Issue.record("the new claim was removed"); return }
+        #expect(kept.pid == 600)
+        // Run 500's failure path leaves run 600's claim; 600's removes it, and its plan.
+        try state.writePlan("box", [4])
+        state.removeClaim("box", pid: 500, start: 9000)
+        #expect(kernel.cacheFiles["/run/nsspec/box"] != nil)
+        state.removeClaim("box", pid: 600, start: 9000)
+        #expect(kernel.cacheFiles["/run/nsspec/box"] == nil && kernel.cacheFiles["/run/nsspec/box.plan"] == nil)
+        // Unchanged: removed.
+        try state.claim(Self.claim(pid: 700))
+        let (_, now) = state.readWithBytes("box")
+        #expect(state.remove("box", ifStill: now))
+        #expect(state.names().isEmpty)
+    }
+
+    /// The detached supervisor takes the claim over only while it is still its caller's.
+    @Test func theSupervisorTakesOverOnlyItsOwnClaim() throws {
+        let kernel = FakeKernel()
+        let state = try Self.state(kernel)
+        let claim = Self.claim(pid: 500)
+        try state.claim(claim)
+        var mine = claim
+        mine.supervisor = 501
+        #expect(state.replaceClaim(mine, ifStill: Array(claim.encoded().utf8)))
+        guard case .found(let now) = state.read("box") else { Issue.record("no record"); return }
+        #expect(now.supervisor == 501)
+        var other = claim
+        other.supervisor = 502
+        #expect(!state.replaceClaim(other, ifStill: Array(claim.encoded().utf8)), "the claim changed since")
+    }
+}

@@ -1,0 +1,92 @@
+# shellcheck shell=bash
+# Area "named_state" of Tests/integration/run.sh (AREAS=named_state runs only it): the state of
+# named sandboxes (docs/named-sandboxes.md) — the claim of a name (concurrent runs, a claim whose
+# process died, a run that fails), root's ps of every user's sandboxes.
+# Sourced by run.sh after lib.sh; each case runs once per mode (root, rootless). Names here are
+# ns-PID-…, each stopped by its case.
+
+CASES+=(t_named_claim_race t_named_claim_stale t_named_claim_failed_run)
+
+# The helpers of areas/named.sh, when that area is not loaded.
+declare -F nrun >/dev/null || nrun() {
+    local saved=("${PREFIX[@]}") dir=$T/run-$MODE
+    [ -d "$dir" ] || { mkdir -m 700 "$dir"; chown "$CUID:$CGID" "$dir"; }
+    PREFIX=(env XDG_RUNTIME_DIR="$dir" "${saved[@]}")
+    run_cmd "$NSSPEC" "$@"
+    PREFIX=("${saved[@]}")
+}
+declare -F state_dir >/dev/null || state_dir() { if [ "$MODE" = root ]; then echo /run/nsspec; else echo "$T/run-$MODE/nsspec"; fi; }
+# The entries of the state directory that belong to NAME (its record, plan, temporary files).
+state_entries() { ls -A "$(state_dir)" 2>/dev/null | grep -E "^$1(\.|\$)"; }
+
+t_named_claim_race() {
+    local s n=ns-$$-same left
+    s=$(fixture named/sleeper)
+    begin "8 runs of one name at once: exactly one starts it, the others are told the name is in use (125), nothing set up"
+    nrun ps; want_rc 0  # the state directory
+    local saved=("${PREFIX[@]}"); PREFIX=(env XDG_RUNTIME_DIR="$T/run-$MODE" "${saved[@]}")
+    # Each run prints one line: its status, then what it printed (stdout and stderr).
+    run_cmd sh -c 'for i in 1 2 3 4 5 6 7 8; do (out=$("$0" run --name "$1" --detach "$2" 2>&1); echo "rc=$? $out") & done; wait' \
+        "$NSSPEC" "$n" "$s"
+    PREFIX=("${saved[@]}")
+    want "8 runs reported" test "$(grep -c '^rc=' <<<"$OUT")" -eq 8
+    want "exactly one printed the name and returned 0" test "$(grep -cx "rc=0 $n" <<<"$OUT")" -eq 1
+    want "7 returned 125, the name in use" test "$(grep -c "^rc=125 nsspec: the name '$n' is in use by a" <<<"$OUT")" -eq 7
+    nrun ps; want_rc 0
+    want "ps lists one $n, running" test "$(grep -cE "^$n +running " <<<"$OUT")" -eq 1
+    nrun stop "$n"; want_rc 0; want_out "$n: exited 143"
+    left=$(state_entries "$n")
+    want "nothing of $n left in $(state_dir): $left" test -z "$left"
+    end_case
+}
+
+t_named_claim_stale() {
+    local s n=ns-$$-stale claimer start
+    s=$(fixture named/sleeper)
+    begin "a claim (starting) whose nsspec is alive: ps shows starting, exec and stop say so, run says in use; once it died: stale"
+    nrun ps; want_rc 0  # the state directory
+    # A claim as a run makes it, by a live process of the caller's (a sleeper standing in for it).
+    "${PREFIX[@]}" /bin/sleep "30.$$" </dev/null >/dev/null 2>&1 &
+    claimer=$!
+    sleep 0.2
+    start=$(sed 's/.*) //' "/proc/$claimer/stat" | cut -d' ' -f20)
+    printf 'version=1\nname=%s\nstate=starting\npid=%s\npid_start=%s\nsupervisor=%s\nsupervisor_start=%s\nspec=%s\nspec_digest=0\ndetached=1\n' \
+        "$n" "$claimer" "$start" "$claimer" "$start" "$s" >"$(state_dir)/$n"
+    chown "$CUID:$CGID" "$(state_dir)/$n"; chmod 600 "$(state_dir)/$n"
+    nrun ps; want_rc 0
+    want "ps shows $n starting with the claimer's pid" grep -qE "^$n +starting +$claimer " <<<"$OUT"
+    nrun ps --format json; want_rc 0; want_out_has "{\"name\":\"$n\",\"status\":\"starting\","
+    nrun exec "$n" -- true; want_rc 125; want_err_has "'$n' is starting (nsspec pid $claimer): nothing to enter yet"
+    nrun stop "$n"; want_rc 125; want_err_has "'$n' is starting (nsspec pid $claimer): nothing runs yet to stop"
+    nrun run --name "$n" --detach "$s"; want_rc 125
+    want_err_has "the name '$n' is in use by a sandbox that is starting (nsspec pid $claimer"
+    want "the claim is still there" grep -q '^state=starting' "$(state_dir)/$n"
+    kill -KILL "$claimer"; wait "$claimer" 2>/dev/null
+    nrun ps; want_rc 0
+    want "ps shows $n gone once its claimer died" grep -qE "^$n +gone " <<<"$OUT"
+    nrun run --name "$n" --detach "$s"; want_rc 0; want_out "$n"
+    want_err_has "removed the stale record of '$n' (pid $claimer is gone)"
+    nrun stop "$n"; want_rc 0; want_out "$n: exited 143"
+    want "nothing of $n left" test -z "$(state_entries "$n")"
+    end_case
+}
+
+t_named_claim_failed_run() {
+    local s bad n=ns-$$-fail
+    s=$(fixture named/sleeper)
+    bad=$(sed 's#source: /usr, target: /usr#source: /nonexistent-nsspec-test, target: /usr#' "$s" | spec named-bad-mount)
+    begin "a named run that fails (at set-up or at exec, detached or not) leaves no claim, record or plan"
+    nrun run --name "$n" --detach "$bad"; want_rc 125; want_err_has "does not exist"
+    want "no record after a failed set-up (detached): $(state_entries "$n")" test -z "$(state_entries "$n")"
+    nrun run --name "$n" "$bad"; want_rc 125
+    want "no record after a failed set-up: $(state_entries "$n")" test -z "$(state_entries "$n")"
+    nrun run --name "$n" --detach "$s" -- /nonexistent-nsspec-test; want_rc 127
+    want "no record after a failed exec (detached): $(state_entries "$n")" test -z "$(state_entries "$n")"
+    nrun run --name "$n" "$s" -- /nonexistent-nsspec-test; want_rc 127
+    want "no record after a failed exec: $(state_entries "$n")" test -z "$(state_entries "$n")"
+    # And the name is free: a run takes it without a word about a stale record.
+    nrun run --name "$n" --detach "$s"; want_rc 0; want_out "$n"
+    want "no stale record reported" test -z "$ERR"
+    nrun stop "$n"; want_rc 0
+    end_case
+}
