@@ -107,6 +107,17 @@ public struct SandboxRecord: Equatable, Sendable {
 }
 
 public enum NamedSandbox {
+    /// User names by uid, from /etc/passwd (read directly: a static binary has no NSS).
+    public static func userNames(_ sys: SystemCalls) -> [UInt32: String] {
+        guard let contents = try? sys.readFile(.path("/etc/passwd"), limit: 1 << 22) else { return [:] }
+        var names: [UInt32: String] = [:]
+        for line in String(decoding: contents.bytes, as: UTF8.self).split(separator: "\n") {
+            let f = line.split(separator: ":", omittingEmptySubsequences: false)
+            if f.count > 2, let uid = UInt32(f[2]), names[uid] == nil { names[uid] = String(f[0]) }
+        }
+        return names
+    }
+
     /// The namespaces a record names (those of `/proc/PID/ns` that a sandbox can have).
     public static let namespaceKinds = ["user", "mnt", "pid", "net", "ipc", "uts", "cgroup", "time"]
 
@@ -193,6 +204,10 @@ public enum NamedSandbox {
 public struct StateDirectory {
     public let path: String
     let sys: SystemCalls
+    /// Another user's directory, as root's `ps` reads it (`others`): its records are read only
+    /// when each is a regular file of that user's (lstat: not a symlink to elsewhere). Nil: the
+    /// caller's own.
+    public private(set) var foreignOwner: UInt32?
 
     public struct Unavailable: Error, Sendable {
         public var message: String
@@ -213,11 +228,32 @@ public struct StateDirectory {
                                         + "owned by uid \(sys.identity().uid) that no one else may write to, or be missing "
                                         + "with its parent present)"))
         }
-        return .success(StateDirectory(path: dir, sys: sys))
+        return .success(StateDirectory(path: dir, sys: sys, foreignOwner: nil))
     }
 
     public func recordPath(_ name: String) -> String { "\(path)/\(name)" }
     public func planPath(_ name: String) -> String { "\(path)/\(name).plan" }
+
+    /// The state directories of the rootless users, for root's `ps`: `/run/user/UID/nsspec` and
+    /// `/tmp/nsspec-UID` (UID not 0), each only when it is a directory (not a symlink) owned by
+    /// UID that neither group nor others may write to — what `open` asks of the user's own;
+    /// anything else is skipped. By uid, `/run/user` first.
+    public static func others(_ sys: SystemCalls) -> [(uid: UInt32, directory: StateDirectory)] {
+        var found: [(uid: UInt32, directory: StateDirectory)] = []
+        func consider(_ uid: UInt32?, _ path: String) {
+            guard let uid, uid != 0, let status = try? sys.linkStatus(path), status.mode & 0o170000 == 0o040000,
+                  status.owner == uid, status.mode & 0o022 == 0 else { return }
+            found.append((uid, StateDirectory(path: path, sys: sys, foreignOwner: uid)))
+        }
+        for entry in (try? sys.directoryEntries("/run/user")) ?? [] { consider(UInt32(entry), "/run/user/\(entry)/nsspec") }
+        for entry in (try? sys.directoryEntries("/tmp")) ?? [] where entry.hasPrefix("nsspec-") {
+            let digits = entry.dropFirst(7)
+            // The name a uid gives (no sign, no leading zero): one directory a uid.
+            guard let uid = UInt32(digits), String(uid) == digits else { continue }
+            consider(uid, "/tmp/\(entry)")
+        }
+        return found.enumerated().sorted { ($0.element.uid, $0.offset) < ($1.element.uid, $1.offset) }.map(\.element)
+    }
 
     /// The names that have a record.
     public func names() -> [String] {
@@ -234,6 +270,10 @@ public struct StateDirectory {
 
     /// The record and its bytes as read (nil: missing), for a removal only if unchanged.
     public func readWithBytes(_ name: String) -> (lookup: Lookup, bytes: [UInt8]?) {
+        if let owner = foreignOwner {
+            guard let status = try? sys.linkStatus(recordPath(name)) else { return (.missing, nil) }
+            guard status.mode & 0o170000 == 0o100000, status.owner == owner else { return (.damaged, nil) }
+        }
         guard let contents = try? sys.readFile(.path(recordPath(name)), limit: 1 << 16) else { return (.missing, nil) }
         guard let record = SandboxRecord(decoding: String(decoding: contents.bytes, as: UTF8.self)), record.name == name else {
             return (.damaged, contents.bytes)

@@ -129,6 +129,12 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         return FileStatus(mode: UInt32(st.st_mode), owner: st.st_uid, group: st.st_gid, device: UInt64(st.st_dev))
     }
 
+    public func linkStatus(_ path: String) throws -> FileStatus {
+        var st = stat()
+        try check(lstat(path, &st), "lstat", path)
+        return FileStatus(mode: UInt32(st.st_mode), owner: st.st_uid, group: st.st_gid, device: UInt64(st.st_dev))
+    }
+
     public func fileCapabilities(_ path: String) throws -> String? {
         guard let caps = cap_get_file(path) else {
             // ENODATA: the file has no capabilities; EOPNOTSUPP: its filesystem keeps none.

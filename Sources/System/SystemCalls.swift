@@ -243,6 +243,8 @@ public protocol SystemCalls: AnyObject {
     func probeSystemCall(_ call: ProbedSystemCall) -> Errno?
     /// stat(2), following symlinks: the mode with its setuid bit, the owner and the group.
     func fileStatus(_ path: String) throws -> FileStatus
+    /// lstat(2): a symlink's own status, not its target's (root's look at another user's files).
+    func linkStatus(_ path: String) throws -> FileStatus
     /// A file's capabilities (its security.capability attribute) as libcap writes them
     /// ("cap_setuid=ep"); nil when it has none.
     func fileCapabilities(_ path: String) throws -> String?

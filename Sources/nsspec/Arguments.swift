@@ -202,12 +202,14 @@ enum Help {
         "ps": """
             List this user's named sandboxes (`run --name`): name, status (starting while its run
             sets it up, running, exited N, or gone when its process ended without a status
-            recorded), pid (PID 1's, or the process's without a pid namespace), age and spec.
+            recorded), pid (PID 1's, or the process's without a pid namespace), age and spec. As
+            root, every rootless user's too (/run/user/UID/nsspec, /tmp/nsspec-UID), with a USER
+            column; root's stop and exec of another user's sandbox say how to run them as that user.
 
             usage: \(usage["ps"]!)
 
-              --format FMT   text (default), or json (an array; each with the supervisor's pid
-                             and the namespace ids, /proc/PID/ns/* inode numbers)
+              --format FMT   text (default), or json (an array; each with the user's uid, the
+                             supervisor's pid and the namespace ids, /proc/PID/ns/* inode numbers)
 
             Exit status: 0, 125 when the state directory is not private, 64 for bad usage.
 

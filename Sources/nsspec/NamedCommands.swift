@@ -207,7 +207,7 @@ func openState() -> StateDirectory? {
 
 /// A record by name, or the failure (unknown name with a did-you-mean, invalid name, damaged
 /// or forged record) printed.
-func lookUp(_ name: String, in state: StateDirectory) -> SandboxRecord? {
+func lookUp(_ name: String, in state: StateDirectory, for command: String) -> SandboxRecord? {
     guard NamedSandbox.isValidName(name) else {
         _ = NamedRun.fail("'\(name)' is not a sandbox name (\(NamedSandbox.nameRule))")
         return nil
@@ -218,11 +218,32 @@ func lookUp(_ name: String, in state: StateDirectory) -> SandboxRecord? {
         _ = NamedRun.fail("the record of '\(name)' (\(state.recordPath(name))) is damaged; `nsspec stop \(name)` removes it")
         return nil
     case .missing:
+        if system.identity().root, let other = otherUsersSandbox(name, for: command) {
+            _ = NamedRun.fail(other)
+            return nil
+        }
         let suggestion = Suggestion.closest(to: name, in: state.names())
         _ = NamedRun.fail("no sandbox named '\(name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
                           + " (see `nsspec ps`)")
         return nil
     }
+}
+
+/// Root's `stop`/`exec` of a name that is not root's but a rootless user's (`ps` lists it):
+/// refused, with the command that does it as that user. Root does not act in another user's
+/// state directory: its records are that user's to write, and a directory its owner can swap
+/// for a symlink is no place for root to remove files by name; the user's own nsspec does it
+/// with the user's rights. Nil when no user has a sandbox of that name.
+func otherUsersSandbox(_ name: String, for command: String) -> String? {
+    let owners = StateDirectory.others(system).filter { if case .found = $0.directory.read(name) { true } else { false } }
+    guard let (uid, directory) = owners.first else { return nil }
+    let users = NamedSandbox.userNames(system)
+    let user = users[uid].map { "\($0) (uid \(uid))" } ?? "uid \(uid)"
+    let environment = directory.path.hasPrefix("/run/user/") ? "env XDG_RUNTIME_DIR=/run/user/\(uid)" : "env -u XDG_RUNTIME_DIR"
+    let become = users[uid].map { "runuser -u \($0) --" } ?? "setpriv --reuid=\(uid) --regid=\(uid) --clear-groups --"
+    let more = owners.count > 1 ? " (and \(owners.count - 1) more users' sandboxes of that name: see `nsspec ps`)" : ""
+    return "'\(name)' is not root's sandbox but \(user)'s (\(directory.recordPath(name)))\(more); root does not \(command) "
+        + "another user's sandbox. As that user: \(become) \(environment) nsspec \(command) \(name)\(command == "exec" ? " [-- CMD…]" : "")"
 }
 
 /// What `ps` shows as a record's status: starting, running, exited N, or gone (a record whose
@@ -249,9 +270,16 @@ struct PsRequest {
 
     func run() -> Int32 {
         guard let state = openState() else { return 125 }
-        let records = state.names().compactMap { name -> SandboxRecord? in
-            if case .found(let record) = state.read(name) { return record }
-            return nil
+        // The caller's own; as root, every rootless user's too (their state directories that
+        // pass the checks of StateDirectory.others), by uid.
+        let me = system.identity()
+        var directories = [(uid: me.uid, directory: state)]
+        if me.root { directories += StateDirectory.others(system) }
+        let records = directories.flatMap { uid, directory in
+            directory.names().compactMap { name -> (uid: UInt32, record: SandboxRecord)? in
+                if case .found(let record) = directory.read(name) { return (uid, record) }
+                return nil
+            }
         }
         let uptime = NamedSandbox.uptime(system)
         func age(_ record: SandboxRecord) -> UInt64? {
@@ -261,27 +289,40 @@ struct PsRequest {
         }
         if json {
             var out = "["
-            for (i, record) in records.enumerated() {
+            for (i, (uid, record)) in records.enumerated() {
                 let ns = record.namespaces.map { "\"\($0.kind)\":\($0.inode)" }.joined(separator: ",")
                 let exit: String = if case .exited(let code) = record.state { "\(code)" } else { "null" }
-                out += (i == 0 ? "" : ",") + "\n  {\"name\":\(jsonString(record.name)),\"status\":\(jsonString(status(of: record))),"
+                out += (i == 0 ? "" : ",") + "\n  {\"name\":\(jsonString(record.name)),\"uid\":\(uid),\"status\":\(jsonString(status(of: record))),"
                     + "\"exitCode\":\(exit),\"pid\":\(record.pid),\"age\":\(age(record).map(String.init) ?? "null"),"
                     + "\"spec\":\(jsonString(record.spec)),\"supervisor\":\(record.supervisor),\"namespaces\":{\(ns)}}"
             }
             Output.write(out + (records.isEmpty ? "]\n" : "\n]\n"))
             return 0
         }
-        var rows = [["NAME", "STATUS", "PID", "AGE", "SPEC"]]
-        for record in records {
-            rows.append([record.name, status(of: record), String(record.pid), age(record).map(duration) ?? "-", record.spec])
+        // Root sees whose each is: USER, before SPEC (the columns of before keep their places).
+        let users = me.root ? NamedSandbox.userNames(system) : [:]
+        var rows = [["NAME", "STATUS", "PID", "AGE"] + (me.root ? ["USER"] : []) + ["SPEC"]]
+        for (uid, record) in records {
+            rows.append([record.name, status(of: record), String(record.pid), age(record).map(duration) ?? "-"]
+                        + (me.root ? [users[uid] ?? String(uid)] : []) + [record.spec])
         }
-        let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        let last = rows[0].count - 1
+        let widths = (0..<last).map { column in rows.map { printable($0[column]).count }.max() ?? 0 }
         for row in rows {
             var line = ""
-            for column in 0..<4 { line += row[column] + String(repeating: " ", count: widths[column] - row[column].count + 2) }
-            Output.write(line + row[4] + "\n")
+            for column in 0..<last {
+                let cell = printable(row[column])
+                line += cell + String(repeating: " ", count: widths[column] - cell.count + 2)
+            }
+            Output.write(line + printable(row[last]) + "\n")
         }
         return 0
+    }
+
+    /// A record's text with its control characters as '?': the spec's path in another user's
+    /// record is that user's to write, and reaches root's terminal.
+    func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || ($0.value >= 0x7F && $0.value < 0xA0) ? "?" : $0 }))
     }
 
     func duration(_ seconds: UInt64) -> String {
@@ -349,7 +390,7 @@ struct StopRequest {
             Output.error("nsspec: removed the damaged record of '\(name)'\n")
             return 0
         }
-        guard let record = lookUp(name, in: state) else { return 125 }
+        guard let record = lookUp(name, in: state, for: "stop") else { return 125 }
         let same: (StateDirectory.Lookup, [UInt8]) -> Bool = { lookup, _ in
             if case .found(let now) = lookup { return now.pid == record.pid && now.pidStart == record.pidStart }
             return false
@@ -450,7 +491,7 @@ struct ExecRequest {
     }
 
     func run() -> Int32 {
-        guard let state = openState(), let record = lookUp(name, in: state) else { return 125 }
+        guard let state = openState(), let record = lookUp(name, in: state, for: "exec") else { return 125 }
         if case .exited(let code) = record.state {
             return NamedRun.fail("'\(name)' has exited (status \(code)); nothing to enter (`nsspec stop \(name)` removes its record)")
         }

@@ -108,4 +108,43 @@ import Testing
         other.supervisor = 502
         #expect(!state.replaceClaim(other, ifStill: Array(claim.encoded().utf8)), "the claim changed since")
     }
+
+    /// Root's `ps` reads the rootless users' state directories: only a real directory owned by
+    /// its uid that neither group nor others may write to; in it, only regular files of that
+    /// user's are records.
+    @Test func rootFindsTheRootlessUsersPrivateStateDirectories() throws {
+        let kernel = FakeKernel()
+        kernel.uid = 0
+        kernel.privateDirectories = ["/run/user", "/tmp"]
+        let dir = FileStatus(mode: 0o040700, owner: 0)
+        func add(_ path: String, _ status: FileStatus, record: String? = "box", owner: UInt32? = nil) {
+            kernel.linkStatuses[path] = status
+            kernel.privateDirectories.insert(path)
+            guard let record else { return }
+            var made = Self.claim(record)
+            made.state = .exited(3)
+            kernel.cacheFiles["\(path)/\(record)"] = Array(made.encoded().utf8)
+            kernel.linkStatuses["\(path)/\(record)"] = FileStatus(mode: 0o100600, owner: owner ?? status.owner)
+        }
+        add("/run/user/1001/nsspec", FileStatus(mode: dir.mode, owner: 1001))
+        add("/run/user/0/nsspec", dir)                                            // root's: not another user's
+        add("/tmp/nsspec-1001", FileStatus(mode: dir.mode, owner: 1001), record: "other")
+        add("/tmp/nsspec-1002", FileStatus(mode: 0o040770, owner: 1002))           // group may write
+        add("/tmp/nsspec-1003", FileStatus(mode: 0o120777, owner: 1003))           // a symlink
+        add("/tmp/nsspec-1004", FileStatus(mode: dir.mode, owner: 1005))           // not its uid's
+        add("/tmp/nsspec-01006", FileStatus(mode: dir.mode, owner: 1006))          // not how a uid is written
+        add("/tmp/nsspec-1007", FileStatus(mode: 0o100600, owner: 1007))           // a file
+        add("/tmp/nsspec-1008", FileStatus(mode: dir.mode, owner: 1008), owner: 0) // its record is root's file
+        let others = StateDirectory.others(kernel)
+        #expect(others.map(\.uid) == [1001, 1001, 1008])
+        #expect(others.map(\.directory.path) == ["/run/user/1001/nsspec", "/tmp/nsspec-1001", "/tmp/nsspec-1008"])
+        #expect(others[0].directory.names() == ["box"] && others[1].directory.names() == ["other"])
+        guard case .found(let record) = others[0].directory.read("box") else { Issue.record("the record of uid 1001"); return }
+        #expect(record.state == .exited(3))
+        guard case .damaged = others[2].directory.read("box") else { Issue.record("a record not of the user's own was read"); return }
+        // A record that is a symlink (to a file of root's, say) is not followed.
+        kernel.linkStatuses["/run/user/1001/nsspec/box"] = FileStatus(mode: 0o120777, owner: 1001)
+        guard case .damaged = others[0].directory.read("box") else { Issue.record("a symlinked record was read"); return }
+        #expect(NamedSandbox.userNames(kernel) == [0: "root", 1000: "tester"])
+    }
 }

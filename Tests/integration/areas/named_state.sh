@@ -5,7 +5,7 @@
 # Sourced by run.sh after lib.sh; each case runs once per mode (root, rootless). Names here are
 # ns-PID-…, each stopped by its case.
 
-CASES+=(t_named_claim_race t_named_claim_stale t_named_claim_failed_run)
+CASES+=(t_named_claim_race t_named_claim_stale t_named_claim_failed_run t_named_root_ps)
 
 # The helpers of areas/named.sh, when that area is not loaded.
 declare -F nrun >/dev/null || nrun() {
@@ -55,7 +55,7 @@ t_named_claim_stale() {
     chown "$CUID:$CGID" "$(state_dir)/$n"; chmod 600 "$(state_dir)/$n"
     nrun ps; want_rc 0
     want "ps shows $n starting with the claimer's pid" grep -qE "^$n +starting +$claimer " <<<"$OUT"
-    nrun ps --format json; want_rc 0; want_out_has "{\"name\":\"$n\",\"status\":\"starting\","
+    nrun ps --format json; want_rc 0; want_out_has "{\"name\":\"$n\",\"uid\":$CUID,\"status\":\"starting\","
     nrun exec "$n" -- true; want_rc 125; want_err_has "'$n' is starting (nsspec pid $claimer): nothing to enter yet"
     nrun stop "$n"; want_rc 125; want_err_has "'$n' is starting (nsspec pid $claimer): nothing runs yet to stop"
     nrun run --name "$n" --detach "$s"; want_rc 125
@@ -88,5 +88,62 @@ t_named_claim_failed_run() {
     nrun run --name "$n" --detach "$s"; want_rc 0; want_out "$n"
     want "no stale record reported" test -z "$ERR"
     nrun stop "$n"; want_rc 0
+    end_case
+}
+
+t_named_root_ps() {
+    local s n=ns-$$-u r=ns-$$-r uid dir made=0 fake=$((4000000 + $$ % 100000)) rec
+    if [ "$MODE" != root ] || [ "$HAVE_USER" = 0 ]; then skip "named: root's ps of every user's sandboxes" "checked from the root mode, with $TEST_USER"; return; fi
+    s=$(fixture named/sleeper)
+    begin "root's ps lists the rootless users' sandboxes with their user; root's stop/exec name the command as that user"
+    set_mode rootless
+    uid=$CUID dir=/tmp/nsspec-$CUID
+    [ -e "$dir" ] || made=1
+    # The user's own state directory without XDG_RUNTIME_DIR: /tmp/nsspec-UID, where root looks.
+    local saved=("${PREFIX[@]}"); PREFIX=(env -u XDG_RUNTIME_DIR "${saved[@]}")
+    run_cmd "$NSSPEC" run --name "$n" --detach "$s"; want_rc 0; want_out "$n"
+    PREFIX=("${saved[@]}")
+    set_mode root
+    nrun run --name "$r" --detach "$s"; want_rc 0
+    nrun ps; want_rc 0
+    want "root's ps lists $n of $TEST_USER, running" grep -qE "^$n +running +[0-9]+ +[0-9smhd]+ +$TEST_USER +/" <<<"$OUT"
+    want "root's ps lists its own $r as root's" grep -qE "^$r +running +[0-9]+ +[0-9smhd]+ +root +/" <<<"$OUT"
+    nrun ps --format json; want_rc 0
+    want_out_has "{\"name\":\"$n\",\"uid\":$uid,\"status\":\"running\","
+    want_out_has "{\"name\":\"$r\",\"uid\":0,\"status\":\"running\","
+    nrun stop "$n"; want_rc 125
+    want_err_has "'$n' is not root's sandbox but $TEST_USER (uid $uid)'s ($dir/$n); root does not stop another user's sandbox"
+    want_err_has "As that user: runuser -u $TEST_USER -- env -u XDG_RUNTIME_DIR nsspec stop $n"
+    nrun exec "$n" -- true; want_rc 125; want_err_has "root does not exec another user's sandbox"
+    # The user's sandbox is still there; the user sees neither root's nor anyone else's.
+    set_mode rootless
+    saved=("${PREFIX[@]}"); PREFIX=(env -u XDG_RUNTIME_DIR "${saved[@]}")
+    run_cmd "$NSSPEC" ps; want_rc 0
+    want "the user's ps lists $n, without a USER column" grep -qE "^$n +running +[0-9]+ +[0-9smhd]+ +/" <<<"$OUT"
+    want_out_lacks "$r"; want_out_lacks "USER"
+    run_cmd "$NSSPEC" ps --format json; want_rc 0; want_out_has "\"uid\":$uid,"; want_out_lacks "\"uid\":0,"
+    # What root's message says to run, as the user: it stops the sandbox.
+    run_cmd env -u XDG_RUNTIME_DIR "$NSSPEC" stop "$n"; want_rc 0; want_out "$n: exited 143"
+    PREFIX=("${saved[@]}")
+    set_mode root
+    nrun stop "$r"; want_rc 0
+    want "no record of $n left in $dir" test ! -e "$dir/$n" -a ! -e "$dir/$n.plan"
+    [ "$made" = 1 ] && rmdir "$dir" 2>/dev/null
+    end_case
+
+    begin "root's ps skips a state directory that is not private to its uid (group-writable, a symlink, another owner's)"
+    # A record of an unknown uid's in /tmp/nsspec-UID: listed with the uid as USER once private.
+    mkdir -m 777 "/tmp/nsspec-$fake"
+    rec=$(printf 'version=1\nname=ghost\nstate=exited 3\npid=1\npid_start=1\nsupervisor=1\nsupervisor_start=1\nspec=/s\nspec_digest=0\ndetached=1\n')
+    printf '%s\n' "$rec" >"/tmp/nsspec-$fake/ghost"; chown "$fake:$fake" "/tmp/nsspec-$fake/ghost"
+    chown "$fake:$fake" "/tmp/nsspec-$fake"
+    ln -s "/tmp/nsspec-$fake" "/tmp/nsspec-$((fake + 1))"
+    nrun ps; want_rc 0; want_out_lacks "ghost"
+    chmod 700 "/tmp/nsspec-$fake"
+    nrun ps; want_rc 0
+    want "listed once, with the uid as USER, once private" test "$(grep -cE "^ghost +exited 3 +1 +- +$fake +/s\$" <<<"$OUT")" -eq 1
+    chown 0:0 "/tmp/nsspec-$fake"
+    nrun ps; want_rc 0; want_out_lacks "ghost"
+    rm -rf --one-file-system "/tmp/nsspec-$fake" "/tmp/nsspec-$((fake + 1))"
     end_case
 }
