@@ -99,7 +99,7 @@ enum Help {
         "plan": "nsspec plan [--format text|json] [FILE…] [-- CMD…]",
         "run": "nsspec run [-v|--verbose] [--no-cache] [--name NAME [-d|--detach]] [FILE] [-- CMD…]",
         "ps": "nsspec ps [--format text|json]",
-        "exec": "nsspec exec [-t|-T] [-e NAME=VALUE]… NAME [-- CMD…]",
+        "exec": "nsspec exec [-t|-T] [-e NAME=VALUE]… [--no-cache] NAME [-- CMD…]",
         "stop": "nsspec stop [--signal SIG] [--timeout SECONDS] NAME",
         "cache": "nsspec cache <clear|path>",
         "init": "nsspec init [--template minimal|ci|rootfs|network] [FILE]",
@@ -229,6 +229,8 @@ enum Help {
                                 Default: as the spec's process.terminal (auto: when standard
                                 input is a terminal)
               -e NAME=VALUE     add to (or replace in) the spec's environment; repeatable
+              --no-cache        compile the seccomp filter rather than take it from the cache
+                                that `run` fills (see `nsspec cache --help`)
               -- CMD…           the command. Default: the spec's process.args
 
             Exit status: the command's own status; 128+N if it died by signal N; 125 if the

@@ -439,15 +439,17 @@ struct StopRequest {
     }
 }
 
-/// `nsspec exec [-t|-T] [-e NAME=VALUE]… NAME [-- CMD…]`.
+/// `nsspec exec [-t|-T] [-e NAME=VALUE]… [--no-cache] NAME [-- CMD…]`.
 struct ExecRequest {
     var name: String
     var command: [String] = []
     var environment: [String: String] = [:]
     /// -t: a terminal (standard input must be one); -T: none; neither: as the spec's process.terminal.
     var terminal: Bool?
+    /// The seccomp filter from the cache, as `run` takes it (`--no-cache`: compiled).
+    var useCache = true
 
-    static let grammar = Arguments.Grammar(flags: ["-t": "tty", "--tty": "tty", "-T": "no-tty", "--no-tty": "no-tty"],
+    static let grammar = Arguments.Grammar(flags: ["-t": "tty", "--tty": "tty", "-T": "no-tty", "--no-tty": "no-tty", "--no-cache": "no-cache"],
                                            takesCommand: true, subcommand: "exec")
 
     static func parse(_ args: [String]) throws(UsageError) -> ExecRequest {
@@ -487,7 +489,8 @@ struct ExecRequest {
             throw UsageError("-t (a terminal) and -T (none) contradict each other; give one", "exec")
         }
         let terminal: Bool? = parsed.flags.contains("tty") ? true : parsed.flags.contains("no-tty") ? false : nil
-        return ExecRequest(name: parsed.positionals[0], command: parsed.command, environment: environment, terminal: terminal)
+        return ExecRequest(name: parsed.positionals[0], command: parsed.command, environment: environment, terminal: terminal,
+                           useCache: !parsed.flags.contains("no-cache"))
     }
 
     func run() -> Int32 {
@@ -526,7 +529,10 @@ struct ExecRequest {
         guard !flags.isEmpty else {
             return NamedRun.fail("the record of '\(name)' names no namespace apart from this process's own; nothing to enter")
         }
-        let executor = Executor(plan: plan, system: system)
+        // The compiled seccomp filter from run's cache (read before the join, on the host).
+        var cache: CacheStore?
+        if useCache, case .success(let store) = CacheStore.open(system) { cache = store }
+        let executor = Executor(plan: plan, system: system, cache: cache)
         return executor.join(Executor.JoinTarget(pid: record.pid, namespaces: flags, startTime: record.pidStart),
                              command: command.isEmpty ? nil : command, extraEnvironment: environment, terminal: terminal,
                              startTimeOf: { NamedSandbox.startTime(of: $0, system) },

@@ -5,7 +5,7 @@
 # Sourced by run.sh after lib.sh; each case runs once per mode (root, rootless). Names here are
 # ns-PID-…, each stopped by its case.
 
-CASES+=(t_named_claim_race t_named_claim_stale t_named_claim_failed_run t_named_root_ps)
+CASES+=(t_named_claim_race t_named_claim_stale t_named_claim_failed_run t_named_root_ps t_named_exec_cache)
 
 # The helpers of areas/named.sh, when that area is not loaded.
 declare -F nrun >/dev/null || nrun() {
@@ -145,5 +145,23 @@ t_named_root_ps() {
     chown 0:0 "/tmp/nsspec-$fake"
     nrun ps; want_rc 0; want_out_lacks "ghost"
     rm -rf --one-file-system "/tmp/nsspec-$fake" "/tmp/nsspec-$((fake + 1))"
+    end_case
+}
+
+t_named_exec_cache() {
+    local s n=ns-$$-c f
+    s=$(fixture named/sleeper)
+    begin "exec takes the seccomp filter from run's cache; a damaged entry or --no-cache: compiled, the same filter on"
+    rm -f "$CACHE"/seccomp-*.bpf
+    nrun run --name "$n" --detach "$s"; want_rc 0
+    nrun exec "$n" -- /bin/grep -c '^Seccomp:.2' /proc/self/status; want_rc 0; want_out 1
+    f=$(ls "$CACHE"/seccomp-*.bpf 2>/dev/null | head -1)
+    want "a seccomp entry in the cache ($CACHE)" test -n "$f"
+    # A damaged entry is a miss: exec compiles, and writes it anew.
+    [ -n "$f" ] && printf 'NSSC garbage' >"$f"
+    nrun exec "$n" -- /bin/grep -c '^Seccomp:.2' /proc/self/status; want_rc 0; want_out 1
+    want "the entry written anew" sh -c "[ \$(head -c 4 '$f') = NSSC ] && [ \$(stat -c %s '$f') -gt 100 ]"
+    nrun exec --no-cache "$n" -- /bin/grep -c '^Seccomp:.2' /proc/self/status; want_rc 0; want_out 1
+    nrun stop "$n"; want_rc 0
     end_case
 }
