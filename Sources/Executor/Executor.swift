@@ -44,6 +44,20 @@ public final class Executor {
     /// What this process has made that a failure takes back, newest last.
     var undo: [Undo] = []
     var exitCode: Int32 = 0
+    /// Named sandboxes (`run --name`): called in nsspec's process once the sandbox's process
+    /// has started, with the host pid nsspec waits for (PID 1, or the process without a pid
+    /// namespace); and when it has ended, with the status `run` returns. Nil for a plain run.
+    public var started: ((Int32) -> Void)?
+    public var ended: ((Int32) -> Void)?
+    /// Where nsspec's own process reports a failure (`run --detach`: the caller's standard error,
+    /// kept at another fd while the sandbox's streams are /dev/null).
+    public var diagnostics: Int32 = 2
+    /// A named run: a tiny PID 1 (which keeps its end of the channel) says when it has started
+    /// the process, for `started`. Copied into the processes the run makes.
+    var announcesStart = false
+    /// The namespaces a tiny PID 1 named when it announced the start (empty otherwise).
+    public var startedNamespaces: [(kind: String, inode: UInt64)] = []
+    static let processStarted = "process-started"
     private var stageTimer: (stage: Stage, start: UInt64)?
 
     /// For each step, the processes it involves (its actor, and the receiver of a handoff) as
@@ -86,6 +100,7 @@ public final class Executor {
         mounts = maker.mounts
         exitCode = maker.exitCode
         stageTimer = maker.stageTimer
+        announcesStart = maker.announcesStart || maker.started != nil
         // The parent's end stays the parent's; a process made by the child shares its end.
         if let end = maker.sandboxEnd {
             channel = end
@@ -303,7 +318,7 @@ public final class Executor {
 
     /// In the parent: print the failure, then leave nothing behind.
     func failed(text: String, code: Int32) -> Int32 {
-        sys.write(text, to: 2)
+        sys.write(text, to: diagnostics)
         rollBack()
         return code
     }

@@ -153,10 +153,12 @@ extension Executor {
                 }
                 pids.process = pid
                 undo.append(.process(pid))
+                announceStart()
             } else if spawn {
                 let pid = try sys.spawn(path, args, env)
                 pids.process = pid
                 undo.append(.process(pid))
+                announceStart()
             } else {
                 if let slave = terminal.slave {
                     terminal.slave = nil
@@ -171,6 +173,19 @@ extension Executor {
         }
         // Only now, on the failure path, is the file read to name a missing interpreter.
         throw execFailure(spawn ? "posix_spawn" : "exec", path, errno: errno)
+    }
+
+    /// A named run's PID 1 has started the process: nsspec records the sandbox now (PID 1 keeps
+    /// its end of the channel, so nsspec would read end of file only when it exits).
+    func announceStart() {
+        guard announcesStart, let channel else { return }
+        // PID 1 is not dumpable: its /proc/PID/ns/* are out of the caller's reach from outside
+        // in a user namespace, so it names its namespaces itself (NAME=INODE after the word).
+        var text = Self.processStarted
+        for kind in NamedSandbox.namespaceKinds {
+            if let inode = try? sys.namespaceInode("/proc/self/ns/\(kind)") { text += " \(kind)=\(inode)" }
+        }
+        try? sys.send(.handoff(text), passing: nil, on: channel)
     }
 
     /// Whether this process's user namespace refuses setgroups(2) (/proc/self/setgroups).

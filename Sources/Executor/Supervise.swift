@@ -16,18 +16,30 @@ extension Executor {
         if let channel {
             while let received = try sys.receive(on: channel) {
                 if case .handoff(Self.terminalHandoff) = received.message, let master = received.fd, terminal.active {
+                    started?(target)
+                    started = nil
                     try relayTerminal(channel: channel, receivedMaster: master, target: target)
                     break
                 }
                 if let fd = received.fd { sys.close(fd) }
+                if case .handoff(let text) = received.message, text.hasPrefix(Self.processStarted) {
+                    startedNamespaces = text.split(separator: " ").dropFirst().compactMap { word in
+                        guard let eq = word.firstIndex(of: "="), let inode = UInt64(word[word.index(after: eq)...]) else { return nil }
+                        return (String(word[..<eq]), inode)
+                    }
+                    started?(target)
+                    started = nil
+                }
                 if case .failure(let code, let text) = received.message { throw ReportedFailure(exitCode: code, text: text) }
             }
         }
+        started?(target)
         for actor in reap {
             if let pid = pids[actor] { _ = try sys.waitpid(pid) }
         }
         exitCode = try sys.waitpid(target).code
         undo = []
+        ended?(exitCode)
     }
 
     /// A tiny PID 1: forward signals to the process, reap every child (orphans are reparented

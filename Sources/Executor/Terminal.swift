@@ -15,6 +15,8 @@ struct TerminalState {
     var devpts: Int32?
     /// The pty's slave, kept for the process.
     var slave: Int32?
+    /// The pty's master, where nsspec opened the pty itself (exec).
+    var master: Int32?
 }
 
 extension Executor {
@@ -70,7 +72,7 @@ extension Executor {
     /// out), bytes copied both ways, the window size passed on at the start and on every
     /// SIGWINCH; failures reported on the channel meanwhile. The channel's end of file is no end:
     /// without a tiny init it comes at the process's exec.
-    func relayTerminal(channel: Int32, receivedMaster master: Int32, target: Int32) throws {
+    func relayTerminal(channel: Int32?, receivedMaster master: Int32, target: Int32) throws {
         defer { sys.close(master) }
         let exited = try sys.openPidfd(target)
         defer { sys.close(exited) }
@@ -83,7 +85,7 @@ extension Executor {
         var watched: Int32? = channel
         while try sys.relay(input: 0, output: 1, master: master, winch: winch, channel: watched, exited: exited,
                             inputOpen: &inputOpen, masterOpen: &masterOpen) == .channelReadable {
-            guard let received = try sys.receive(on: channel) else {
+            guard let channel, let received = try sys.receive(on: channel) else {
                 watched = nil
                 continue
             }

@@ -94,10 +94,13 @@ enum Help {
     static let version = "0.1.0"
 
     static let usage: [String: String] = [
-        "": "nsspec <validate|plan|run|cache|init|doctor|completion> [options] [FILE…]",
+        "": "nsspec <validate|plan|run|ps|exec|stop|cache|init|doctor|completion> [options] [FILE…]",
         "validate": "nsspec validate [--format auto|text|json|github|sarif|junit] [--strict] [--host] [--args-on-command-line] [FILE|DIR…]",
         "plan": "nsspec plan [--format text|json] [FILE…] [-- CMD…]",
-        "run": "nsspec run [-v|--verbose] [--no-cache] [FILE] [-- CMD…]",
+        "run": "nsspec run [-v|--verbose] [--no-cache] [--name NAME [-d|--detach]] [FILE] [-- CMD…]",
+        "ps": "nsspec ps [--format text|json]",
+        "exec": "nsspec exec [-t|-T] [-e NAME=VALUE]… [--no-cache] NAME [-- CMD…]",
+        "stop": "nsspec stop [--signal SIG] [--timeout SECONDS] NAME",
         "cache": "nsspec cache <clear|path>",
         "init": "nsspec init [--template minimal|ci|rootfs|network] [FILE]",
         "doctor": "nsspec doctor [FILE]",
@@ -116,6 +119,9 @@ enum Help {
           validate   check specs; report every mistake, each at its file:line:col
           plan       print the steps `run` would take, each with its stage, actor and spec line
           run        create the sandbox a spec describes and run its process in it
+          ps         list the named sandboxes (run --name) of this user
+          exec       run a command in a running named sandbox, as its process runs
+          stop       stop a named sandbox and remove its record
           cache      clear the cache of compiled plans and seccomp filters, or print where it is
           init       write a commented spec to start from (never over an existing file)
           doctor     what this host allows and lacks for sandboxes (and what a spec needs of it)
@@ -178,11 +184,73 @@ enum Help {
                              plan came from the cache
               --no-cache     neither use nor fill the cache of compiled plans and seccomp
                              filters (see `nsspec cache --help`)
+              --name NAME    record the sandbox under NAME in this user's state directory
+                             (/run/nsspec as root, else $XDG_RUNTIME_DIR/nsspec, else
+                             /tmp/nsspec-UID), for `ps`, `exec` and `stop`. A name is a letter or
+                             digit, then up to 63 letters, digits, '_', '.' or '-'
+              -d, --detach   with --name: return once the process has started, printing the
+                             name; nsspec's supervisor stays behind (its own session, standard
+                             streams on /dev/null, the sandbox's too), waits for the sandbox
+                             and records its status
               -- CMD…        a command that replaces process.args
 
-            Exit status: the process's own status; 128+N if it died by signal N; 125 if nsspec
+            Exit status: the process's own status (with --detach: 0 once it has started); 128+N if it died by signal N; 125 if nsspec
             failed before the process started (the error names the stage and the spec line);
             126 if the command is not executable; 127 if it is not found; 64 for bad usage.
+
+            """,
+        "ps": """
+            List this user's named sandboxes (`run --name`): name, status (starting while its run
+            sets it up, running, exited N, or gone when its process ended without a status
+            recorded), pid (PID 1's, or the process's without a pid namespace), age and spec. As
+            root, every rootless user's too (/run/user/UID/nsspec, /tmp/nsspec-UID), with a USER
+            column; root's stop and exec of another user's sandbox say how to run them as that user.
+
+            usage: \(usage["ps"]!)
+
+              --format FMT   text (default), or json (an array; each with the user's uid, the
+                             supervisor's pid and the namespace ids, /proc/PID/ns/* inode numbers)
+
+            Exit status: 0, 125 when the state directory is not private, 64 for bad usage.
+
+            """,
+        "exec": """
+            Run a command in a running named sandbox: in all its namespaces (joined through a
+            pidfd), its root, with exactly the identity the spec gives its process (uid, gid,
+            groups, capabilities, no_new_privs, seccomp, rlimits, cwd, environment), a session and
+            keyring of its own, and nothing open but standard input, output and error.
+
+            usage: \(usage["exec"]!)
+
+              NAME              the sandbox (see `nsspec ps`)
+              -t, --tty         a terminal of the sandbox's own (a pty of its devpts, relayed as
+                                `run` does); standard input must be a terminal
+              -T, --no-tty      no terminal, whatever the spec's process.terminal says
+                                Default: as the spec's process.terminal (auto: when standard
+                                input is a terminal)
+              -e NAME=VALUE     add to (or replace in) the spec's environment; repeatable
+              --no-cache        compile the seccomp filter rather than take it from the cache
+                                that `run` fills (see `nsspec cache --help`)
+              -- CMD…           the command. Default: the spec's process.args
+
+            Exit status: the command's own status; 128+N if it died by signal N; 125 if the
+            sandbox could not be entered (unknown name, exited, another user's, a record whose pid
+            is another process now); 127 if the command is not found; 64 for bad usage.
+
+            """,
+        "stop": """
+            Stop a named sandbox: the signal to its process (PID 1), SIGKILL after the timeout,
+            then wait for its status and remove its record. A sandbox that has exited already:
+            its record is removed and its status printed.
+
+            usage: \(usage["stop"]!)
+
+              NAME                 the sandbox (see `nsspec ps`)
+              -s, --signal SIG     TERM (default), KILL, INT, HUP, QUIT, USR1, USR2 or a number
+              --timeout SECONDS    how long to wait before SIGKILL. Default: 10
+
+            Prints `NAME: exited N`. Exit status: 0; 125 when there is no such sandbox; 64 for
+            bad usage.
 
             """,
         "cache": """

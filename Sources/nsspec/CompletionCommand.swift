@@ -46,11 +46,10 @@ enum Completion {
 
     /// What a command's operands (the words that are not options) are.
     ///
-    /// Named sandboxes (the future `exec` and `stop`) add one case here, for the names of the
-    /// running sandboxes, which each script will ask nsspec for when it completes. The three
-    /// generators below switch over this enum exhaustively, so the compiler points at each
-    /// shell's place for it.
+    /// The three generators below switch over this enum exhaustively.
     enum Operand {
+        /// The name of a named sandbox (`exec`, `stop`), once: each script asks `nsspec ps`.
+        case sandbox
         /// Spec files (`*.yaml`, `*.yml`) and directories, any number.
         case specs
         /// Any file or directory (a file to write), once.
@@ -90,8 +89,27 @@ enum Completion {
                     options: [
                         Option(spellings: ["-v", "--verbose"], help: "print each stage with its duration"),
                         Option(spellings: ["--no-cache"], help: "neither use nor fill the cache of compiled plans"),
+                        Option(spellings: ["--name"], help: "record the sandbox under this name", values: []),
+                        Option(spellings: ["-d", "--detach"], help: "with --name: return once the process has started"),
                     ],
                     operand: .specs, takesCommand: true),
+            Command(name: "ps", help: "list the named sandboxes of this user",
+                    options: [Option(spellings: ["--format"], help: "output format", values: ["text", "json"])],
+                    operand: .words("nothing", [])),
+            Command(name: "exec", help: "run a command in a running named sandbox",
+                    options: [
+                        Option(spellings: ["-t", "--tty"], help: "a terminal of the sandbox's own", values: nil),
+                        Option(spellings: ["-T", "--no-tty"], help: "no terminal", values: nil),
+                        Option(spellings: ["-e", "--env"], help: "add NAME=VALUE to the environment", values: []),
+                        Option(spellings: ["--no-cache"], help: "compile the seccomp filter, not from the cache"),
+                    ],
+                    operand: .sandbox, takesCommand: true),
+            Command(name: "stop", help: "stop a named sandbox and remove its record",
+                    options: [
+                        Option(spellings: ["-s", "--signal"], help: "the signal", values: ["TERM", "KILL", "INT", "HUP", "QUIT", "USR1", "USR2"]),
+                        Option(spellings: ["--timeout"], help: "seconds before SIGKILL", values: []),
+                    ],
+                    operand: .sandbox),
             Command(name: "cache", help: "clear the cache of compiled plans and filters, or print where it is",
                     operand: .words("action", [("clear", "remove every entry"), ("path", "print the cache directory")])),
             Command(name: "init", help: "write a commented spec from a template",
@@ -177,6 +195,7 @@ enum Completion {
             case .specs: s += "            operand=specs\n"
             case .file: s += "            operand=file\n"
             case .words(_, let words): s += "            operand='\(bashWords(words.map(\.0)))'\n"
+            case .sandbox: s += "            operand=sandbox\n"
             }
             s += "            ;;\n"
         }
@@ -214,6 +233,7 @@ enum Completion {
                 case $operand in
                 specs) _nsspec_specs "$cur" ;;
                 file) _nsspec_files "$cur" ;;
+                sandbox) (( operands == 0 )) && COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" ps 2>/dev/null | while read -r name _; do [[ $name == NAME ]] || echo "$name"; done)" -- "$cur")) ;;
                 *) (( operands == 0 )) && COMPREPLY=($(compgen -W "$operand" -- "$cur")) ;;
                 esac
                 return 0
@@ -237,6 +257,12 @@ enum Completion {
             # \(header("zsh"))
             # Load it with `source <(nsspec completion zsh)` (after compinit), or install it as
             # _nsspec in a directory of $fpath, such as share/zsh/site-functions (`make install` does).
+
+            # The names of this user's named sandboxes (the first column of `nsspec ps`).
+            _nsspec_sandboxes() {
+                local -a names=(${${(f)"$(${words[1]:-nsspec} ps 2>/dev/null)"}[2,-1]%% *})
+                compadd -a names
+            }
 
             _nsspec() {
                 local curcontext=$curcontext state line ret=1
@@ -302,6 +328,8 @@ enum Completion {
             case .words(let what, let words):
                 let items = words.map { "\($0.0)\\:\"\(zshDoubleQuoted($0.1))\"" }.joined(separator: " ")
                 s += indent + "    '1:\(what):((\(items)))' && ret=0\n"
+            case .sandbox:
+                s += indent + "    '1:sandbox:_nsspec_sandboxes' && ret=0\n"
             }
             if command.takesCommand { s += "                fi\n" }
             s += "                ;;\n"
@@ -438,6 +466,8 @@ enum Completion {
                 for (word, help) in words {
                     s += "complete -c nsspec -n '__nsspec_command_is \(command.name); and __nsspec_operands_below 1' -a \(word) -d '\(fishQuote(help))'\n"
                 }
+            case .sandbox:
+                s += "complete -c nsspec -n '__nsspec_command_is \(command.name); and __nsspec_operands_below 1' -a '(nsspec ps 2>/dev/null | string match -rv \"^NAME \" | string replace -r \" .*\" \"\")' -d 'sandbox'\n"
             }
         }
         return s

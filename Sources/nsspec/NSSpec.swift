@@ -30,6 +30,9 @@ enum NSSpec {
             case "init": return try InitRequest.parse(rest).run()
             case "doctor": return try DoctorRequest.parse(rest).run()
             case "completion": return try CompletionRequest.parse(rest).run()
+            case "ps": return try PsRequest.parse(rest).run()
+            case "stop": return try StopRequest.parse(rest).run()
+            case "exec": return try ExecRequest.parse(rest).run()
             case "help":
                 guard let topic = rest.first else { Output.write(Help.main); return 0 }
                 guard let text = Help.commands[topic] else { throw UsageError("no command '\(topic)'", nil) }
@@ -42,7 +45,7 @@ enum NSSpec {
                 Output.write(Help.version + "\n")
                 return 0
             default:
-                let suggestion = Suggestion.closest(to: name, in: ["validate", "plan", "run", "cache", "init", "doctor", "completion", "help"])
+                let suggestion = Suggestion.closest(to: name, in: ["validate", "plan", "run", "cache", "init", "doctor", "completion", "ps", "exec", "stop", "help"])
                 throw UsageError("no command '\(name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""), nil)
             }
         } catch {

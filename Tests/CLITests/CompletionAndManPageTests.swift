@@ -66,7 +66,7 @@ struct UsageLine {
     static let grammars: [String: Arguments.Grammar] = [
         "validate": ValidateRequest.grammar, "plan": PlanRequest.grammar, "run": RunRequest.grammar,
         "cache": CacheRequest.grammar, "init": InitRequest.grammar, "doctor": DoctorRequest.grammar,
-        "completion": CompletionRequest.grammar,
+        "completion": CompletionRequest.grammar, "ps": PsRequest.grammar, "exec": ExecRequest.grammar, "stop": StopRequest.grammar,
     ]
 
     @Test func everySpellingTheParsersAcceptIsCompletedAndInTheManPage() throws {
