@@ -62,7 +62,7 @@ extension Executor {
         let identity = plan.steps.indices.filter { index in
             switch plan.steps[index].action {
             case .setRlimit, .setGroups, .setGid, .setUid, .capabilities, .noNewPrivileges, .dieWithParent, .newSession,
-                 .newSessionKeyring, .compileSeccomp, .loadSeccomp: true
+                 .newSessionKeyring, .loadSeccomp: true
             default: false
             }
         }
@@ -92,6 +92,22 @@ extension Executor {
             env.removeAll { if case .set(name, _) = $0 { true } else { false } }
             env.append(.set(name, value))
         }
+        // The seccomp filter before the join, as run's parent compiles it before any fork: from
+        // the cache (on the host's filesystem, out of the sandbox's reach) or compiled; then the
+        // cache's secret is forgotten, before anything of the sandbox can see this process.
+        for index in plan.steps.indices {
+            guard case .compileSeccomp(let policy) = plan.steps[index].action else { continue }
+            do {
+                seccompPrograms = try seccompPrograms(policy)
+            } catch let failure as RunFailure {
+                return fail(failure, at: index)
+            } catch let error as SystemError {
+                return fail(RunFailure(error, during: plan.steps[index]), at: index)
+            } catch {
+                return fail(RunFailure("\(error)"), at: index)
+            }
+        }
+        cache?.forget()
         do {
             if !Self.testKeepsJoinDumpable(sys) { try sys.setNotDumpable() }
             let pidfd = try sys.openPidfd(target.pid)

@@ -8,6 +8,10 @@ import System
 /// (checked as the cache directory is: `SystemCalls.privateDirectory`).
 public struct SandboxRecord: Equatable, Sendable {
     public enum State: Equatable, Sendable {
+        /// The name is claimed (`run --name` has begun, nothing is set up yet): `pid` is the
+        /// claiming nsspec, `supervisor` the nsspec that will run the sandbox (the same process,
+        /// or the detached supervisor once it has taken the claim over).
+        case starting
         case running
         case exited(Int32)
     }
@@ -51,6 +55,7 @@ public struct SandboxRecord: Equatable, Sendable {
     public func encoded() -> String {
         var lines = ["version=1", "name=\(name)"]
         switch state {
+        case .starting: lines.append("state=starting")
         case .running: lines.append("state=running")
         case .exited(let code): lines.append("state=exited \(code)")
         }
@@ -80,7 +85,9 @@ public struct SandboxRecord: Equatable, Sendable {
               let supervisorStart = fields["supervisor_start"].flatMap({ UInt64($0) }),
               let spec = fields["spec"], let digest = fields["spec_digest"].flatMap({ UInt64($0, radix: 16) }),
               let detached = fields["detached"], pid > 0, supervisor > 0 else { return nil }
-        if state == "running" {
+        if state == "starting" {
+            self.state = .starting
+        } else if state == "running" {
             self.state = .running
         } else if state.hasPrefix("exited "), let code = Int32(state.dropFirst(7)) {
             self.state = .exited(code)
@@ -100,6 +107,17 @@ public struct SandboxRecord: Equatable, Sendable {
 }
 
 public enum NamedSandbox {
+    /// User names by uid, from /etc/passwd (read directly: a static binary has no NSS).
+    public static func userNames(_ sys: SystemCalls) -> [UInt32: String] {
+        guard let contents = try? sys.readFile(.path("/etc/passwd"), limit: 1 << 22) else { return [:] }
+        var names: [UInt32: String] = [:]
+        for line in String(decoding: contents.bytes, as: UTF8.self).split(separator: "\n") {
+            let f = line.split(separator: ":", omittingEmptySubsequences: false)
+            if f.count > 2, let uid = UInt32(f[2]), names[uid] == nil { names[uid] = String(f[0]) }
+        }
+        return names
+    }
+
     /// The namespaces a record names (those of `/proc/PID/ns` that a sandbox can have).
     public static let namespaceKinds = ["user", "mnt", "pid", "net", "ipc", "uts", "cgroup", "time"]
 
@@ -168,8 +186,10 @@ public enum NamedSandbox {
     }
 
     /// Whether the record's process is the one it names: alive, with the start time recorded.
+    /// A claim (`starting`) is live while the nsspec that made it or its supervisor is.
     public static func isLive(_ record: SandboxRecord, _ sys: SystemCalls) -> Bool {
-        startTime(of: record.pid, sys) == record.pidStart
+        if case .starting = record.state, supervisorIsLive(record, sys) { return true }
+        return startTime(of: record.pid, sys) == record.pidStart
     }
 
     /// Whether the record's supervisor is alive (it writes the status when the sandbox ends).
@@ -184,6 +204,10 @@ public enum NamedSandbox {
 public struct StateDirectory {
     public let path: String
     let sys: SystemCalls
+    /// Another user's directory, as root's `ps` reads it (`others`): its records are read only
+    /// when each is a regular file of that user's (lstat: not a symlink to elsewhere). Nil: the
+    /// caller's own.
+    public private(set) var foreignOwner: UInt32?
 
     public struct Unavailable: Error, Sendable {
         public var message: String
@@ -204,11 +228,32 @@ public struct StateDirectory {
                                         + "owned by uid \(sys.identity().uid) that no one else may write to, or be missing "
                                         + "with its parent present)"))
         }
-        return .success(StateDirectory(path: dir, sys: sys))
+        return .success(StateDirectory(path: dir, sys: sys, foreignOwner: nil))
     }
 
     public func recordPath(_ name: String) -> String { "\(path)/\(name)" }
     public func planPath(_ name: String) -> String { "\(path)/\(name).plan" }
+
+    /// The state directories of the rootless users, for root's `ps`: `/run/user/UID/nsspec` and
+    /// `/tmp/nsspec-UID` (UID not 0), each only when it is a directory (not a symlink) owned by
+    /// UID that neither group nor others may write to — what `open` asks of the user's own;
+    /// anything else is skipped. By uid, `/run/user` first.
+    public static func others(_ sys: SystemCalls) -> [(uid: UInt32, directory: StateDirectory)] {
+        var found: [(uid: UInt32, directory: StateDirectory)] = []
+        func consider(_ uid: UInt32?, _ path: String) {
+            guard let uid, uid != 0, let status = try? sys.linkStatus(path), status.mode & 0o170000 == 0o040000,
+                  status.owner == uid, status.mode & 0o022 == 0 else { return }
+            found.append((uid, StateDirectory(path: path, sys: sys, foreignOwner: uid)))
+        }
+        for entry in (try? sys.directoryEntries("/run/user")) ?? [] { consider(UInt32(entry), "/run/user/\(entry)/nsspec") }
+        for entry in (try? sys.directoryEntries("/tmp")) ?? [] where entry.hasPrefix("nsspec-") {
+            let digits = entry.dropFirst(7)
+            // The name a uid gives (no sign, no leading zero): one directory a uid.
+            guard let uid = UInt32(digits), String(uid) == digits else { continue }
+            consider(uid, "/tmp/\(entry)")
+        }
+        return found.enumerated().sorted { ($0.element.uid, $0.offset) < ($1.element.uid, $1.offset) }.map(\.element)
+    }
 
     /// The names that have a record.
     public func names() -> [String] {
@@ -221,12 +266,25 @@ public struct StateDirectory {
         case found(SandboxRecord)
     }
 
-    public func read(_ name: String) -> Lookup {
-        guard let contents = try? sys.readFile(.path(recordPath(name)), limit: 1 << 16) else { return .missing }
-        guard let record = SandboxRecord(decoding: String(decoding: contents.bytes, as: UTF8.self)), record.name == name else {
-            return .damaged
+    public func read(_ name: String) -> Lookup { readWithBytes(name).lookup }
+
+    /// The record and its bytes as read (nil: missing), for a removal only if unchanged.
+    public func readWithBytes(_ name: String) -> (lookup: Lookup, bytes: [UInt8]?) {
+        if let owner = foreignOwner {
+            guard let status = try? sys.linkStatus(recordPath(name)) else { return (.missing, nil) }
+            guard status.mode & 0o170000 == 0o100000, status.owner == owner else { return (.damaged, nil) }
         }
-        return .found(record)
+        guard let contents = try? sys.readFile(.path(recordPath(name)), limit: 1 << 16) else { return (.missing, nil) }
+        guard let record = SandboxRecord(decoding: String(decoding: contents.bytes, as: UTF8.self)), record.name == name else {
+            return (.damaged, contents.bytes)
+        }
+        return (.found(record), contents.bytes)
+    }
+
+    /// Claims the name with `record` (`starting`): link(2) of the whole record, EEXIST (a
+    /// `SystemError`) when the name has a record already. Of two runs exactly one has it.
+    public func claim(_ record: SandboxRecord) throws {
+        try sys.linkNewFile(recordPath(record.name), with: Array(record.encoded().utf8))
     }
 
     public func write(_ record: SandboxRecord) throws {
@@ -237,8 +295,50 @@ public struct StateDirectory {
         try sys.replaceFileByRename(planPath(name), with: bytes)
     }
 
+    /// Removes the record and plan of `name` (the caller's own): the plan first, so that a run
+    /// that claims the name once the record is gone never loses its plan.
     public func remove(_ name: String) {
-        try? sys.removeFile(recordPath(name))
         try? sys.removeFile(planPath(name))
+        try? sys.removeFile(recordPath(name))
+    }
+
+    /// Removes the record of `name` (and its plan) only while `still` holds for what is there,
+    /// under a lock of the directory: of the commands that each found a record stale, one
+    /// removes it; the others then find it gone or the claim that replaced it, never remove
+    /// that. (A claim needs the name free, so none is made between the check and the removal.)
+    /// Whether it removed it.
+    @discardableResult
+    public func remove(_ name: String, if still: (Lookup, [UInt8]) -> Bool) -> Bool {
+        guard let lock = try? sys.lockDirectory(path) else { return false }
+        defer { sys.close(lock) }
+        let now = readWithBytes(name)
+        guard let bytes = now.bytes, still(now.lookup, bytes) else { return false }
+        remove(name)
+        return true
+    }
+
+    /// Removes the record of `name` only if its bytes are still `bytes`.
+    @discardableResult
+    public func remove(_ name: String, ifStill bytes: [UInt8]?) -> Bool {
+        guard let bytes else { return false }
+        return remove(name) { $1 == bytes }
+    }
+
+    /// Removes the claim of `name` made by process `pid` (start time `start`), if it is still
+    /// that claim (`starting`): what a run that failed before its process started leaves.
+    public func removeClaim(_ name: String, pid: Int32, start: UInt64) {
+        remove(name) { lookup, _ in
+            if case .found(let record) = lookup, case .starting = record.state { return record.pid == pid && record.pidStart == start }
+            return false
+        }
+    }
+
+    /// Replaces the claim of `name` with `record` (the detached supervisor taking it over) only
+    /// if it is still the one whose bytes are `bytes`; whether it did.
+    public func replaceClaim(_ record: SandboxRecord, ifStill bytes: [UInt8]) -> Bool {
+        guard let lock = try? sys.lockDirectory(path) else { return false }
+        defer { sys.close(lock) }
+        guard (try? sys.readFile(.path(recordPath(record.name)), limit: 1 << 16))?.bytes == bytes else { return false }
+        return (try? write(record)) != nil
     }
 }

@@ -129,6 +129,12 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         return FileStatus(mode: UInt32(st.st_mode), owner: st.st_uid, group: st.st_gid, device: UInt64(st.st_dev))
     }
 
+    public func linkStatus(_ path: String) throws -> FileStatus {
+        var st = stat()
+        try check(lstat(path, &st), "lstat", path)
+        return FileStatus(mode: UInt32(st.st_mode), owner: st.st_uid, group: st.st_gid, device: UInt64(st.st_dev))
+    }
+
     public func fileCapabilities(_ path: String) throws -> String? {
         guard let caps = cap_get_file(path) else {
             // ENODATA: the file has no capabilities; EOPNOTSUPP: its filesystem keeps none.
@@ -708,6 +714,40 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
             unlink(temporary)
             throw error
         }
+    }
+
+    public func linkNewFile(_ path: String, with bytes: [UInt8]) throws {
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        var fd = nss_open_tmpfile(directory.isEmpty ? "/" : directory, 0o600)
+        var temporary: String?
+        if fd < 0 && [EOPNOTSUPP, EISDIR, EINVAL].contains(Glibc.errno) {
+            temporary = "\(path).\(Glibc.getpid()).new"
+            fd = Glibc.open(temporary!, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            try check(fd, "open", temporary!)
+        } else {
+            try check(fd, "open(O_TMPFILE)", directory)
+        }
+        defer {
+            Glibc.close(fd)
+            if let temporary { unlink(temporary) }
+        }
+        try writeAll(fd, bytes)
+        // linkat(fd, "", AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; through /proc it does not.
+        let linked = temporary.map { Glibc.link($0, path) } ?? linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, path, AT_SYMLINK_FOLLOW)
+        try check(linked, "link", path)
+    }
+
+    public func lockDirectory(_ path: String) throws -> Int32 {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
+        try check(fd, "open", path)
+        while flock(fd, LOCK_EX) != 0 {
+            guard Glibc.errno == EINTR else {
+                let error = SystemError("flock", path, errno: .current)
+                Glibc.close(fd)
+                throw error
+            }
+        }
+        return fd
     }
 
     public func duplicate(_ fd: Int32, onto target: Int32) throws {

@@ -243,6 +243,8 @@ public protocol SystemCalls: AnyObject {
     func probeSystemCall(_ call: ProbedSystemCall) -> Errno?
     /// stat(2), following symlinks: the mode with its setuid bit, the owner and the group.
     func fileStatus(_ path: String) throws -> FileStatus
+    /// lstat(2): a symlink's own status, not its target's (root's look at another user's files).
+    func linkStatus(_ path: String) throws -> FileStatus
     /// A file's capabilities (its security.capability attribute) as libcap writes them
     /// ("cap_setuid=ep"); nil when it has none.
     func fileCapabilities(_ path: String) throws -> String?
@@ -394,6 +396,14 @@ public protocol SystemCalls: AnyObject {
     /// Writes `bytes` to a new file `path.PID.tmp` (O_CREAT|O_EXCL|O_NOFOLLOW, 0600) and renames
     /// it over `path`: a reader sees the old file or the new one whole, never neither.
     func replaceFileByRename(_ path: String, with bytes: [UInt8]) throws
+    /// Puts a new file (0600) with `bytes` at `path` only if nothing is there, whole: written
+    /// unnamed (O_TMPFILE, else under a temporary name) and linked in with link(2), which is
+    /// EEXIST when anything is at `path`. Of two callers exactly one succeeds, and a reader sees
+    /// no file or all of it (the claim of a sandbox's name).
+    func linkNewFile(_ path: String, with bytes: [UInt8]) throws
+    /// flock(LOCK_EX) on the directory `path` (an fd of its own, close-on-exec), waiting for
+    /// another holder; closing the fd returned releases it (and so does the holder's death).
+    func lockDirectory(_ path: String) throws -> Int32
     /// dup2(2): `fd` also as `target` (a detached sandbox's standard streams on /dev/null).
     func duplicate(_ fd: Int32, onto target: Int32) throws
     /// Whether this process runs from a sealed copy of nsspec's binary (a write-sealed memfd).

@@ -99,7 +99,7 @@ enum Help {
         "plan": "nsspec plan [--format text|json] [FILE…] [-- CMD…]",
         "run": "nsspec run [-v|--verbose] [--no-cache] [--name NAME [-d|--detach]] [FILE] [-- CMD…]",
         "ps": "nsspec ps [--format text|json]",
-        "exec": "nsspec exec [-t|-T] [-e NAME=VALUE]… NAME [-- CMD…]",
+        "exec": "nsspec exec [-t|-T] [-e NAME=VALUE]… [--no-cache] NAME [-- CMD…]",
         "stop": "nsspec stop [--signal SIG] [--timeout SECONDS] NAME",
         "cache": "nsspec cache <clear|path>",
         "init": "nsspec init [--template minimal|ci|rootfs|network] [FILE]",
@@ -200,14 +200,16 @@ enum Help {
 
             """,
         "ps": """
-            List this user's named sandboxes (`run --name`): name, status (running, exited N, or
-            gone when its process ended without a status recorded), pid (PID 1's, or the
-            process's without a pid namespace), age and spec.
+            List this user's named sandboxes (`run --name`): name, status (starting while its run
+            sets it up, running, exited N, or gone when its process ended without a status
+            recorded), pid (PID 1's, or the process's without a pid namespace), age and spec. As
+            root, every rootless user's too (/run/user/UID/nsspec, /tmp/nsspec-UID), with a USER
+            column; root's stop and exec of another user's sandbox say how to run them as that user.
 
             usage: \(usage["ps"]!)
 
-              --format FMT   text (default), or json (an array; each with the supervisor's pid
-                             and the namespace ids, /proc/PID/ns/* inode numbers)
+              --format FMT   text (default), or json (an array; each with the user's uid, the
+                             supervisor's pid and the namespace ids, /proc/PID/ns/* inode numbers)
 
             Exit status: 0, 125 when the state directory is not private, 64 for bad usage.
 
@@ -227,6 +229,8 @@ enum Help {
                                 Default: as the spec's process.terminal (auto: when standard
                                 input is a terminal)
               -e NAME=VALUE     add to (or replace in) the spec's environment; repeatable
+              --no-cache        compile the seccomp filter rather than take it from the cache
+                                that `run` fills (see `nsspec cache --help`)
               -- CMD…           the command. Default: the spec's process.args
 
             Exit status: the command's own status; 128+N if it died by signal N; 125 if the

@@ -101,6 +101,7 @@ enum Completion {
                         Option(spellings: ["-t", "--tty"], help: "a terminal of the sandbox's own", values: nil),
                         Option(spellings: ["-T", "--no-tty"], help: "no terminal", values: nil),
                         Option(spellings: ["-e", "--env"], help: "add NAME=VALUE to the environment", values: []),
+                        Option(spellings: ["--no-cache"], help: "compile the seccomp filter, not from the cache"),
                     ],
                     operand: .sandbox, takesCommand: true),
             Command(name: "stop", help: "stop a named sandbox and remove its record",

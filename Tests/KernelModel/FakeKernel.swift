@@ -465,6 +465,13 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         return binaries[path] != nil ? FileStatus(mode: 0o100644, owner: 0) : FileStatus(mode: 0o040755, owner: 0)
     }
 
+    /// lstat: `linkStatuses` (a symlink's own status) first, then `statuses`; ENOENT else.
+    public var linkStatuses: [String: FileStatus] = [:]
+    public func linkStatus(_ path: String) throws -> FileStatus {
+        guard let status = linkStatuses[path] ?? statuses[path] else { throw SystemError("lstat", path, errno: .ENOENT) }
+        return status
+    }
+
     public func fileCapabilities(_ path: String) throws -> String? {
         let call = Call.getFileCapabilities(path)
         try enter(call, object: path)
@@ -1042,6 +1049,16 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         cacheFiles[path] = bytes
     }
     public func replaceFileByRename(_ path: String, with bytes: [UInt8]) throws { cacheFiles[path] = bytes }
+    /// EEXIST when the model has anything at `path`, as link(2).
+    public func linkNewFile(_ path: String, with bytes: [UInt8]) throws {
+        guard cacheFiles[path] == nil, files[path] == nil else { throw SystemError("link", path, errno: .EEXIST) }
+        cacheFiles[path] = bytes
+    }
+    /// The model runs one process at a time: the lock is an fd, never waited for.
+    public func lockDirectory(_ path: String) throws -> Int32 {
+        guard privateDirectories.contains(path) else { throw SystemError("open", path, errno: .ENOENT) }
+        return install(.other(path), in: current)
+    }
     public func duplicate(_ fd: Int32, onto target: Int32) throws {
         guard let object = current.fds[fd] else { throw SystemError("dup2", "\(fd) onto \(target)", errno: .EBADF) }
         current.fds[target] = object
@@ -1053,7 +1070,8 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
     public func buildID() -> [UInt8] { [0xB1, 0x1D] }
     public func directoryEntries(_ path: String) throws -> [String] {
         guard privateDirectories.contains(path) else { throw SystemError("opendir", path, errno: .ENOENT) }
-        return cacheFiles.keys.filter { $0.hasPrefix(path + "/") }.map { String($0.dropFirst(path.count + 1)) }.sorted()
+        // The first component of each file below (a subdirectory's name once).
+        return Set(cacheFiles.keys.filter { $0.hasPrefix(path + "/") }.map { String($0.dropFirst(path.count + 1).prefix { $0 != "/" }) }).sorted()
     }
     public func removeFile(_ path: String) throws {
         guard cacheFiles.removeValue(forKey: path) != nil else { throw SystemError("unlink", path, errno: .ENOENT) }
