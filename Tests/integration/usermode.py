@@ -6,7 +6,7 @@ the throwaway network namespace the test made to play the host, or in the sandbo
                         TCP 127.0.0.1:9100 answers "host-loopback", UDP 10.77.1.1:9001 echoes,
                         DNS on 10.77.1.1:53 answers every A query with 10.9.8.7; prints "ready"
                         once all listen, then serves until killed.
-  usermode.py sandbox   inside the sandbox: one line per probe, then serves TCP :8000 and
+  usermode.py sandbox   inside the sandbox: one line per probe, then serves TCP :80 and
                         UDP :5300 (each connection and datagram answered, its peer printed:
                         "tcp-from ADDRESS", "udp-from ADDRESS") until 4 s pass idle:
                           tcp-out ok|ERROR    connect 10.77.1.1:9000, read its answer
@@ -101,7 +101,7 @@ def sandbox():
     probe("dns", lambda: socket.gethostbyname("example.test"))
     t = socket.socket()
     t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    t.bind(("0.0.0.0", 8000))
+    t.bind(("0.0.0.0", 80))
     t.listen(8)
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.bind(("0.0.0.0", 5300))

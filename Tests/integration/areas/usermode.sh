@@ -91,7 +91,7 @@ t_usermode_traffic() {
     want_out_has "nameserver 169.254.1.1"
     want "the host's resolv.conf is untouched" sh -c '! grep -q 169.254.1.1 /etc/resolv.conf'
     run_cmd "$NSSPEC" plan "$s"; want_rc 0
-    want_out_has "pasta --foreground --quiet --ns-ifname eth0 --config-net --tcp-ports 8080:8000 --tcp-ports 127.0.0.1/8081:8000 --udp-ports 5353:5300 --tcp-ns none --udp-ns none --no-map-gw --dns-forward 169.254.1.1"
+    want_out_has "pasta --foreground --quiet --ns-ifname eth0 --config-net --tcp-ports 8080:80 --tcp-ports 127.0.0.1/8081:80 --udp-ports 5353:5300 --tcp-ns none --udp-ns none --no-map-gw --dns-forward 169.254.1.1"
     if [ "$MODE" = root ]; then want_out_has "--runas 0"; else want_out_lacks "--runas"; fi
     end_case
 
