@@ -136,9 +136,10 @@ extension Executor {
         if said.contains("namespace"),
            let profiles = try? sys.readFile(.path("/sys/kernel/security/apparmor/profiles"), limit: 1 << 20),
            String(decoding: profiles.bytes, as: UTF8.self).contains("pasta") {
-            return "AppArmor confines pasta on this host (a 'pasta' profile is loaded) and may deny it the sandbox's namespace "
-                + "(/proc/self/fd/N): see dmesg for 'apparmor=\"DENIED\"', and allow it in the profile's local override "
-                + "(/etc/apparmor.d/local/usr.bin.pasta)"
+            return "AppArmor confines pasta on this host (profile passt, /etc/apparmor.d/usr.bin.passt), whose rules name "
+                + "/proc/PID/ns/{net,user} but not the /proc/self/fd/N through which nsspec passes the sandbox's namespaces: "
+                + "dmesg shows the denied name (apparmor=\"DENIED\" … profile=\"passt\"); allow it in the profile, or put "
+                + "the profile in complain mode (aa-complain /usr/bin/passt)"
         }
         if said.contains("tun") { return "pasta cannot open /dev/net/tun: give it mode 0666, or run nsspec as root" }
         return nil
