@@ -40,6 +40,16 @@ let userModeRules: [Rule] = [
                     + "or set outbound: false in userMode (published ports only)")
         }
     },
+    Rule("usermode-interface", "no veth is named as pasta's interface") { spec, _ in
+        guard let (_, at) = spec.userMode else { return [] }
+        return (spec.network?.veth ?? []).compactMap { v in
+            guard let name = v.name, name.value == "eth0" else { return nil }
+            return .error(
+                "usermode-interface", "veth 'eth0' inside: with userMode, eth0 is pasta's interface in the sandbox",
+                at: name.location, notes: [.init("userMode is set here", at: at)],
+                hint: "give the veth another name inside (e.g. veth0)")
+        }
+    },
     Rule("usermode-dns-mount", "userMode's dns needs a new mount namespace") { spec, _ in
         guard let (userMode, at) = spec.userMode, userMode.dnsValue else { return [] }
         let place = userMode.dns?.location ?? at

@@ -81,6 +81,7 @@ enum RuleHelp {
         ("usermode-net", .error, "Semantic rules", "'network.userMode' without a new 'net' namespace: none, or one joined by path (pasta connects a namespace of the run's own)"),
         ("usermode-loopback", .error, "Semantic rules", "'loopback: false' with 'userMode': published ports reach the sandbox over its loopback, and pasta needs 'lo' up"),
         ("usermode-veth-gateway", .error, "Semantic rules", "a veth with a 'gateway' next to 'userMode' with 'outbound' on: pasta gives the default route, so there would be two (a veth without a gateway is fine)"),
+        ("usermode-interface", .error, "Semantic rules", "a veth named 'eth0' inside next to 'userMode': 'eth0' is pasta's interface in the sandbox ('--ns-ifname eth0')"),
         ("usermode-dns-mount", .error, "Semantic rules", "'userMode' with 'dns' on (written, or by default as 'outbound' is) without a new 'mount' namespace: the resolv.conf is bound over '/etc/resolv.conf' only inside (set 'dns: false' or add 'mount')"),
         ("usermode-dns-outbound", .error, "Semantic rules", "'dns: true' written with 'outbound: false': nothing leaves the sandbox, so DNS queries cannot either"),
         ("port-duplicate", .error, "Semantic rules", "two published ports with the same protocol and host port whose host addresses overlap (the same address, or either one unset: every address); at the second, the note at the first"),

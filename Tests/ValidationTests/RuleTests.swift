@@ -145,6 +145,9 @@ func found(_ d: [Diagnostic]) -> [Found] { d.map { Found($0.rule, $0.location.li
         ("namespaces: [mount, net]\nnetwork: {userMode: true, veth: [{name: e, address: 10.0.0.2/30, gateway: 10.0.0.1}]}",
          [Found("usermode-veth-gateway", 4, 75)]),
         ("namespaces: [mount, net]\nnetwork: {userMode: true, veth: [{name: e, address: 10.0.0.2/30, routes: [{to: 10.9.0.0/16}]}]}", []),
+        ("namespaces: [mount, net]\nnetwork: {userMode: true, veth: [{name: eth0, address: 10.0.0.2/30}]}",
+         [Found("usermode-interface", 4, 41)]),
+        ("namespaces: [mount, net]\nnetwork: {veth: [{name: eth0, address: 10.0.0.2/30}]}", []),
         // outbound: false: pasta sets no route, the veth's gateway is the only default route
         ("namespaces: [mount, net]\nnetwork: {userMode: {outbound: false}, veth: [{name: e, address: 10.0.0.2/30, gateway: 10.0.0.1}]}", []),
         ("namespaces: [net]\nnetwork: {userMode: true}", [Found("usermode-dns-mount", 4, 11)]),
@@ -284,8 +287,8 @@ func found(_ d: [Diagnostic]) -> [Found] { d.map { Found($0.rule, $0.location.li
         #expect(loopback.notes.map(\.message) == ["userMode is set here"] && loopback.notes.first?.location.line == 6)
         #expect(loopback.hint == "remove loopback: false (userMode brings lo up), or leave userMode out")
 
-        let gateway = try #require(check(n + "  userMode: {}\n  veth: [{name: eth0, address: 10.0.0.2/30, gateway: 10.0.0.1}]\n").first)
-        #expect(gateway.message == "veth 'eth0' has a gateway, and userMode gives the sandbox its default route too: "
+        let gateway = try #require(check(n + "  userMode: {}\n  veth: [{name: veth0, address: 10.0.0.2/30, gateway: 10.0.0.1}]\n").first)
+        #expect(gateway.message == "veth 'veth0' has a gateway, and userMode gives the sandbox its default route too: "
             + "the sandbox would have two default routes")
         #expect(gateway.notes.map(\.location.line) == [5])
         #expect(gateway.hint?.contains("outbound: false") == true)
