@@ -5,7 +5,7 @@ SHELL := /bin/bash
 # What building needs (release: deps-build), then what the tests use besides: zsh and fish check the
 # completion scripts, man-db renders the man page.
 BUILD_PACKAGES := libyaml-dev libcap-dev libseccomp-dev pkg-config
-APT_PACKAGES := $(BUILD_PACKAGES) uidmap iproute2 strace file binutils procps busybox-static zsh fish man-db
+APT_PACKAGES := $(BUILD_PACKAGES) uidmap iproute2 strace file binutils procps busybox-static zsh fish man-db passt
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NSSPEC := .build/debug/nsspec
 

@@ -12,13 +12,16 @@
 #include <linux/nsfs.h>
 #include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <termios.h>
 #include <sys/ioctl.h>
@@ -520,4 +523,94 @@ void nss_relay_drain(int master, int out) {
         if (r < 0 && errno == EINTR) continue;
         return;
     }
+}
+
+/* A helper daemon (pasta) in a process of its own: fd 0 and 1 /dev/null, fd 2 an anonymous
+ * file (its messages, read back on failure), fd 3 the write end of a pipe (its "ready"), and
+ * `pass[i]` at fd 4 + i; nothing else open; SIGKILL when nsspec dies (PR_SET_PDEATHSIG: the
+ * run may end without nsspec's cleanup, e.g. nsspec killed). Returns the pid, or -1. */
+int nss_start_helper(const char *path, char *const argv[], char *const envp[], const int *pass, int npass,
+                     int *ready_read, int *log_fd) {
+    if (npass < 0 || npass > 8) { errno = EINVAL; return -1; }
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) return -1;
+    int log = memfd_create("nsspec-helper-log", MFD_CLOEXEC);
+    if (log < 0) { int e = errno; close(p[0]); close(p[1]); errno = e; return -1; }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) { int e = errno; close(p[0]); close(p[1]); close(log); errno = e; return -1; }
+    if (pid == 0) {
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent) _exit(125);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
+        /* Every source above the targets first, so that no dup2 overwrites one still needed. */
+        int high = 4 + npass, src[12];
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null < 0) _exit(126);
+        int from[12] = {null, null, log, p[1]};
+        for (int i = 0; i < npass; i++) from[4 + i] = pass[i];
+        for (int i = 0; i < 4 + npass; i++) {
+            src[i] = fcntl(from[i], F_DUPFD_CLOEXEC, high);
+            if (src[i] < 0) _exit(126);
+        }
+        for (int i = 0; i < 4 + npass; i++) if (dup2(src[i], i) < 0) _exit(126);
+        syscall(SYS_close_range, (unsigned)high, ~0U, 0);
+        execve(path, argv, envp);
+        dprintf(2, "nsspec: cannot execute %s: %s\n", path, strerror(errno));
+        _exit(127);
+    }
+    close(p[1]);
+    *ready_read = p[0];
+    *log_fd = log;
+    return pid;
+}
+
+/* A line (up to cap - 1 bytes, NUL-terminated, without its newline) from `fd` within
+ * `timeout_ms`: its length; 0 at end of file before a newline; -2 on timeout; -1 on error. */
+int nss_read_line(int fd, char *buf, int cap, int timeout_ms) {
+    int n = 0;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (elapsed >= timeout_ms) return -2;
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int r = poll(&pfd, 1, (int)(timeout_ms - elapsed));
+        if (r < 0) { if (errno == EINTR) continue; return -1; }
+        if (r == 0) return -2;
+        char c;
+        ssize_t got = read(fd, &c, 1);
+        if (got < 0) { if (errno == EINTR || errno == EAGAIN) continue; return -1; }
+        if (got == 0) { buf[n] = 0; return 0; }
+        if (c == '\n') { buf[n] = 0; return n > 0 ? n : 1; }
+        if (n < cap - 1) buf[n++] = c;
+    }
+}
+
+/* Whether a socket of `family` (AF_INET, AF_INET6) binds to `addr` (NULL: any) and `port`,
+ * TCP (listening, as pasta does, with SO_REUSEADDR) or UDP: 0, or the errno (EADDRINUSE,
+ * EACCES below net.ipv4.ip_unprivileged_port_start, EADDRNOTAVAIL). */
+int nss_probe_port(int family, int udp, const unsigned char *addr, int port) {
+    int s = socket(family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+    if (s < 0) return errno;
+    int one = 1;
+    if (!udp) setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int rc;
+    if (family == AF_INET6) {
+        struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((unsigned short)port)};
+        if (addr) memcpy(&a.sin6_addr, addr, 16); else a.sin6_addr = in6addr_any;
+        setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        rc = bind(s, (struct sockaddr *)&a, sizeof a);
+    } else {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+        if (addr) memcpy(&a.sin_addr, addr, 4); else a.sin_addr.s_addr = htonl(INADDR_ANY);
+        rc = bind(s, (struct sockaddr *)&a, sizeof a);
+    }
+    if (rc == 0 && !udp) rc = listen(s, 1);
+    int e = rc < 0 ? errno : 0;
+    close(s);
+    return e;
 }

@@ -197,7 +197,7 @@ public final class Executor {
         case .writeSetgroups, .writeMap, .adoptMappedID: try idMap(step)
         case .setHostname, .setDomainname: try uts(step.action)
         case .makeRootPrivate, .enterStaging, .mountRootTmpfs, .bindRoot, .overlayRoot, .overlay, .bind, .tmpfs, .proc, .sysfs, .dev,
-             .devpts, .mqueue, .directory, .file, .symlink, .maskPaths, .readonlyPaths, .pivotRoot, .remountRootReadonly,
+             .devpts, .mqueue, .directory, .file, .resolvConf, .symlink, .maskPaths, .readonlyPaths, .pivotRoot, .remountRootReadonly,
              .readonlyHostTree:
             do {
                 try mount(step.action)
@@ -207,6 +207,8 @@ public final class Executor {
         case .checkNetworkAdmin, .checkHostInterface, .checkHostAddresses, .createVeth, .addAddress, .linkUp, .addRoute,
              .loopbackUp:
             try network(step)
+        case .checkPasta, .checkTun, .checkHostPort, .startPasta, .checkPastaInterface:
+            try userMode(step)
         case .checkTerminal, .privateDevpts, .openTerminal:
             try terminalStep(step.action)
         case .compileSeccomp(let policy):
@@ -258,8 +260,13 @@ public final class Executor {
         guard let channel else { throw RunFailure("no channel for '\(handoff.rawValue)'") }
         guard me == receiver else {
             let message: Message = handoff == .initPid ? .pid(pids.initProcess ?? 0) : .handoff(handoff.rawValue)
+            // The namespaces pasta joins, as fds: /proc/PID/ns of a PID 1 that is not dumpable
+            // is out of a caller's reach without root.
+            let kind = handoff == .userNamespaceFd ? "user" : handoff == .netNamespaceFd ? "net" : nil
+            let fd = try kind.map { try sys.open("/proc/self/ns/\($0)", .readOnly) }
+            defer { if let fd { sys.close(fd) } }
             do {
-                try sys.send(message, passing: nil, on: channel)
+                try sys.send(message, passing: fd, on: channel)
             } catch let error as SystemError where error.errno == .EPIPE && me == .parent {
                 // The sandbox is gone; it has said why on the channel.
                 while let reply = try sys.receive(on: channel) {
@@ -275,7 +282,15 @@ public final class Executor {
             if me != .parent { throw ProcessEnd(code: 125) }  // the parent is gone; it has reported why
             throw RunFailure("the sandbox exited before '\(handoff.rawValue)'")
         }
-        if let fd = received.fd { sys.close(fd) }
+        if let fd = received.fd {
+            if case .handoff(handoff.rawValue) = received.message, handoff == .userNamespaceFd {
+                network.pasta.userNamespace = fd
+            } else if case .handoff(handoff.rawValue) = received.message, handoff == .netNamespaceFd {
+                network.pasta.netNamespace = fd
+            } else {
+                sys.close(fd)
+            }
+        }
         switch received.message {
         case .failure(let code, let text):
             throw ReportedFailure(exitCode: code, text: text)

@@ -43,6 +43,9 @@ extension Executor {
         case .checkHostInterface: HostCheckRule("host-interface-exists")
         case .checkHostAddresses: HostCheckRule("host-address-in-use")
         case .compileSeccomp: HostCheckRule("host-seccomp")
+        case .checkPasta: HostCheckRule("host-pasta")
+        case .checkTun: HostCheckRule("host-tun")
+        case .checkHostPort: HostCheckRule { $0.errno == .EACCES ? "host-port-privileged" : "host-port-taken" }
         // Whether standard input is a terminal belongs to the invocation more than to the host:
         // a CI job checking an interactive spec is warned, not failed (`--strict` fails it).
         case .checkTerminal: HostCheckRule("host-terminal", severity: .warning)
@@ -54,6 +57,7 @@ extension Executor {
     public static let hostCheckRuleIDs = [
         "host-map-helper", "host-subordinate-range", "host-source-missing", "host-source-unreadable", "host-mount-target",
         "host-network-admin", "host-interface-exists", "host-address-in-use", "host-seccomp", "host-terminal", "host-overlay", "host-namespace-missing",
+        "host-pasta", "host-tun", "host-port-taken", "host-port-privileged",
     ]
 }
 

@@ -115,6 +115,8 @@ extension Executor {
             defer { sys.close(fd) }
             try sys.writeAll(fd, Array(content.utf8))
             if let mode { try sys.fchmod(fd, mode) }
+        case .resolvConf(let nameserver):
+            try resolvConf(nameserver: nameserver)
         case .symlink(let target, let link):
             let (parent, name) = try makeParent(of: target)
             defer { sys.close(parent) }
@@ -429,6 +431,38 @@ extension Executor {
             }
         } catch var error as SystemError {
             error.object = "\(source) on \(target)"
+            throw error
+        }
+    }
+
+    /// `network.userMode.dns`: the sandbox's /etc/resolv.conf names pasta's forwarder. The file
+    /// is made on a tmpfs of nsspec's — the staging tmpfs while a root is built, else one
+    /// mounted over /tmp for the moment it takes — and bound read-only over the root's
+    /// /etc/resolv.conf (made when the root has none); its name is then removed, so nothing of
+    /// it is seen but the bind, and nothing is written to a host file.
+    private func resolvConf(nameserver: String) throws {
+        let content = "# nsspec: network.userMode.dns; pasta forwards these queries to the host's resolver\nnameserver \(nameserver)\n"
+        let staging = mounts.rootPath != "/"
+        let dir = staging ? "" : "/tmp"
+        if !staging {
+            try sys.mount(source: "tmpfs", target: "/tmp", type: "tmpfs", flags: [.nosuid, .nodev, .noexec], data: "mode=0700,size=16k")
+        }
+        defer { if !staging { try? sys.umount("/tmp", detach: true) } }
+        let source = dir + "/nsspec-resolv.conf"
+        let fd = try sys.open(source, [.writeOnly, .create, .exclusive])
+        defer { try? sys.removeFile(source) }
+        do {
+            defer { sys.close(fd) }
+            try sys.writeAll(fd, Array(content.utf8))
+            try sys.fchmod(fd, 0o644)
+        }
+        let target = try resolve("/etc/resolv.conf", create: .regular)
+        defer { sys.close(target) }
+        do {
+            try sys.bindTree(source, onto: fdPath(target), recursive: false, set: [.readonly, .nosuid, .nodev, .noexec], clear: [],
+                             attributesRecursive: false, propagation: [])
+        } catch var error as SystemError {
+            error.object = "a resolv.conf naming \(nameserver) on /etc/resolv.conf"
             throw error
         }
     }

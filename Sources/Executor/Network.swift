@@ -8,6 +8,7 @@ import System
 struct NetworkState {
     var socket: Int32?
     var indexes: [(name: String, index: Int32)] = []
+    var pasta = PastaState()
 }
 
 extension Executor {

@@ -38,6 +38,7 @@ extension Executor {
             if let pid = pids[actor] { _ = try sys.waitpid(pid) }
         }
         exitCode = try sys.waitpid(target).code
+        try stopPasta()
         undo = []
         ended?(exitCode)
     }

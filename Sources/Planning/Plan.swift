@@ -44,8 +44,13 @@ public enum Handoff: String, Sendable {
     case initPid = "init pid"
     /// child -> parent: the child is in its network namespace (when no init pid says so).
     case netNamespaceReady = "net namespace ready"
-    /// parent -> sandbox: the host ends of the veth pairs are made; configure the peers.
+    /// parent -> sandbox: the host ends of the veth pairs are made (and pasta has set up the
+    /// tap); configure the peers.
     case hostSideReady = "host side ready"
+    /// sandbox -> parent: its user namespace, as an fd (for pasta).
+    case userNamespaceFd = "user namespace fd"
+    /// sandbox -> parent: its net namespace, as an fd (for pasta).
+    case netNamespaceFd = "net namespace fd"
 }
 
 /// A veth pair as the plan makes it: the host end (kernel-named when the spec gives no host
@@ -56,6 +61,83 @@ public struct VethPair: Sendable, Equatable {
     public var peer: String
     public var mtu: Int?
     public var mac: MACAddress?
+}
+
+/// pasta, as the plan runs it for `network.userMode` (docs/user-mode-networking.md).
+public struct PastaPlan: Sendable, Equatable {
+    public struct Port: Sendable, Equatable {
+        public var host: Int
+        public var inside: Int
+        public var proto: PortProtocol
+        public var hostAddress: IPAddress?
+        public init(host: Int, inside: Int, proto: PortProtocol, hostAddress: IPAddress?) {
+            self.host = host
+            self.inside = inside
+            self.proto = proto
+            self.hostAddress = hostAddress
+        }
+
+        /// pasta's spelling: `[ADDRESS/]HOST:INSIDE`.
+        public var pastaSpec: String { (hostAddress.map { "\($0)/" } ?? "") + "\(host):\(inside)" }
+        /// `8080/tcp`, `127.0.0.1:5353/udp` for messages.
+        public var shown: String { (hostAddress.map { $0.isV4 ? "\($0):" : "[\($0)]:" } ?? "") + "\(host)/\(proto.rawValue)" }
+    }
+
+    public var ports: [Port]
+    /// `outbound`: pasta configures the tap (address, routes); without it nothing leaves.
+    public var configure: Bool
+    /// `hostLoopback`: the gateway address reaches the host's loopback.
+    public var mapGateway: Bool
+    /// `dns`: queries to `dnsAddress` go to the host's resolver.
+    public var dns: Bool
+    /// The sandbox has a user namespace (new or joined): pasta joins it before the net one.
+    public var userNamespace: Bool
+    /// nsspec runs as root: pasta stays root (its default, `nobody`, cannot open a user
+    /// namespace that root owns); it drops its capabilities itself.
+    public var runAsRoot: Bool
+
+    public init(ports: [Port], configure: Bool, mapGateway: Bool, dns: Bool, userNamespace: Bool, runAsRoot: Bool) {
+        self.ports = ports
+        self.configure = configure
+        self.mapGateway = mapGateway
+        self.dns = dns
+        self.userNamespace = userNamespace
+        self.runAsRoot = runAsRoot
+    }
+
+    /// The name of pasta's tap in the sandbox (pasta's default is the host's interface's name,
+    /// which differs from host to host).
+    public static let interface = "eth0"
+
+    /// The address the sandbox's resolv.conf names: link-local, as podman's pasta setup uses.
+    public static let dnsAddress = "169.254.1.1"
+
+    /// The fds pasta gets: its pid file (nsspec's "ready": pasta writes its pid there once the
+    /// namespace is set up), then the sandbox's user namespace (when it has one) and its net
+    /// namespace, which the sandbox opened and passed to nsspec (a PID 1 that is not dumpable
+    /// hides its /proc/PID/ns links from a caller without root).
+    public static let pidFileFd: Int32 = 3
+    public var netNamespaceFd: Int32 { userNamespace ? 5 : 4 }
+
+    /// pasta's arguments after its name: every automatic forwarding off but the spec's ports;
+    /// quiet; in the foreground, so that it stays nsspec's child.
+    public var arguments: [String] {
+        var args = ["--foreground", "--quiet", "--ns-ifname", Self.interface]
+        if configure { args.append("--config-net") }
+        for (option, proto) in [("--tcp-ports", PortProtocol.tcp), ("--udp-ports", .udp)] {
+            let mine = ports.filter { $0.proto == proto }
+            if mine.isEmpty { args += [option, "none"] }
+            for port in mine { args += [option, port.pastaSpec] }
+        }
+        args += ["--tcp-ns", "none", "--udp-ns", "none"]
+        if !mapGateway { args.append("--no-map-gw") }
+        if dns { args += ["--dns-forward", Self.dnsAddress] }
+        if runAsRoot { args += ["--runas", "0"] }
+        args += ["--pid", "/proc/self/fd/\(Self.pidFileFd)"]
+        if userNamespace { args += ["--userns", "/proc/self/fd/4"] }
+        args += ["--netns", "/proc/self/fd/\(netNamespaceFd)"]
+        return args
+    }
 }
 
 /// How a bind-like mount is flagged, as the spec says.
@@ -161,6 +243,9 @@ public enum Action: Sendable, Equatable {
     case mqueue(target: String)
     case directory(target: String, mode: UInt32?)
     case file(target: String, content: String, mode: UInt32?)
+    /// `network.userMode.dns`: a resolv.conf naming pasta's DNS forwarder, bound over the
+    /// sandbox's /etc/resolv.conf (made on a tmpfs of nsspec's, never in a host file).
+    case resolvConf(nameserver: String)
     case symlink(target: String, link: String)
     case maskPaths([String])
     case readonlyPaths([String])
@@ -185,6 +270,18 @@ public enum Action: Sendable, Equatable {
     /// `to` nil: the default route.
     case addRoute(interface: String, to: CIDR?, via: IPAddress?)
     case loopbackUp
+    /// pasta's executable is found (PATH, else /usr/bin, /usr/sbin, /usr/local/bin).
+    case checkPasta
+    /// /dev/net/tun opens for the caller (pasta makes its tap with it).
+    case checkTun
+    /// The host port is free, and the caller may listen on it.
+    case checkHostPort(PastaPlan.Port)
+    /// The parent starts pasta on the sandbox's network namespace and waits until it has set
+    /// it up; pasta ends with the sandbox (the parent kills it), and on every failure.
+    case startPasta(PastaPlan)
+    /// In the sandbox, once pasta is ready: its tap is there (a pasta that said ready and did
+    /// not make it, or died, is caught before the process starts).
+    case checkPastaInterface(String)
     // process
     case setRlimit(name: String, soft: Rlimit.Value, hard: Rlimit.Value)
     /// `joinedUserNamespace`: the user namespace is joined, and may deny setgroups(2) (as

@@ -118,6 +118,13 @@ struct PlanWriter {
         number(c.prefix)
     }
 
+    mutating func port(_ p: PastaPlan.Port) {
+        number(p.host)
+        number(p.inside)
+        string(p.proto.rawValue)
+        optional(p.hostAddress) { $0.address($1) }
+    }
+
     mutating func limit(_ v: Rlimit.Value) {
         switch v {
         case .limit(let n): byte(0); number(n)
@@ -234,6 +241,20 @@ struct PlanWriter {
             optional(to) { $0.cidr($1) }
             optional(via) { $0.address($1) }
         case .loopbackUp: byte(44)
+        case .checkPasta: byte(73)
+        case .checkTun: byte(74)
+        case .checkHostPort(let p): byte(75); port(p)
+        case .startPasta(let pasta):
+            byte(76)
+            number(pasta.ports.count)
+            for p in pasta.ports { port(p) }
+            bool(pasta.configure)
+            bool(pasta.mapGateway)
+            bool(pasta.dns)
+            bool(pasta.userNamespace)
+            bool(pasta.runAsRoot)
+        case .resolvConf(let nameserver): byte(77); string(nameserver)
+        case .checkPastaInterface(let name): byte(78); string(name)
         case .setRlimit(let name, let soft, let hard): byte(45); string(name); limit(soft); limit(hard)
         case .setGroups(let groups, let joined): byte(46); number(groups.count); for g in groups { number(g) }; bool(joined)
         case .setGid(let gid): byte(47); number(gid)
@@ -399,6 +420,12 @@ struct PlanReader {
         return CIDR(address: a, prefix: p)
     }
 
+    mutating func port() -> PastaPlan.Port? {
+        guard let host = int(), (1...65535).contains(host), let inside = int(), (1...65535).contains(inside),
+              let proto = named(PortProtocol.self), let address = optional({ $0.address() }) else { return nil }
+        return PastaPlan.Port(host: host, inside: inside, proto: proto, hostAddress: address)
+    }
+
     mutating func limit() -> Rlimit.Value? {
         switch byte() {
         case 0: u64().map { .limit($0) }
@@ -536,6 +563,16 @@ struct PlanReader {
             guard let interface = string(), let to = optional({ $0.cidr() }), let via = optional({ $0.address() }) else { return nil }
             return .addRoute(interface: interface, to: to, via: via)
         case 44: return .loopbackUp
+        case 73: return .checkPasta
+        case 74: return .checkTun
+        case 75: return port().map { .checkHostPort($0) }
+        case 76:
+            guard let ports = list({ $0.port() }), let configure = bool(), let mapGateway = bool(), let dns = bool(),
+                  let userNamespace = bool(), let runAsRoot = bool() else { return nil }
+            return .startPasta(PastaPlan(ports: ports, configure: configure, mapGateway: mapGateway, dns: dns,
+                                         userNamespace: userNamespace, runAsRoot: runAsRoot))
+        case 77: return string().map { .resolvConf(nameserver: $0) }
+        case 78: return string().map { .checkPastaInterface($0) }
         case 45:
             guard let name = string(), let soft = limit(), let hard = limit() else { return nil }
             return .setRlimit(name: name, soft: soft, hard: hard)

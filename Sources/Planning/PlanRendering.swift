@@ -41,6 +41,7 @@ extension Action {
         case .mqueue: "mqueue"
         case .directory: "dir"
         case .file: "file"
+        case .resolvConf: "resolv-conf"
         case .symlink: "symlink"
         case .maskPaths: "mask-paths"
         case .readonlyPaths: "readonly-paths"
@@ -55,6 +56,11 @@ extension Action {
         case .linkUp: "link-up"
         case .addRoute: "add-route"
         case .loopbackUp: "loopback-up"
+        case .checkPasta: "check-pasta"
+        case .checkTun: "check-tun"
+        case .checkHostPort: "check-host-port"
+        case .startPasta: "start-pasta"
+        case .checkPastaInterface: "check-pasta-interface"
         case .setRlimit: "setrlimit"
         case .setGroups: "setgroups"
         case .setGid: "setgid"
@@ -138,6 +144,8 @@ extension Action {
             return "devpts at \(target) (newinstance,ptmxmode=0666\(own))"
         case .mqueue(let target): return "mqueue at \(target)"
         case .directory(let target, let mode): return "mkdir \(target)" + (mode.map { " (mode 0\(String($0, radix: 8)))" } ?? "")
+        case .resolvConf(let nameserver):
+            return "/etc/resolv.conf: nameserver \(nameserver) (pasta's DNS forwarder), bound read-only from a tmpfs of nsspec's"
         case .file(let target, let content, let mode):
             return "file \(target), \(content.utf8.count) bytes" + (mode.map { " (mode 0\(String($0, radix: 8)))" } ?? "")
         case .symlink(let target, let link): return "symlink \(target) -> \(link)"
@@ -162,6 +170,18 @@ extension Action {
         case .addRoute(let interface, let to, let via):
             return "route \(to.map(\.description) ?? "default")" + (via.map { " via \($0)" } ?? "") + " dev \(interface)"
         case .loopbackUp: return "set lo up"
+        case .checkPasta: return "pasta is installed (Debian package passt)"
+        case .checkTun: return "/dev/net/tun opens for the caller (pasta makes the sandbox's tap with it)"
+        case .checkHostPort(let port):
+            return "host port \(port.shown) is free, and the caller may listen on it"
+        case .checkPastaInterface(let name): return "pasta's tap \(name) is in the sandbox's network namespace"
+        case .startPasta(let pasta):
+            var text = "pasta " + pasta.arguments.joined(separator: " ")
+            text += "  (fd 3: its ready pipe; "
+            text += pasta.userNamespace ? "fds 4, 5: the sandbox's user and net namespaces" : "fd 4: the sandbox's net namespace"
+            text += "); the sandbox waits until it is ready; killed when the sandbox ends"
+            if !pasta.configure { text += "; outbound off: no --config-net, the tap has no address and no route" }
+            return text
         case .setRlimit(let name, let soft, let hard): return "rlimit \(name) soft=\(Self.describe(soft)) hard=\(Self.describe(hard))"
         case .setGroups(let groups, let joined):
             return (groups.isEmpty ? "setgroups [] (drop supplementary groups)" : "setgroups \(groups)")

@@ -149,6 +149,13 @@ public struct Planner: Sendable {
         for v in veths {
             if let host = v.host, !host.addresses.isEmpty { add(.checkHostAddresses(host.addresses.map(\.value)), host.location) }
         }
+        if let userMode {
+            add(.checkPasta, userModeLocation)
+            add(.checkTun, userModeLocation)
+            for port in userMode.ports {
+                if let p = pastaPort(port) { add(.checkHostPort(p), port.host?.location ?? port.location) }
+            }
+        }
         return steps
     }
 
@@ -372,6 +379,9 @@ public struct Planner: Sendable {
                 add(.maskPaths([mount.effectiveTarget.value + "/firmware"]), mount.location)
             }
         }
+        if let userMode, userMode.dnsValue {
+            add(.resolvConf(nameserver: PastaPlan.dnsAddress), userMode.dns?.location ?? userModeLocation)
+        }
         if terminal != .never && !mountsDevptsAtDevPts { add(.privateDevpts, terminalLocation) }
         if buildsRoot { add(.pivotRoot, spec.root?.location ?? fileLocation) }
         if buildsRoot, let ro = spec.readonlyRoot, ro.value { add(.remountRootReadonly, ro.location) }
@@ -491,15 +501,35 @@ public struct Planner: Sendable {
     // MARK: - Network
 
     var veths: [ValidatedVeth] { spec.veths }
+    /// `network.userMode`, when the sandbox has a net namespace of its own (validation refuses
+    /// it otherwise).
+    var userMode: UserMode? { spec.creates(.net) ? spec.network?.userMode : nil }
+    /// The `userMode:` key's line, for the steps of the whole of it.
+    var userModeLocation: SourceLocation { spec.network?.userModeKey ?? spec.network?.userMode?.location ?? networkLocation }
+
+    func pastaPort(_ port: PublishedPort) -> PastaPlan.Port? {
+        guard let host = port.host?.value else { return nil }
+        return PastaPlan.Port(host: host, inside: port.inside?.value ?? host, proto: port.protocolValue, hostAddress: port.hostAddress?.value)
+    }
     var networkLocation: SourceLocation { spec.network?.location ?? namespaceLocation(.net) }
 
     /// The parent makes each pair once the child is in its network namespace: the host end
     /// here, the peer straight inside. Meanwhile the sandbox goes on with uts and mounts.
     func hostNetwork() -> [Step] {
-        guard !veths.isEmpty else { return [] }
+        guard !veths.isEmpty || userMode != nil else { return [] }
         var steps: [Step] = []
         func add(_ action: Action, _ at: SourceLocation) { steps.append(Step(.hostNetwork, .parent, action, at: at)) }
-        if !entersPid && !clonesSandbox {
+        if let userMode {
+            // The sandbox's namespaces, as fds, for pasta (before the sandbox mounts: its
+            // /proc/self is still the one it was made with).
+            let user = spec.namespace(.user) != nil
+            if user { steps.append(Step(.hostNetwork, sandbox, .handoff(.userNamespaceFd, to: .parent), at: userModeLocation)) }
+            steps.append(Step(.hostNetwork, sandbox, .handoff(.netNamespaceFd, to: .parent), at: userModeLocation))
+            add(.startPasta(PastaPlan(ports: userMode.ports.compactMap(pastaPort), configure: userMode.outboundValue,
+                                      mapGateway: userMode.hostLoopbackValue, dns: userMode.dnsValue, userNamespace: user,
+                                      runAsRoot: caller.privileged)),
+                userModeLocation)
+        } else if !entersPid && !clonesSandbox {
             steps.append(Step(.hostNetwork, .child, .handoff(.netNamespaceReady, to: .parent), at: namespaceLocation(.net)))
         }
         for v in veths {
@@ -523,7 +553,10 @@ public struct Planner: Sendable {
         func add(_ action: Action, _ at: SourceLocation) { steps.append(Step(.network, sandbox, action, at: at)) }
         // lo needs nothing from the parent: up before the wait for the host side.
         if spec.network?.loopback?.value ?? true { add(.loopbackUp, spec.network?.loopback?.location ?? namespaceLocation(.net)) }
-        if !veths.isEmpty { steps.append(Step(.network, .parent, .handoff(.hostSideReady, to: sandbox), at: networkLocation)) }
+        if !veths.isEmpty || userMode != nil {
+            steps.append(Step(.network, .parent, .handoff(.hostSideReady, to: sandbox), at: networkLocation))
+        }
+        if userMode != nil { add(.checkPastaInterface(PastaPlan.interface), userModeLocation) }
         for v in veths {
             let name = v.name.value
             add(.linkUp(name), v.name.location)

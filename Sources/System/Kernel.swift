@@ -210,3 +210,41 @@ public struct ResourceLimit: RawRepresentable, Hashable, Sendable {
         "sigpending": Int32(__RLIMIT_SIGPENDING.rawValue), "stack": Int32(RLIMIT_STACK.rawValue),
     ]
 }
+
+/// A helper daemon started by `startHelper`.
+public struct HelperProcess: Sendable, Equatable {
+    public var pid: Int32
+    /// The read end of the pipe at the helper's fd 3.
+    public var ready: Int32
+    /// The anonymous file at the helper's fd 2.
+    public var log: Int32
+    public init(pid: Int32, ready: Int32, log: Int32) {
+        self.pid = pid
+        self.ready = ready
+        self.log = log
+    }
+}
+
+public enum LineRead: Sendable, Equatable {
+    case line(String)
+    case endOfFile
+    case timedOut
+}
+
+/// A port to try binding: IPv4 or IPv6, TCP or UDP, an address (nil: any).
+public struct PortProbe: Sendable, Equatable, CustomStringConvertible {
+    public var v6: Bool
+    public var udp: Bool
+    public var address: [UInt8]?
+    public var port: Int
+    public init(v6: Bool, udp: Bool, address: [UInt8]?, port: Int) {
+        self.v6 = v6
+        self.udp = udp
+        self.address = address
+        self.port = port
+    }
+
+    public var description: String {
+        "\(udp ? "udp" : "tcp")\(v6 ? "6" : "4") \(address.map { $0.map(String.init).joined(separator: ".") } ?? "any"):\(port)"
+    }
+}

@@ -883,6 +883,55 @@ public final class LinuxSystemCalls: SystemCalls, Sendable {
         try check(nss_close_range_cloexec(UInt32(first)), "close_range", "\(first)..")
     }
 
+    public func startHelper(_ path: String, _ args: [String], _ env: [String], passing: [Int32]) throws -> HelperProcess {
+        let argv = args.map { strdup($0) } + [nil]
+        let envp = env.map { strdup($0) } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var ready: Int32 = -1, log: Int32 = -1
+        fflush(nil)
+        let pid = passing.withUnsafeBufferPointer { pass in
+            nss_start_helper(path, argv, envp, pass.baseAddress, Int32(pass.count), &ready, &log)
+        }
+        try check(pid, "fork", path)
+        return HelperProcess(pid: pid, ready: ready, log: log)
+    }
+
+    public func readLine(_ fd: Int32, timeoutMilliseconds: Int) throws -> LineRead {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let n = nss_read_line(fd, &buffer, Int32(buffer.count), Int32(timeoutMilliseconds))
+        switch n {
+        case -2: return .timedOut
+        case 0: return .endOfFile
+        case ..<0:
+            try check(-1, "read", "fd \(fd)")
+            return .endOfFile
+        default: return .line(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+    }
+
+    public func readBack(_ fd: Int32, limit: Int) -> String {
+        var bytes = [UInt8](repeating: 0, count: limit)
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, limit, 0) }
+        return n > 0 ? String(decoding: bytes.prefix(n), as: UTF8.self) : ""
+    }
+
+    public func probePort(_ port: PortProbe) -> Errno? {
+        let rc: Int32
+        if let address = port.address {
+            rc = address.withUnsafeBufferPointer { nss_probe_port(port.v6 ? AF_INET6 : AF_INET, port.udp ? 1 : 0, $0.baseAddress, Int32(port.port)) }
+        } else {
+            rc = nss_probe_port(port.v6 ? AF_INET6 : AF_INET, port.udp ? 1 : 0, nil, Int32(port.port))
+        }
+        return rc == 0 ? nil : Errno(rc)
+    }
+
+    public func probeOpen(_ path: String, _ flags: OpenFlags) -> Errno? {
+        let fd = Glibc.open(path, flags.rawValue | O_CLOEXEC)
+        if fd < 0 { return Errno(errno) }
+        Glibc.close(fd)
+        return nil
+    }
+
     public func spawn(_ path: String, _ args: [String], _ env: [String]) throws -> Int32 {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)

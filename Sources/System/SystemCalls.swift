@@ -454,6 +454,19 @@ public protocol SystemCalls: AnyObject {
     func closeOnExec(from first: Int32) throws
     /// posix_spawn with default signal dispositions and an empty mask in the new process, which
     /// gets this one's cwd, credentials and close-on-exec fds closed; a failed exec is an error.
+    /// A helper daemon (pasta) in a process of its own: fds 0 and 1 /dev/null, 2 an anonymous
+    /// file (`log`), 3 a pipe's write end (`ready` is its read end), `passing` at 4, 5, …;
+    /// SIGKILL when this process dies. The caller closes `ready` and `log`.
+    func startHelper(_ path: String, _ args: [String], _ env: [String], passing: [Int32]) throws -> HelperProcess
+    /// A line from `fd` within the timeout (end of file and time out are answers, not errors).
+    func readLine(_ fd: Int32, timeoutMilliseconds: Int) throws -> LineRead
+    /// What an anonymous file (a helper's messages) holds from its start, up to `limit` bytes.
+    func readBack(_ fd: Int32, limit: Int) -> String
+    /// Whether a socket binds to the port (TCP listening, as a published port would): nil, or
+    /// why not (EADDRINUSE, EACCES below the unprivileged port start, EADDRNOTAVAIL).
+    func probePort(_ port: PortProbe) -> Errno?
+    /// Whether `path` opens with `flags` (then closed): nil, or why not.
+    func probeOpen(_ path: String, _ flags: OpenFlags) -> Errno?
     func spawn(_ path: String, _ args: [String], _ env: [String]) throws -> Int32
     /// execve. On success the process is replaced and the call does not return, except in a
     /// model of the kernel, where the process it models then ends when its body returns.

@@ -32,7 +32,7 @@ public struct Rule: Sendable {
 
 public enum Validator {
     /// Every rule, run in this order; all run, and their diagnostics are merged and sorted by position.
-    public static let rules: [Rule] = namespaceRules + idMapRules + mountRules + overlayRules + networkRules + processRules + seccompRules + pathCharacterRules + hostRules
+    public static let rules: [Rule] = namespaceRules + idMapRules + mountRules + overlayRules + networkRules + userModeRules + processRules + seccompRules + pathCharacterRules + hostRules
 
     public static func validate(_ spec: Spec, options: ValidationOptions = ValidationOptions()) -> [Diagnostic] {
         rules.flatMap { rule in rule.check(spec, options) }

@@ -47,7 +47,7 @@ import Validation
         #expect(seen == ["one clone", "fork + unshare", "pid namespace through a fork", "time namespace", "joined user namespace",
                          "joined net namespace", "time namespace entered by the child", "maps by newuidmap", "own maps",
                          "maps by the parent", "user namespace ready", "maps written", "init pid", "net namespace ready",
-                         "host side ready"])
+                         "host side ready", "user namespace fd", "net namespace fd"])
     }
 
     /// Swapping any two rows of the planner's order breaks a rule of the order in at least one

@@ -25,6 +25,11 @@ public enum Call: Equatable, Sendable {
     case waitAny
     case kill(Int32, Signal)
     case helper(String, [String])
+    /// A helper daemon (pasta), with the fds passed to it.
+    case startHelper(String, [String], passing: [Int32])
+    case readLine(Int32)
+    case probePort(PortProbe)
+    case probeOpen(String)
     case forwardSignals([Signal], to: Int32)
     case ignoreSignals([Signal])
     case defaultSignals([Signal])
@@ -117,6 +122,7 @@ public enum Call: Equatable, Sendable {
         case .receive: "recvmsg"
         case .waitpid, .waitAny: "waitpid"
         case .helper, .spawn: "posix_spawn"
+        case .startHelper: "fork"
         case .umount: "umount2"
         case .pivotRoot: "pivot_root"
         case .mkdirAt: "mkdir"
@@ -191,6 +197,11 @@ public enum Call: Equatable, Sendable {
         case .waitAny: "waitpid -1"
         case .kill(let pid, let signal): "kill \(pid) \(signal)"
         case .helper(let path, let args): "spawn \(([path] + args).joined(separator: " "))"
+        case .startHelper(let path, let args, let passing):
+            "start \(([path] + args).joined(separator: " "))\(passing.isEmpty ? "" : " +fds " + passing.map(String.init).joined(separator: ","))"
+        case .readLine(let fd): "read line from \(fd)"
+        case .probePort(let port): "probe \(port)"
+        case .probeOpen(let path): "probe open \(path)"
         case .forwardSignals(let signals, let pid): "forward \(signals.map(\.description).joined(separator: ",")) to \(pid)"
         case .ignoreSignals(let signals): "ignore \(signals.map(\.description).joined(separator: ","))"
         case .defaultSignals(let signals): "default \(signals.map(\.description).joined(separator: ","))"

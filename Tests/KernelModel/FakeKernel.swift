@@ -165,6 +165,8 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         case pidfd(Int32)
         /// An rtnetlink socket, which works in the net namespace it was opened in.
         case netlink(namespace: Int)
+        /// /proc/self/ns/net opened: that net namespace.
+        case netNamespace(Int)
         case other(String)
     }
 
@@ -600,6 +602,11 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
         guard !current.killed, signal == .SIGKILL, let target = process(pid), !target.finished else { return }
         target.killed = true
         target.killedBy = current.pid
+        // A helper daemon (pasta) has no body here: it runs until killed.
+        if target.name == "helper" {
+            target.finished = true
+            target.status = .signaled(9)
+        }
     }
 
     public func runHelper(_ path: String, _ args: [String]) throws -> ExitStatus {
@@ -787,7 +794,7 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
     public func open(_ path: String, _ flags: OpenFlags) throws -> Int32 {
         let call = Call.open(path, flags)
         try enter(call, object: path)
-        let fd = install(.other(path), in: current)
+        let fd = install(path == "/proc/self/ns/net" ? .netNamespace(current.netNamespace) : .other(path), in: current)
         record(call, .value(fd))
         return fd
     }
@@ -1119,6 +1126,55 @@ public final class FakeKernel: SystemCalls, @unchecked Sendable {
 
     /// The command, started by PID 1: a process of the model that ends at once with
     /// `commandStatus`.
+    /// What a helper daemon (pasta) writes on its "ready" pipe; `.line` is success.
+    public var helperReady: LineRead = .line("4242")
+    /// What it says on its standard error.
+    public var helperLog = ""
+    /// The ports that do not bind (by port number), and why.
+    public var portErrors: [Int: Errno] = [:]
+    /// The paths that do not open, and why.
+    public var openErrors: [String: Errno] = [:]
+
+    public func startHelper(_ path: String, _ args: [String], _ env: [String], passing: [Int32]) throws -> HelperProcess {
+        let call = Call.startHelper(path, args, passing: passing)
+        try enter(call, object: path)
+        if missing.contains(path) { try fail(call, .ENOENT, path) }
+        let pid = nextPid
+        nextPid += 1
+        let helper = Process(pid: pid, name: "helper", parent: current.pid, userNamespace: current.userNamespace)
+        processes.append(helper)
+        record(call, .value(pid))
+        // pasta makes its tap (--ns-ifname NAME) in the net namespace passed to it, when it works.
+        if case .line = helperReady, let i = args.firstIndex(of: "--ns-ifname"), i + 1 < args.count {
+            for fd in passing {
+                if case .netNamespace(let ns)? = current.fds[fd] {
+                    links.append(LinkInfo(index: nextIndex, name: args[i + 1], kind: "tun"))
+                    linkNamespace[nextIndex] = ns
+                    nextIndex += 1
+                }
+            }
+        }
+        return HelperProcess(pid: pid, ready: install(.other("pipe (helper ready)"), in: current),
+                             log: install(.other("memfd (helper log)"), in: current))
+    }
+
+    public func readLine(_ fd: Int32, timeoutMilliseconds: Int) throws -> LineRead {
+        note(.readLine(fd))
+        return helperReady
+    }
+
+    public func readBack(_ fd: Int32, limit: Int) -> String { String(helperLog.prefix(limit)) }
+
+    public func probePort(_ port: PortProbe) -> Errno? {
+        note(.probePort(port))
+        return portErrors[port.port]
+    }
+
+    public func probeOpen(_ path: String, _ flags: OpenFlags) -> Errno? {
+        note(.probeOpen(path))
+        return openErrors[path] ?? (missing.contains(path) ? .ENOENT : nil)
+    }
+
     public func spawn(_ path: String, _ args: [String], _ env: [String]) throws -> Int32 {
         let call = Call.spawn(path, args, env: env)
         try enter(call, object: path)

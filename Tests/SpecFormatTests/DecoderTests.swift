@@ -157,6 +157,52 @@ import Testing
         #expect(try process("").seccomp == nil)
     }
 
+    /// `network.userMode`: a mapping keeps what was written (defaults are the model's), `true` is
+    /// every default, `false` the same as no key.
+    @Test func decodesUserMode() throws {
+        let network = { (fragment: String) throws -> Network in
+            let loaded = load("version: 1\nnetwork:\n" + fragment + "\n")
+            #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics.map(\.message))")
+            return try #require(loaded.spec?.network)
+        }
+        let full = try network("""
+              userMode:
+                ports:
+                  - {host: 8080, inside: 80}
+                  - {host: 5353, inside: 53, protocol: udp, hostAddress: 127.0.0.1}
+                  - {host: 9000, protocol: tcp, hostAddress: "::1"}
+                outbound: false
+                hostLoopback: true
+                dns: false
+            """)
+        let u = try #require(full.userMode)
+        #expect(full.userModeKey?.line == 3 && full.userModeKey?.column == 3)
+        #expect(u.location.line == 4 && u.location.column == 5)
+        #expect(u.ports.map { $0.host?.value } == [8080, 5353, 9000])
+        #expect(u.ports.map { $0.inside?.value } == [80, 53, nil])
+        #expect(u.ports.map(\.protocolValue) == [.tcp, .udp, .tcp])
+        #expect(u.ports.map { $0.protocol?.value } == [nil, .udp, .tcp])
+        #expect(u.ports.map { $0.hostAddress?.value.description } == [nil, "127.0.0.1", "::1"])
+        #expect(u.ports[1].host?.location.line == 6 && u.ports[1].host?.location.column == 16)
+        #expect(u.outbound?.value == false && u.hostLoopback?.value == true && u.dns?.value == false)
+        #expect(!u.outboundValue && u.hostLoopbackValue && !u.dnsValue)
+
+        let on = try #require(try network("  userMode: true").userMode)
+        #expect(on.ports.isEmpty && on.outbound == nil && on.hostLoopback == nil && on.dns == nil)
+        #expect(on.outboundValue && !on.hostLoopbackValue && on.dnsValue)
+        #expect(on.location.line == 3 && on.location.column == 13)
+        let empty = try #require(try network("  userMode: {}").userMode)
+        #expect(empty.ports.isEmpty && empty.outboundValue && empty.dnsValue)
+        // dns follows outbound unless given.
+        #expect(try network("  userMode: {outbound: false}").userMode?.dnsValue == false)
+        #expect(try network("  userMode: {outbound: false, dns: true}").userMode?.dnsValue == true)
+
+        let off = try network("  userMode: false")
+        #expect(off.userMode == nil)
+        #expect(off.userModeKey?.line == 3)
+        #expect(try network("  loopback: true").userMode == nil)
+    }
+
     /// Each row: a spec fragment under `version: 1` and the exact diagnostics it must produce.
     @Test(arguments: [
         // unknown keys, with suggestions
@@ -256,6 +302,59 @@ import Testing
         ("mounts: [{type: tmpfs, target: /a, size: \"18446744073709551616\"}]", [Found("out-of-range", 2, 42)],
          "'18446744073709551616' is too large"),
         ("network: {veth: [{name: e, mtu: 67}]}", [Found("out-of-range", 2, 33)], "'mtu' must be an MTU from 68 to 65535, found 67"),
+        // network.userMode
+        ("network: {userMode: pasta}", [Found("wrong-type", 2, 21)],
+         "'userMode' must be true, false or a mapping with 'ports', 'outbound', 'hostLoopback', 'dns', found the string 'pasta'"),
+        ("network: {userMode: [8080]}", [Found("wrong-type", 2, 21)],
+         "'userMode' must be true, false or a mapping with 'ports', 'outbound', 'hostLoopback', 'dns', found a list"),
+        ("network: {userMode: yes}", [Found("ambiguous-boolean", 2, 21)], "'userMode' must be true or false, found 'yes'"),
+        ("network: {userMode: \"true\"}", [Found("wrong-type", 2, 21)],
+         "'userMode' must be a boolean (true or false), found the quoted string \"true\""),
+        ("network: {pasta: true}", [Found("unknown-key", 2, 11)], "unknown key 'pasta' in network; did you mean 'userMode'?"),
+        ("network: {slirp4netns: true}", [Found("unknown-key", 2, 11)], "unknown key 'slirp4netns' in network; did you mean 'userMode'?"),
+        ("network: {usermode: true}", [Found("unknown-key", 2, 11)], "unknown key 'usermode' in network; did you mean 'userMode'?"),
+        ("network: {userMode: {publish: [{host: 80}]}}", [Found("unknown-key", 2, 22)],
+         "unknown key 'publish' in userMode; did you mean 'ports'?"),
+        ("network: {userMode: {portForwards: []}}", [Found("unknown-key", 2, 22)],
+         "unknown key 'portForwards' in userMode; did you mean 'ports'?"),
+        ("network: {userMode: {forward: []}}", [Found("unknown-key", 2, 22)], "unknown key 'forward' in userMode; did you mean 'ports'?"),
+        ("network: {userMode: {outbund: false}}", [Found("unknown-key", 2, 22)],
+         "unknown key 'outbund' in userMode; did you mean 'outbound'?"),
+        ("network: {userMode: {hostloopback: true}}", [Found("unknown-key", 2, 22)],
+         "unknown key 'hostloopback' in userMode; did you mean 'hostLoopback'?"),
+        ("network: {userMode: {ports: {host: 80}}}", [Found("wrong-type", 2, 29)], "'ports' must be a list, found a mapping"),
+        ("network: {userMode: {ports: [{host: 0}]}}", [Found("out-of-range", 2, 37)],
+         "'host' must be a port number from 1 to 65535, found 0"),
+        ("network: {userMode: {ports: [{host: 65536}]}}", [Found("out-of-range", 2, 37)],
+         "'host' must be a port number from 1 to 65535, found 65536"),
+        ("network: {userMode: {ports: [{host: 80, inside: 70000}]}}", [Found("out-of-range", 2, 49)],
+         "'inside' must be a port number from 1 to 65535, found 70000"),
+        ("network: {userMode: {ports: [{host: -1}]}}", [Found("out-of-range", 2, 37)],
+         "'host' must be a port number from 1 to 65535, found -1"),
+        ("network: {userMode: {ports: [{host: 080}]}}", [Found("ambiguous-number", 2, 37)],
+         "'host' must be a plain decimal integer; '080' is not: it has a leading zero, which YAML 1.1 reads as octal"),
+        ("network: {userMode: {ports: [{host: http}]}}", [Found("wrong-type", 2, 37)],
+         "'host' must be a port number from 1 to 65535, found the string 'http'"),
+        ("network: {userMode: {ports: [{inside: 80}]}}", [Found("missing-field", 2, 30)], "a published port needs 'host'"),
+        ("network: {userMode: {ports: [{hostPort: 80}]}}", [Found("unknown-key", 2, 31)],
+         "unknown key 'hostPort' in a published port; did you mean 'host'?"),
+        ("network: {userMode: {ports: [{host: 80, containerPort: 8080}]}}", [Found("unknown-key", 2, 41)],
+         "unknown key 'containerPort' in a published port; did you mean 'inside'?"),
+        ("network: {userMode: {ports: [{host: 80, protocol: sctp}]}}", [Found("unknown-value", 2, 51)],
+         "'sctp' is not a valid 'protocol'"),
+        ("network: {userMode: {ports: [{host: 80, protocol: TCP}]}}", [Found("unknown-value", 2, 51)],
+         "'TCP' is not a valid 'protocol'; did you mean 'tcp'?"),
+        ("network: {userMode: {ports: [{host: 80, proto: udp}]}}", [Found("unknown-key", 2, 41)],
+         "unknown key 'proto' in a published port; did you mean 'protocol'?"),
+        ("network: {userMode: {ports: [{host: 80, hostAddress: 10.0.0.0/8}]}}", [Found("invalid-address", 2, 54)],
+         "'hostAddress' is a single address without a prefix length, found '10.0.0.0/8'"),
+        ("network: {userMode: {ports: [{host: 80, hostAddress: 10.0.0.256}]}}", [Found("invalid-address", 2, 54)],
+         "'10.0.0.256' is not an IPv4 address ('256' is not a number from 0 to 255)"),
+        ("network: {userMode: {ports: [8080]}}", [Found("wrong-type", 2, 30)],
+         "'ports[0]' must be a published port: a mapping with 'host' (and 'inside', 'protocol', 'hostAddress'), found the number '8080'"),
+        ("network: {userMode: {outbound: 1}}", [Found("wrong-type", 2, 32)],
+         "'outbound' must be a boolean (true or false), found the number '1'"),
+        ("network: {userMode: {dns: on}}", [Found("ambiguous-boolean", 2, 27)], "'dns' must be true or false, found 'on'"),
         ("version: 2", [Found("unsupported-version", 2, 10)], "spec version 2 is not supported; this nsspec reads version 1"),
         // seccomp and nestedNamespaces
         ("process: {seccomp: defualt}", [Found("unknown-value", 2, 20)],
@@ -315,6 +414,14 @@ import Testing
         #expect(hint("mounts: [{type: tmpfs, target: /a, size: 64MB}]") == "did you mean 64M (×1000) or 64Mi (×1024)?")
         #expect(hint("process: {seccomp: {allow: ptrace}}") == "write [ptrace] for a list of one")
         #expect(hint("process: {seccomp: defualt}") == "expected 'default', 'unconfined', or {profile, allow, deny} to change the profile")
+        #expect(hint("network:\n  userMode:\n  loopback: true")
+            == "write userMode: true for every default, or indent its keys (ports, outbound, …) under it")
+        #expect(hint("network: {userMode: {ports: [8080]}}") == "write {host: 8080} (inside is the same port unless given)")
+        #expect(hint("network: {userMode: {ports: [8080:80]}}") == "write {host: 8080, inside: 80}")
+        #expect(hint("network: {userMode: {ports: [\"8080:80/udp\"]}}") == "write {host: 8080, inside: 80, protocol: udp}")
+        #expect(hint("network: {userMode: {ports: [\"127.0.0.1:8080:80\"]}}") == "write {host: 8080, inside: 80, hostAddress: 127.0.0.1}")
+        #expect(hint("network: {userMode: {ports: [web]}}") == "write each port as {host: 8080, inside: 80}")
+        #expect(hint("network: {userMode: {ports: [[8080, 80]]}}") == "write each port as {host: 8080, inside: 80}")
         #expect(hint("hostname: yes") == "YAML 1.1 reads 'yes' as a boolean and YAML 1.2 as a string; quote it if you mean the text")
     }
 }

@@ -134,6 +134,45 @@ func found(_ d: [Diagnostic]) -> [Found] { d.map { Found($0.rule, $0.location.li
         ("namespaces: [net]\nnetwork: {veth: [{name: e, address: 10.0.0.2/29, gateway: 10.0.0.3, host: {name: h, address: 10.0.0.1/29}}]}",
          [Found("gateway-not-host-end", 4, 59)]),
         ("namespaces: [net]\nnetwork: {veth: [{name: e, address: 10.0.0.2/29, gateway: 10.0.0.1, host: {name: h, address: 10.0.0.1/29}}]}", []),
+        // network.userMode (pasta)
+        ("namespaces: [mount, net]\nnetwork: {userMode: true}", []),
+        ("namespaces: [mount, net]\nnetwork: {userMode: {ports: [{host: 80}], outbound: true, hostLoopback: true, dns: true}}", []),
+        ("namespaces: [user, mount, net]\nnetwork: {userMode: false, loopback: false}", []),
+        ("namespaces: [user, mount]\nnetwork: {userMode: true}", [Found("network-without-net", 4, 1), Found("usermode-net", 4, 11)]),
+        ("namespaces: [mount, {type: net, path: /run/netns/x}]\nnetwork: {userMode: true}", [Found("usermode-net", 4, 11)]),
+        ("namespaces: [mount, net]\nnetwork: {loopback: false, userMode: true}", [Found("usermode-loopback", 4, 21)]),
+        ("namespaces: [mount, net]\nnetwork: {loopback: true, userMode: true}", []),
+        ("namespaces: [mount, net]\nnetwork: {userMode: true, veth: [{name: e, address: 10.0.0.2/30, gateway: 10.0.0.1}]}",
+         [Found("usermode-veth-gateway", 4, 75)]),
+        ("namespaces: [mount, net]\nnetwork: {userMode: true, veth: [{name: e, address: 10.0.0.2/30, routes: [{to: 10.9.0.0/16}]}]}", []),
+        ("namespaces: [mount, net]\nnetwork: {userMode: true, veth: [{name: eth0, address: 10.0.0.2/30}]}",
+         [Found("usermode-interface", 4, 41)]),
+        ("namespaces: [mount, net]\nnetwork: {veth: [{name: eth0, address: 10.0.0.2/30}]}", []),
+        // outbound: false: pasta sets no route, the veth's gateway is the only default route
+        ("namespaces: [mount, net]\nnetwork: {userMode: {outbound: false}, veth: [{name: e, address: 10.0.0.2/30, gateway: 10.0.0.1}]}", []),
+        ("namespaces: [net]\nnetwork: {userMode: true}", [Found("usermode-dns-mount", 4, 11)]),
+        ("namespaces: [net]\nnetwork: {userMode: {dns: true}}", [Found("usermode-dns-mount", 4, 27)]),
+        ("namespaces: [net]\nnetwork: {userMode: {dns: false}}", []),
+        ("namespaces: [net]\nnetwork: {userMode: {outbound: false}}", []),
+        ("namespaces: [net, {type: mount, path: /proc/1/ns/mnt}]\nnetwork: {userMode: true}", [Found("usermode-dns-mount", 4, 11)]),
+        ("namespaces: [mount, net]\nnetwork: {userMode: {outbound: false, dns: true}}", [Found("usermode-dns-outbound", 4, 44)]),
+        ("namespaces: [mount, net]\nnetwork: {userMode: {outbound: false, dns: false}}", []),
+        ("namespaces: [mount, net]\nnetwork: {userMode: {outbound: true, dns: true}}", []),
+        ("namespaces: [mount, net]\nnetwork: {userMode: {ports: [{host: 80}, {host: 80, inside: 81}]}}", [Found("port-duplicate", 4, 49)]),
+        ("namespaces: [mount, net]\nnetwork: {userMode: {ports: [{host: 80}, {host: 80, protocol: tcp}]}}", [Found("port-duplicate", 4, 49)]),
+        ("namespaces: [mount, net]\nnetwork: {userMode: {ports: [{host: 80}, {host: 80, protocol: udp}]}}", []),
+        ("namespaces: [mount, net]\nnetwork: {userMode: {ports: [{host: 80}, {host: 81, inside: 80}]}}", []),
+        ("namespaces: [mount, net]\nnetwork: {userMode: {ports: [{host: 80, hostAddress: 127.0.0.1}, {host: 80, hostAddress: \"::1\"}]}}", []),
+        ("namespaces: [mount, net]\nnetwork: {userMode: {ports: [{host: 80, hostAddress: 127.0.0.1}, {host: 80, hostAddress: 127.0.0.2}]}}", []),
+        ("namespaces: [mount, net]\nnetwork: {userMode: {ports: [{host: 80, hostAddress: 127.0.0.1}, {host: 80}]}}",
+         [Found("port-duplicate", 4, 73)]),
+        ("namespaces: [mount, net]\nnetwork: {userMode: {ports: [{host: 80, hostAddress: 0.0.0.0}, {host: 80, hostAddress: 10.1.2.3}]}}",
+         [Found("port-duplicate", 4, 71)]),
+        ("namespaces: [mount, net]\nnetwork: {userMode: {ports: [{host: 80, hostAddress: \"::\"}, {host: 80, hostAddress: 10.1.2.3}]}}", []),
+        ("namespaces: [mount, net]\nnetwork: {userMode: {ports: [{host: 80, hostAddress: \"::\"}, {host: 80, hostAddress: \"fd00::1\"}]}}",
+         [Found("port-duplicate", 4, 68)]),
+        ("namespaces: [mount, net]\nnetwork: {userMode: {ports: [{host: 80}, {host: 80}, {host: 80}]}}",
+         [Found("port-duplicate", 4, 49), Found("port-duplicate", 4, 61)]),
         // process
         ("process: {args: [/bin/true], cwd: work}", [Found("cwd-path", 3, 35)]),
         ("process: {args: [/bin/true], env: {1X: a, A-B: b, OK_1: c}}", [Found("env-name", 3, 36), Found("env-name", 3, 43)]),
@@ -238,6 +277,47 @@ func found(_ d: [Diagnostic]) -> [Found] { d.map { Found($0.rule, $0.location.li
         let target = check(Self.base + "namespaces: [mount]\nmounts: [{type: tmpfs, target: /a/../b/}]\n").first
         #expect(target?.message == "mount target '/a/../b/' ends with '/'")
         #expect(target?.hint == "write /b")
+    }
+
+    @Test func userModeMessages() throws {
+        let n = Self.base + "namespaces: [user, mount, net]\nnetwork:\n"
+        let loopback = try #require(check(n + "  loopback: false\n  userMode: true\n").first)
+        #expect(loopback.message == "loopback: false with userMode: published ports reach the sandbox over its loopback interface, "
+            + "and pasta needs 'lo' up")
+        #expect(loopback.notes.map(\.message) == ["userMode is set here"] && loopback.notes.first?.location.line == 6)
+        #expect(loopback.hint == "remove loopback: false (userMode brings lo up), or leave userMode out")
+
+        let gateway = try #require(check(n + "  userMode: {}\n  veth: [{name: veth0, address: 10.0.0.2/30, gateway: 10.0.0.1}]\n").first)
+        #expect(gateway.message == "veth 'veth0' has a gateway, and userMode gives the sandbox its default route too: "
+            + "the sandbox would have two default routes")
+        #expect(gateway.notes.map(\.location.line) == [5])
+        #expect(gateway.hint?.contains("outbound: false") == true)
+
+        let joined = try #require(check(Self.base + "namespaces: [mount, {type: net, path: /run/netns/x}]\nnetwork: {userMode: true}\n").first)
+        #expect(joined.rule == "usermode-net")
+        #expect(joined.message == "userMode needs a new 'net' namespace, but this spec joins an existing one")
+        #expect(joined.notes.map(\.message) == ["the 'net' namespace is joined here"] && joined.notes.first?.location.line == 3)
+        let absent = try #require(check(Self.base + "namespaces: [mount]\nnetwork: {userMode: true}\n").last)
+        #expect(absent.rule == "usermode-net" && absent.hint == "add 'net' to namespaces")
+
+        let noMount = try #require(check(Self.base + "namespaces: [net]\nnetwork: {userMode: true}\n").first)
+        #expect(noMount.message.hasPrefix("userMode's dns (on, as outbound is) requires a new 'mount' namespace"))
+        #expect(noMount.hint == "add 'mount' to namespaces, or set dns: false in userMode (the sandbox keeps the resolv.conf it sees)")
+        #expect(noMount.notes.map(\.message) == ["namespaces are declared here"])
+
+        let dns = try #require(check(n + "  userMode:\n    outbound: false\n    dns: true\n").first)
+        #expect(dns.message == "dns: true with outbound: false: nothing leaves the sandbox, so DNS queries cannot either")
+        #expect(dns.location.line == 7 && dns.notes.map(\.message) == ["outbound is off here"] && dns.notes.first?.location.line == 6)
+        #expect(dns.hint == "remove dns (it follows outbound), or set outbound: true")
+
+        let twice = { (ports: String) in check(n + "  userMode: {ports: [\(ports)]}\n").first }
+        let every = try #require(twice("{host: 8080, inside: 80}, {host: 8080, inside: 81}"))
+        #expect(every.message == "host port 8080/tcp is published twice, on every address")
+        #expect(every.notes.map(\.message) == ["first published here"] && every.notes.first?.location.column == 29)
+        #expect(twice("{host: 53, protocol: udp, hostAddress: 127.0.0.1}, {host: 53, protocol: udp, hostAddress: 127.0.0.1}")?.message
+            == "host port 53/udp is published twice, on 127.0.0.1")
+        #expect(twice("{host: 53, hostAddress: 127.0.0.1}, {host: 53}")?.message
+            == "host port 53/tcp is published twice, on 127.0.0.1 and on every address")
     }
 
     @Test func seccompMessages() throws {

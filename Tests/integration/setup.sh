@@ -3,6 +3,9 @@
 #  - creates the unprivileged test user nsspec-test (home directory, shell /bin/sh) if missing
 #  - gives it the subordinate id range 300000-365535 in /etc/subuid and /etc/subgid
 #  - gives root the subordinate id range 400000-465535, so the multi-range cases also run as root
+#  - gives /dev/net/tun the usual mode 0666 when it is stricter (some hosts ship it 0600), so
+#    that pasta (network.userMode) runs as the test user; opening it grants nothing without
+#    CAP_NET_ADMIN over a network namespace
 # A range is added only when that user has no line in the file yet.
 set -eu
 
@@ -38,3 +41,11 @@ for f in /etc/subuid /etc/subgid; do
     add_range "$f" "$TEST_USER" 300000 65536
     add_range "$f" root 400000 65536
 done
+
+if [ -c /dev/net/tun ]; then
+    mode=$(stat -c %a /dev/net/tun)
+    if [ "$mode" != 666 ]; then
+        chmod 0666 /dev/net/tun
+        echo "/dev/net/tun: mode $mode -> 666 (pasta as $TEST_USER)"
+    fi
+fi

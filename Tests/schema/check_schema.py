@@ -273,6 +273,8 @@ DOC_DEFAULTS = [
     ("mounts[].@dir.mode", "0755"), ("mounts[].@file.mode", "0644"), ("mounts[].@file.content", ""),
     ("network.loopback", True), ("network.veth", []), ("network.veth[].address", []),
     ("network.veth[].routes", []), ("network.veth[].mtu", 1500),
+    ("network.userMode.ports", []), ("network.userMode.outbound", True), ("network.userMode.hostLoopback", False),
+    ("network.userMode.ports[].protocol", "tcp"),
     # process.cwd, uid and gid have no one default: it depends on the root and the maps (docs).
     ("process.env", {}), ("process.passEnv", []), ("process.groups", []), ("process.capabilities", []),
     ("process.noNewPrivileges", True), ("process.rlimits", {}), ("process.init", True),
@@ -457,6 +459,26 @@ NEGATIVE = [
     ("gateway with prefix", V + "network: {veth: [{name: eth0, gateway: 10.0.0.1/24}]}\n", "$.network.veth[0].gateway"),
     ("multicast mac", V + "network: {veth: [{name: eth0, mac: \"01:00:5e:00:00:01\"}]}\n", "$.network.veth[0].mac"),
     ("loopback as on", V + "network: {loopback: on}\n", "$.network.loopback"),
+    ("userMode a word", V + "network: {userMode: pasta}\n", "$.network.userMode"),
+    ("userMode a list", V + "network: {userMode: [8080]}\n", "$.network.userMode"),
+    ("userMode as yes", V + "network: {userMode: yes}\n", "$.network.userMode"),
+    ("userMode quoted", V + "network: {userMode: \"true\"}\n", "$.network.userMode"),
+    ("unknown key in userMode", V + "network: {userMode: {outbond: true}}\n", "$.network.userMode :: outbond"),
+    ("userMode publish", V + "network: {userMode: {publish: [{host: 80}]}}\n", "$.network.userMode :: publish"),
+    ("ports a mapping", V + "network: {userMode: {ports: {host: 80}}}\n", "$.network.userMode.ports"),
+    ("a port a number", V + "network: {userMode: {ports: [8080]}}\n", "$.network.userMode.ports[0]"),
+    ("a port in Docker's form", V + "network: {userMode: {ports: [\"8080:80\"]}}\n", "$.network.userMode.ports[0]"),
+    ("host port 0", V + "network: {userMode: {ports: [{host: 0}]}}\n", "$.network.userMode.ports[0].host"),
+    ("host port 65536", V + "network: {userMode: {ports: [{host: 65536}]}}\n", "$.network.userMode.ports[0].host"),
+    ("host port quoted", V + "network: {userMode: {ports: [{host: \"80\"}]}}\n", "$.network.userMode.ports[0].host"),
+    ("inside port 70000", V + "network: {userMode: {ports: [{host: 80, inside: 70000}]}}\n", "$.network.userMode.ports[0].inside"),
+    ("protocol sctp", V + "network: {userMode: {ports: [{host: 80, protocol: sctp}]}}\n", "$.network.userMode.ports[0].protocol"),
+    ("protocol TCP", V + "network: {userMode: {ports: [{host: 80, protocol: TCP}]}}\n", "$.network.userMode.ports[0].protocol"),
+    ("unknown key in a port", V + "network: {userMode: {ports: [{host: 80, proto: udp}]}}\n", "$.network.userMode.ports[0] :: proto"),
+    ("hostAddress with prefix", V + "network: {userMode: {ports: [{host: 80, hostAddress: 127.0.0.1/8}]}}\n",
+     "$.network.userMode.ports[0].hostAddress"),
+    ("outbound as on", V + "network: {userMode: {outbound: on}}\n", "$.network.userMode.outbound"),
+    ("dns a string", V + "network: {userMode: {dns: \"false\"}}\n", "$.network.userMode.dns"),
     ("seccomp profile misspelt", V + "process: {seccomp: defualt}\n", "$.process.seccomp"),
     ("seccomp as a list", V + "process: {seccomp: [default]}\n", "$.process.seccomp"),
     ("seccomp as a boolean", V + "process: {seccomp: false}\n", "$.process.seccomp"),
@@ -486,6 +508,8 @@ NEGATIVE = [
     ("veth without name", V + "network: {veth: [{address: 10.0.0.2/24}]}\n", "$.network.veth[0] :: 'name' is a required property"),
     ("route without to", V + "network: {veth: [{name: eth0, routes: [{via: 10.0.0.1}]}]}\n", "$.network.veth[0].routes[0] :: 'to' is a required property"),
     ("veth host without name", V + "network: {veth: [{name: eth0, host: {address: 10.0.0.1/24}}]}\n", "$.network.veth[0].host :: 'name' is a required property"),
+    ("published port without host", V + "network: {userMode: {ports: [{inside: 80}]}}\n",
+     "$.network.userMode.ports[0] :: 'host' is a required property"),
     ("root mapping without path", V + "root: {readonly: true}\n", "$.root"),
     ("namespace mapping without type", V + "namespaces: [{path: /run/netns/x}]\n", "$.namespaces[0]"),
     # what the loader refuses before the schema sees it
@@ -559,6 +583,21 @@ process:
   noNewPrivileges: false
   init: false
   dieWithParent: false
+"""),
+    ("userMode true", V + "namespaces: [mount, net]\nnetwork: {userMode: true}\n"),
+    ("userMode false", V + "namespaces: [net]\nnetwork: {userMode: false}\n"),
+    ("userMode empty mapping", V + "namespaces: [mount, net]\nnetwork: {userMode: {}}\n"),
+    ("userMode with every key", V + """\
+namespaces: [user, mount, net]
+network:
+  userMode:
+    ports:
+      - {host: 8080, inside: 80}
+      - {host: 5353, inside: 53, protocol: udp, hostAddress: 127.0.0.1}
+      - {host: 65535, protocol: tcp, hostAddress: "::1"}
+    outbound: false
+    hostLoopback: true
+    dns: false
 """),
     ("seccomp as a word", V + "process: {seccomp: default, nestedNamespaces: true}\n"),
     ("terminal auto", V + "process: {terminal: auto}\n"),

@@ -131,4 +131,13 @@ int nss_relay(int in, int out, int master, int winch, int channel, int exited, i
 /// What is left to read on `master` (non-blocking), written to `out`.
 void nss_relay_drain(int master, int out);
 
+/// A helper daemon (pasta): fd 0, 1 /dev/null, 2 an anonymous file (`*log_fd`), 3 a pipe's
+/// write end (`*ready_read` its read end), `pass[i]` at 4 + i; SIGKILL when nsspec dies.
+int nss_start_helper(const char *path, char *const argv[], char *const envp[], const int *pass, int npass,
+                     int *ready_read, int *log_fd);
+/// A line from `fd` within `timeout_ms`: its length; 0 at end of file; -2 timeout; -1 error.
+int nss_read_line(int fd, char *buf, int cap, int timeout_ms);
+/// 0 when a TCP (listening) or UDP socket binds to the address (NULL: any) and port; else errno.
+int nss_probe_port(int family, int udp, const unsigned char *addr, int port);
+
 #endif

@@ -237,13 +237,104 @@ extension NodeDecoder {
     }
 
     mutating func network(_ node: YAMLNode?) -> Network? {
-        guard let node, let o = object(node, "network", allowed: ["loopback", "veth"], what: "network") else { return nil }
+        guard let node, let o = object(node, "network", allowed: ["loopback", "veth", "userMode"], what: "network") else { return nil }
         var n = Network(location: o.location)
         n.loopback = bool(o["loopback"], "loopback")
         for item in list(o["veth"], "veth") ?? [] {
             if let v = veth(item) { n.veth.append(v) }
         }
+        n.userMode = userMode(o["userMode"])
+        n.userModeKey = o.keyLocation("userMode")
         return n
+    }
+
+    static let userModeKeys = ["ports", "outbound", "hostLoopback", "dns"]
+
+    /// `userMode: true` (every default), `false` (the same as no key: nil), or a mapping of
+    /// `ports`, `outbound`, `hostLoopback`, `dns`.
+    mutating func userMode(_ node: YAMLNode?) -> UserMode? {
+        guard let node else { return nil }
+        let expected = "true, false or a mapping with 'ports', 'outbound', 'hostLoopback', 'dns'"
+        switch node {
+        case .mapping:
+            guard let o = object(node, "userMode", allowed: Self.userModeKeys, what: "userMode") else { return nil }
+            var u = UserMode(location: o.location)
+            for (i, item) in (list(o["ports"], "ports") ?? []).enumerated() {
+                if let p = publishedPort(item, index: i) { u.ports.append(p) }
+            }
+            u.outbound = bool(o["outbound"], "outbound")
+            u.hostLoopback = bool(o["hostLoopback"], "hostLoopback")
+            u.dns = bool(o["dns"], "dns")
+            return u
+        case .scalar(let s):
+            switch ScalarKind(s) {
+            case .bool, .oddlyCasedBool, .yaml11Bool:
+                guard let on = bool(node, "userMode") else { return nil }
+                return on.value ? UserMode(location: on.location) : nil
+            case .string where !s.isPlain && (s.text == "true" || s.text == "false"):
+                _ = bool(node, "userMode")
+            case .null:
+                wrongType(node, "userMode", expected: expected,
+                          hint: "write userMode: true for every default, or indent its keys (ports, outbound, …) under it")
+            default:
+                wrongType(node, "userMode", expected: expected)
+            }
+            return nil
+        default:
+            wrongType(node, "userMode", expected: expected)
+            return nil
+        }
+    }
+
+    /// One of `userMode.ports`: `{host, inside, protocol, hostAddress}`, `host` required.
+    mutating func publishedPort(_ node: YAMLNode, index: Int) -> PublishedPort? {
+        guard case .mapping = node else {
+            wrongType(node, "ports[\(index)]", expected: "a published port: a mapping with 'host' (and 'inside', 'protocol', 'hostAddress')",
+                      hint: Self.portHint(node))
+            return nil
+        }
+        let keys = ["host", "inside", "protocol", "hostAddress"]
+        guard let o = object(node, "ports", allowed: keys, what: "a published port") else { return nil }
+        require(["host"], in: o, what: "a published port")
+        var p = PublishedPort(location: o.location)
+        p.host = port(o["host"], "host")
+        p.inside = port(o["inside"], "inside")
+        p.protocol = word(o["protocol"], "protocol", PortProtocol.self)
+        p.hostAddress = ipAddress(o["hostAddress"], "hostAddress")
+        return p
+    }
+
+    mutating func port(_ node: YAMLNode?, _ key: String) -> Located<Int>? {
+        integer(node, key, range: 1...65535, expected: "a port number from 1 to 65535")
+            .map { Located(Int($0.value), at: $0.location) }
+    }
+
+    /// How to write a port given the way other tools do: `8080`, `"8080:80"`, `8080:80/udp`,
+    /// `127.0.0.1:8080:80` (Docker's `-p`).
+    static func portHint(_ node: YAMLNode) -> String? {
+        guard case .scalar(let s) = node else { return "write each port as {host: 8080, inside: 80}" }
+        var text = Substring(s.text)
+        var proto: Substring?
+        if let slash = text.lastIndex(of: "/") {
+            proto = text[text.index(after: slash)...]
+            text = text[..<slash]
+        }
+        var parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        var address: Substring?
+        if parts.count == 3 {
+            address = parts.removeFirst()
+        }
+        func isPort(_ p: Substring) -> Bool {
+            !p.isEmpty && p.count <= 5 && p.allSatisfy { $0.isASCII && $0.isNumber } && !p.hasPrefix("0")
+        }
+        guard (1...2).contains(parts.count), parts.allSatisfy(isPort), address.map({ !$0.isEmpty }) ?? true else {
+            return "write each port as {host: 8080, inside: 80}"
+        }
+        var fields = ["host: \(parts[0])"]
+        if parts.count == 2 { fields.append("inside: \(parts[1])") }
+        if let proto { fields.append("protocol: \(proto)") }
+        if let address { fields.append("hostAddress: \(address)") }
+        return "write {\(fields.joined(separator: ", "))}" + (parts.count == 1 ? " (inside is the same port unless given)" : "")
     }
 
     mutating func veth(_ node: YAMLNode) -> Veth? {

@@ -20,6 +20,17 @@ enum Synonyms {
         "hostId": "outside", "containerId": "inside", "size": "count",
         "tty": "terminal", "no_new_privileges": "noNewPrivileges", "noNewPrivs": "noNewPrivileges",
         "volumes": "mounts",
+        // network.userMode: the words of pasta, slirp4netns, Podman and Docker
+        "pasta": "userMode", "passt": "userMode", "slirp": "userMode", "slirp4netns": "userMode",
+        "usernet": "userMode", "userNetwork": "userMode",
+        "publish": "ports", "published": "ports", "portForwards": "ports", "portForwarding": "ports",
+        "forward": "ports", "forwards": "ports", "expose": "ports", "portMappings": "ports", "portmap": "ports",
+        "hostPort": "host", "host_port": "host", "containerPort": "inside", "container_port": "inside",
+        "hostIP": "hostAddress", "hostIp": "hostAddress", "host_ip": "hostAddress", "bindAddress": "hostAddress",
+        "proto": "protocol",
+        "egress": "outbound", "internet": "outbound", "outgoing": "outbound",
+        "allowHostLoopback": "hostLoopback", "allow_host_loopback": "hostLoopback", "hostLocalhost": "hostLoopback",
+        "resolvConf": "dns", "resolv.conf": "dns", "resolver": "dns", "nameserver": "dns",
         // words in a set
         "network": "net", "netns": "net", "mnt": "mount", "mountns": "mount", "hostname": "uts",
         "utsname": "uts", "pidns": "pid", "userns": "user", "cgroupns": "cgroup", "sysvipc": "ipc",
