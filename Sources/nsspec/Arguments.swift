@@ -101,6 +101,7 @@ enum Help {
         "ps": "nsspec ps [--format text|json]",
         "exec": "nsspec exec [-t|-T] [-e NAME=VALUE]… [--no-cache] NAME [-- CMD…]",
         "stop": "nsspec stop [--signal SIG] [--timeout SECONDS] NAME",
+        "export": "nsspec export [--format oci] [-o DIR] [--lossy] [FILE]",
         "cache": "nsspec cache <clear|path>",
         "init": "nsspec init [--template minimal|ci|rootfs|network] [FILE]",
         "doctor": "nsspec doctor [FILE]",
