@@ -27,7 +27,9 @@ public struct OCIExport: Sendable {
 
     /// `environment`: the caller's, for passEnv; `resolveMap`: a map's lines with their outside
     /// ids as this host gives them (`self`, subordinate ranges), or the reason it cannot.
-    public init(plan: Plan, environment: (String) -> String?,
+    /// `written`: the keys with a lossy default that the spec wrote itself ("process.init",
+    /// "process.dieWithParent"); unwritten, nsspec's default is no loss the spec asked for.
+    public init(plan: Plan, written: Set<String>, environment: (String) -> String?,
                 resolveMap: (IDKind, [MapLine]) -> Result<[(inside: UInt32, outside: UInt32, count: UInt32)], Failure>) {
         var namespaces: [JSON] = []
         var uidMappings: [JSON] = [], gidMappings: [JSON] = []
@@ -138,9 +140,9 @@ public struct OCIExport: Sendable {
                 drop(step, "network.veth: an OCI runtime makes no veth pair (a CNI plugin or the engine does)")
             case .checkPasta, .checkTun, .checkHostPort, .startPasta, .checkPastaInterface:
                 drop(step, "network.userMode: an OCI runtime starts no pasta (podman does, with its own --network pasta)")
-            case .reapAndForward:
+            case .reapAndForward where written.contains("process.init"):
                 drop(step, "nsspec's tiny init (process.init): the runtime's process is PID 1 (use the engine's --init)")
-            case .dieWithParent:
+            case .dieWithParent where written.contains("process.dieWithParent"):
                 drop(step, "process.dieWithParent: the runtime keeps no parent to die with")
             default:
                 break

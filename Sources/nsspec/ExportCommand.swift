@@ -2,6 +2,7 @@ import Diagnostics
 import Executor
 import Planning
 import System
+import Validation
 
 /// `nsspec export --format oci [-o DIR] [--lossy] [FILE]` (issue 19, in progress): the sandbox
 /// the spec describes, as an OCI runtime bundle (DIR/config.json and DIR/rootfs).
@@ -22,9 +23,14 @@ struct ExportRequest {
     }
 
     func run() -> Int32 {
-        guard let plan = preparePlan(file, argsOverride: nil) else { return 1 }
+        guard let (spec, caller) = prepareSpec(file) else { return 1 }
+        let plan = Planner(spec: spec, caller: caller).plan()
+        // What nsspec does by default, with no key of the spec's, is no loss the spec asked for.
+        var written: Set<String> = []
+        if spec.process?.dieWithParent?.value == true { written.insert("process.dieWithParent") }
+        if spec.process?.initProcess?.value == true { written.insert("process.init") }
         let executor = Executor(plan: plan, system: system)
-        let export = OCIExport(plan: plan, environment: { system.environmentValue($0) }) { kind, lines in
+        let export = OCIExport(plan: plan, written: written, environment: { system.environmentValue($0) }) { kind, lines in
             do {
                 return .success(try executor.resolvedMap(kind, lines))
             } catch {
