@@ -1,5 +1,6 @@
 import Diagnostics
 import SpecFormat
+import SyscallFilter
 
 /// `nsspec export --format oci` (issue 19, in progress): the sandbox a plan runs, as an OCI
 /// runtime bundle's config.json (runtime-spec 1.1.0). Made from the plan, not the spec, so that
@@ -29,7 +30,8 @@ public struct OCIExport: Sendable {
     /// ids as this host gives them (`self`, subordinate ranges), or the reason it cannot.
     /// `written`: the keys with a lossy default that the spec wrote itself ("process.init",
     /// "process.dieWithParent"); unwritten, nsspec's default is no loss the spec asked for.
-    public init(plan: Plan, written: Set<String>, environment: (String) -> String?,
+    /// `architecture`: uname's machine (the filter is for this architecture only, as nsspec's).
+    public init(plan: Plan, written: Set<String>, architecture: String, environment: (String) -> String?,
                 resolveMap: (IDKind, [MapLine]) -> Result<[(inside: UInt32, outside: UInt32, count: UInt32)], Failure>) {
         var namespaces: [JSON] = []
         var uidMappings: [JSON] = [], gidMappings: [JSON] = []
@@ -44,6 +46,7 @@ public struct OCIExport: Sendable {
         var terminal = false
         var args: [String] = [], cwd = "/", env: [String] = []
         var rootReadonly = false
+        var seccomp: JSON?
 
         func drop(_ step: Step, _ what: String) {
             if !dropped.contains(where: { $0.location == step.location && $0.message == what }) {
@@ -126,7 +129,10 @@ public struct OCIExport: Sendable {
             case .capabilities(let keep): capabilities = keep == [Capabilities.all] ? Capabilities.names : keep
             case .noNewPrivileges: noNewPrivileges = true
             case .checkTerminal(let required): terminal = required
-            case .compileSeccomp: refuse(step, "seccomp: not exported yet (issue 19 in progress)")
+            case .compileSeccomp(let policy):
+                let (profile, lost) = Self.seccomp(policy, architecture: architecture)
+                seccomp = profile
+                if let lost { drop(step, lost) }
             case .exec(let a, let c, let e), .spawn(let a, let c, let e):
                 args = a
                 cwd = c ?? "/"
@@ -175,6 +181,7 @@ public struct OCIExport: Sendable {
         linux.append(("namespaces", .array(namespaces)))
         if !masked.isEmpty { linux.append(("maskedPaths", .array(masked.map(JSON.string)))) }
         if !readonlyPaths.isEmpty { linux.append(("readonlyPaths", .array(readonlyPaths.map(JSON.string)))) }
+        if let seccomp { linux.append(("seccomp", seccomp)) }
 
         var top: [(String, JSON)] = [("ociVersion", .string(Self.ociVersion)), ("process", .object(process)), ("root", .object(root))]
         if let hostname { top.append(("hostname", .string(hostname))) }
@@ -185,6 +192,67 @@ public struct OCIExport: Sendable {
     }
 
     public static let ociVersion = "1.1.0"
+
+    /// The policy's filters as one OCI seccomp profile. The first filter carries over exactly
+    /// (its default, each rule, an argument condition as SCMP_CMP_MASKED_EQ); a second filter —
+    /// nsspec's refusals of ioctl TIOCSTI/TIOCLINUX and socket AF_VSOCK in what the first allows —
+    /// cannot: OCI has one filter, and one rule that allows ioctl but not those requests would
+    /// compare all 64 bits of the argument, which a caller fills as it likes (the kernel reads 32).
+    static func seccomp(_ policy: SeccompPolicy, architecture: String) -> (JSON?, String?) {
+        let filters = policy.expanded.filters
+        guard let first = filters.first else { return (nil, nil) }
+        if first.defaultAction == .allow && first.rules.isEmpty && filters.count == 1 { return (nil, nil) }
+        var syscalls: [JSON] = []
+        var pending: (action: FilterAction, names: [String])?
+        func flush() {
+            if let p = pending { syscalls.append(.object([("names", .array(p.names.map(JSON.string)))] + action(p.action))) }
+            pending = nil
+        }
+        for rule in first.rules {
+            if rule.conditions.isEmpty {
+                if pending?.action == rule.action { pending!.names.append(rule.name) } else {
+                    flush()
+                    pending = (rule.action, [rule.name])
+                }
+                continue
+            }
+            flush()
+            let args = rule.conditions.map { c -> JSON in
+                c.mask == ~0
+                    ? .object([("index", .uint(UInt64(c.argument))), ("value", .uint(c.value)), ("op", .string("SCMP_CMP_EQ"))])
+                    : .object([("index", .uint(UInt64(c.argument))), ("value", .uint(c.mask)), ("valueTwo", .uint(c.value)),
+                               ("op", .string("SCMP_CMP_MASKED_EQ"))])
+            }
+            syscalls.append(.object([("names", .array([.string(rule.name)]))] + action(rule.action) + [("args", .array(args))]))
+        }
+        flush()
+        var profile: [(String, JSON)] = action(first.defaultAction).map { ($0.0 == "action" ? "defaultAction" : "defaultErrnoRet", $0.1) }
+        let arch: String? = switch architecture {
+        case "x86_64": "SCMP_ARCH_X86_64"
+        case "aarch64": "SCMP_ARCH_AARCH64"
+        case "riscv64": "SCMP_ARCH_RISCV64"
+        case "ppc64le": "SCMP_ARCH_PPC64LE"
+        case "s390x": "SCMP_ARCH_S390X"
+        default: nil
+        }
+        if let arch { profile.append(("architectures", .array([.string(arch)]))) }
+        profile.append(("syscalls", .array(syscalls)))
+        let refused = filters.dropFirst().flatMap(\.rules).map { rule in
+            rule.name + rule.conditions.map { " (\($0))" }.joined()
+        }
+        let lost = refused.isEmpty ? nil
+            : "seccomp: nsspec's second filter (refusing " + refused.joined(separator: ", ") + ") has no OCI form: "
+                + "OCI has one filter, and its rule would compare the argument's 64 bits, which a caller fills as it likes"
+        return (.object(profile), lost)
+    }
+
+    static func action(_ a: FilterAction) -> [(String, JSON)] {
+        switch a {
+        case .allow: [("action", .string("SCMP_ACT_ALLOW"))]
+        case .deny: [("action", .string("SCMP_ACT_ERRNO")), ("errnoRet", .uint(1))]
+        case .notImplemented: [("action", .string("SCMP_ACT_ERRNO")), ("errnoRet", .uint(38))]
+        }
+    }
 
     static let namespaceTypes: [NamespaceKind: String] = [.net: "network", .mount: "mount", .pid: "pid", .ipc: "ipc", .uts: "uts",
                                                           .user: "user", .cgroup: "cgroup", .time: "time"]

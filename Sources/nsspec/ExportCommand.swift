@@ -30,7 +30,7 @@ struct ExportRequest {
         if spec.process?.dieWithParent?.value == true { written.insert("process.dieWithParent") }
         if spec.process?.initProcess?.value == true { written.insert("process.init") }
         let executor = Executor(plan: plan, system: system)
-        let export = OCIExport(plan: plan, written: written, environment: { system.environmentValue($0) }) { kind, lines in
+        let export = OCIExport(plan: plan, written: written, architecture: system.kernelRelease().machine, environment: { system.environmentValue($0) }) { kind, lines in
             do {
                 return .success(try executor.resolvedMap(kind, lines))
             } catch {
