@@ -101,7 +101,7 @@ enum Help {
         "ps": "nsspec ps [--format text|json]",
         "exec": "nsspec exec [-t|-T] [-e NAME=VALUE]… [--no-cache] NAME [-- CMD…]",
         "stop": "nsspec stop [--signal SIG] [--timeout SECONDS] NAME",
-        "export": "nsspec export [--format oci] [-o DIR] [--lossy] [FILE]",
+        "export": "nsspec export [--format oci] [-o DIR] [--lossy] [FILE] [-- CMD…]",
         "cache": "nsspec cache <clear|path>",
         "init": "nsspec init [--template minimal|ci|rootfs|network] [FILE]",
         "doctor": "nsspec doctor [FILE]",
@@ -253,6 +253,7 @@ enum Help {
               --format oci      the only format (the default)
               -o, --output DIR  where to write (must not exist, or be empty). Default: NAME.oci
               --lossy           export what has an OCI form; warn of the rest, each at its line
+              -- CMD…           the process's command instead of process.args (as for run)
 
             Exit status: 0 when written; 1 when the spec has errors or something has no OCI form
             (nothing written); 64 for bad usage.

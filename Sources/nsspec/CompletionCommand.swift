@@ -110,7 +110,7 @@ enum Completion {
                         Option(spellings: ["-o", "--output"], help: "the bundle's directory", values: []),
                         Option(spellings: ["--lossy"], help: "export what has an OCI form, warn of the rest", values: nil),
                     ],
-                    operand: .specs),
+                    operand: .specs, takesCommand: true),
             Command(name: "stop", help: "stop a named sandbox and remove its record",
                     options: [
                         Option(spellings: ["-s", "--signal"], help: "the signal", values: ["TERM", "KILL", "INT", "HUP", "QUIT", "USR1", "USR2"]),

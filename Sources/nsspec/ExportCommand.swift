@@ -4,27 +4,29 @@ import Planning
 import System
 import Validation
 
-/// `nsspec export --format oci [-o DIR] [--lossy] [FILE]` (issue 19, in progress): the sandbox
-/// the spec describes, as an OCI runtime bundle (DIR/config.json and DIR/rootfs).
+/// `nsspec export --format oci [-o DIR] [--lossy] [FILE] [-- CMD…]` (issue 19, in progress): the
+/// sandbox the spec describes, as an OCI runtime bundle (DIR/config.json and DIR/rootfs).
 struct ExportRequest {
     var file = "nsspec.yaml"
     var output: String?
     var lossy = false
+    /// `-- CMD…`: instead of process.args, as for `run`.
+    var command: [String] = []
 
     static let grammar = Arguments.Grammar(flags: ["--lossy": "lossy"], options: ["--format": "format", "-o": "output", "--output": "output"],
-                                           subcommand: "export")
+                                           takesCommand: true, subcommand: "export")
 
     static func parse(_ args: [String]) throws(UsageError) -> ExportRequest {
         let parsed = try Arguments.parse(args, grammar)
         _ = try parsed.choice("format", ["oci"], default: "oci", "export")
         guard parsed.positionals.count <= 1 else { throw UsageError("export takes one spec file", "export") }
         return ExportRequest(file: parsed.positionals.first ?? "nsspec.yaml", output: parsed.options["output"],
-                             lossy: parsed.flags.contains("lossy"))
+                             lossy: parsed.flags.contains("lossy"), command: parsed.command)
     }
 
     func run() -> Int32 {
-        guard let (spec, caller) = prepareSpec(file) else { return 1 }
-        let plan = Planner(spec: spec, caller: caller).plan()
+        guard let (spec, caller) = prepareSpec(file, argsFromCommandLine: !command.isEmpty) else { return 1 }
+        let plan = Planner(spec: spec, caller: caller, argsOverride: command.isEmpty ? nil : command).plan()
         // What nsspec does by default, with no key of the spec's, is no loss the spec asked for.
         var written: Set<String> = []
         if spec.process?.dieWithParent?.value == true { written.insert("process.dieWithParent") }

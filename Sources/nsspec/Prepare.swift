@@ -44,7 +44,7 @@ func preparePlan(_ path: String, argsOverride: [String]?, cache: CacheStore? = n
 
 /// Read, decode and validate one spec, without the plan cache: `export`, which needs the spec
 /// beside its plan. Diagnostics go to standard error; nil means errors (all printed).
-func prepareSpec(_ path: String) -> (ValidatedSpec, Caller)? {
+func prepareSpec(_ path: String, argsFromCommandLine: Bool = false) -> (ValidatedSpec, Caller)? {
     let caller = currentCaller()
     let input: SpecInput
     switch SpecInput.read(path) {
@@ -55,7 +55,7 @@ func prepareSpec(_ path: String) -> (ValidatedSpec, Caller)? {
         input = read
     }
     let checked = SpecCheck.check(input.bytes, file: input.name, totalSize: input.size,
-                                  options: ValidationOptions(argsFromCommandLine: false, runAsRoot: caller.privileged))
+                                  options: ValidationOptions(argsFromCommandLine: argsFromCommandLine, runAsRoot: caller.privileged))
     let text = checked.diagnostics.map { DiagnosticRenderer.text($0, source: checked.source) }.joined()
     if !text.isEmpty { Output.error(text) }
     return checked.spec.map { ($0, caller) }
