@@ -35,6 +35,18 @@ t_export_runc() {
     [ "$OUT" = "$expected" ] || problem "runc's output differs from nsspec run's: $(diff <(echo "$expected") <(echo "$OUT") | head -20 | tr '\n' ';')"
     want_out_has "Seccomp:	2"
     end_case
+
+    # crun (Debian 12: 1.8.1), where this host's cgroup layout lets it run.
+    if ! command -v crun >/dev/null; then skip "export: crun run" "crun is not installed (Debian package crun; not in make deps)"; return; fi
+    run_cmd crun --root "$D/crun" run --bundle "$b" "nsspec-export-crun-$$-$MODE"
+    if [ "$RC" != 3 ] && grep -q "cgroups in hybrid mode not supported" <<<"$ERR"; then
+        skip "export: crun run" "crun $(crun --version | head -1 | awk '{print $3}') refuses this host's cgroup layout: '$(head -1 <<<"$ERR")' (also with --cgroup-manager=disabled)"
+        return
+    fi
+    begin "crun runs the exported bundle with the same output as nsspec run"
+    want_rc 3
+    [ "$OUT" = "$expected" ] || problem "crun's output differs from nsspec run's: $(diff <(echo "$expected") <(echo "$OUT") | head -20 | tr '\n' ';')"
+    end_case
 }
 
 t_export_lossy() {
