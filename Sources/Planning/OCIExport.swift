@@ -24,6 +24,10 @@ public struct OCIExport: Sendable {
     /// True when root.path is the bundle's own `rootfs` (to be made, empty but for the entries).
     public var ownRootfs = false
     public var dropped: [Item] = []
+    /// What carries over with a difference worth saying (each printed as a note).
+    public var notes: [Item] = []
+    /// Directories to make in the bundle (a tmpfs upper layer's upper and work).
+    public var bundleDirectories: [String] = []
     public var unsupported: [Item] = []
 
     /// `environment`: the caller's, for passEnv; `resolveMap`: a map's lines with their outside
@@ -31,7 +35,8 @@ public struct OCIExport: Sendable {
     /// `written`: the keys with a lossy default that the spec wrote itself ("process.init",
     /// "process.dieWithParent"); unwritten, nsspec's default is no loss the spec asked for.
     /// `architecture`: uname's machine (the filter is for this architecture only, as nsspec's).
-    public init(plan: Plan, written: Set<String>, architecture: String, environment: (String) -> String?,
+    /// `bundle`: the bundle's absolute path (an overlay's tmpfs upper layer becomes directories in it).
+    public init(plan: Plan, written: Set<String>, architecture: String, bundle: String, environment: (String) -> String?,
                 resolveMap: (IDKind, [MapLine]) -> Result<[(inside: UInt32, outside: UInt32, count: UInt32)], Failure>) {
         var namespaces: [JSON] = []
         var uidMappings: [JSON] = [], gidMappings: [JSON] = []
@@ -120,9 +125,29 @@ public struct OCIExport: Sendable {
             case .readonlyPaths(let paths): readonlyPaths += paths
             case .overlayRoot:
                 root = [("path", .string("rootfs"))]
-                refuse(step, "overlay: not exported yet (issue 19 in progress)")
-            case .overlay:
-                refuse(step, "overlay: not exported yet (issue 19 in progress)")
+                refuse(step, "an overlay root: a bundle's root is a directory, which a runtime does not mount; mount the overlay on "
+                       + "DIR/rootfs first (mount -t overlay overlay -o lowerdir=…,upperdir=…,workdir=… DIR/rootfs), or use root: {path: LOWER}")
+            case .overlay(let target, let lower, let upper, let userNamespace):
+                var options = ["lowerdir=" + lower.map(Self.overlayEscaped).joined(separator: ":")]
+                switch upper {
+                case .none where lower.count == 1:
+                    // As nsspec mounts it: overlayfs wants two lowers without an upper.
+                    mounts.append(Self.mount(target, "bind", lower[0], ["rbind", "ro", "rprivate"]))
+                    continue
+                case .none:
+                    options.append("ro")
+                case .directory(let u, let w):
+                    options += ["upperdir=" + Self.overlayEscaped(u), "workdir=" + Self.overlayEscaped(w)]
+                case .tmpfs:
+                    let dir = "\(bundle)/overlay-\(bundleDirectories.count / 2 + 1)"
+                    bundleDirectories += [dir + "/upper", dir + "/work"]
+                    options += ["upperdir=" + Self.overlayEscaped(dir + "/upper"), "workdir=" + Self.overlayEscaped(dir + "/work")]
+                    notes.append(Item(location: step.location, message: "overlay at \(target), upper: tmpfs: its upper and work "
+                                      + "directories are \(dir)/{upper,work} in the bundle, so the writes stay there after a run "
+                                      + "(nsspec's go with the sandbox)"))
+                }
+                if userNamespace { options.append("userxattr") }
+                mounts.append(Self.mount(target, "overlay", "overlay", options))
             case .resolvConf:
                 break  // part of userMode, dropped below
             case .setRlimit(let name, let soft, let hard):
@@ -264,6 +289,16 @@ public struct OCIExport: Sendable {
     static func mount(_ destination: String, _ type: String, _ source: String, _ options: [String]) -> JSON {
         .object([("destination", .string(destination)), ("type", .string(type)), ("source", .string(source)),
                  ("options", .array(options.map(JSON.string)))])
+    }
+
+    /// overlayfs splits its options at ',' and its lowers at ':': both escaped with '\\'.
+    static func overlayEscaped(_ path: String) -> String {
+        var out = ""
+        for c in path {
+            if c == "," || c == ":" || c == "\\" { out.append("\\") }
+            out.append(c)
+        }
+        return out
     }
 
     static func flagOptions(_ f: MountOptions) -> [String] {

@@ -32,7 +32,10 @@ struct ExportRequest {
         if spec.process?.dieWithParent?.value == true { written.insert("process.dieWithParent") }
         if spec.process?.initProcess?.value == true { written.insert("process.init") }
         let executor = Executor(plan: plan, system: system)
-        let export = OCIExport(plan: plan, written: written, architecture: system.kernelRelease().machine, environment: { system.environmentValue($0) }) { kind, lines in
+        let name = plan.name ?? String(file.split(separator: "/").last ?? "spec").replacingSuffix(".yaml")
+        let dir = output ?? name + ".oci"
+        let bundle = dir.hasPrefix("/") ? dir : caller.cwd + "/" + dir
+        let export = OCIExport(plan: plan, written: written, architecture: system.kernelRelease().machine, bundle: bundle, environment: { system.environmentValue($0) }) { kind, lines in
             do {
                 return .success(try executor.resolvedMap(kind, lines))
             } catch {
@@ -51,9 +54,7 @@ struct ExportRequest {
                          + "(each then a warning); nothing written\n")
             return 1
         }
-        Output.error(show(export.dropped, "warning"))
-        let name = plan.name ?? String(file.split(separator: "/").last ?? "spec").replacingSuffix(".yaml")
-        let dir = output ?? name + ".oci"
+        Output.error(show(export.dropped, "warning") + show(export.notes, "note"))
         do {
             try write(export, to: dir)
         } catch {
@@ -70,6 +71,9 @@ struct ExportRequest {
         }
         do { try system.mkdir(dir, mode: 0o755) } catch let error as SystemError where error.errno == .EEXIST {}
         try system.createFile(dir + "/config.json", with: Array(export.config.rendered().utf8), mode: 0o644)
+        for path in export.bundleDirectories {
+            try makeDirectories("", path, mode: path.hasSuffix("/work") ? 0o700 : 0o755)
+        }
         guard export.ownRootfs else { return }
         let rootfs = dir + "/rootfs"
         try system.mkdir(rootfs, mode: 0o755)
