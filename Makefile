@@ -3,9 +3,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := demo
 
 # What building needs (release: deps-build), then what the tests use besides: zsh and fish check the
-# completion scripts, man-db renders the man page.
+# completion scripts, man-db renders the man page, runc runs exported OCI bundles.
 BUILD_PACKAGES := libyaml-dev libcap-dev libseccomp-dev pkg-config
-APT_PACKAGES := $(BUILD_PACKAGES) uidmap iproute2 strace file binutils procps busybox-static zsh fish man-db passt
+APT_PACKAGES := $(BUILD_PACKAGES) uidmap iproute2 strace file binutils procps busybox-static zsh fish man-db passt runc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NSSPEC := .build/debug/nsspec
 
@@ -21,13 +21,14 @@ define apt_install
 	fi
 endef
 
-# Debian packages (libyaml, libcap, newuidmap, the shells) and the Python packages of the tests: the
-# JSON Schema validator for the schema agreement test, pre-commit for the hook's; each installed
-# only when missing.
+# Debian packages (libyaml, libcap, newuidmap, the shells, runc) and the Python packages of the
+# tests: the JSON Schema validator for the schema agreement test, with referencing, which resolves
+# the OCI schema's $refs in Tests/oci/check_bundle.py (Debian's older python3-jsonschema lacks it),
+# and pre-commit for the hook's; each installed only when missing.
 deps:
 	$(call apt_install,$(APT_PACKAGES))
-	@python3 -c 'import jsonschema, yaml, pre_commit' 2>/dev/null || python3 -m pip install --quiet jsonschema pyyaml pre-commit \
-	  || python3 -m pip install --quiet --break-system-packages jsonschema pyyaml pre-commit
+	@python3 -c 'import jsonschema, referencing, yaml, pre_commit' 2>/dev/null || python3 -m pip install --quiet jsonschema referencing pyyaml pre-commit \
+	  || python3 -m pip install --quiet --break-system-packages jsonschema referencing pyyaml pre-commit
 
 # The libraries nsspec links (all `make release` and the GitHub Action need).
 deps-build:

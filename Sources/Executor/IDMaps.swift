@@ -70,3 +70,16 @@ extension Executor {
         return out
     }
 }
+
+extension Executor {
+    /// The map lines as this host resolves them for the caller — `self` its own id,
+    /// `subordinate` its ranges of /etc/subuid or /etc/subgid in order — for `nsspec export`,
+    /// whose bundle is then bound to this host's ids.
+    public func resolvedMap(_ kind: IDKind, _ lines: [MapLine]) throws -> [(inside: UInt32, outside: UInt32, count: UInt32)] {
+        if lines.contains(where: { $0.outside == .subordinate }) {
+            let count = lines.filter { $0.outside == .subordinate }.reduce(UInt64(0)) { $0 + UInt64($1.count) }
+            try preflight(.checkSubordinateRange(kind, count: count))
+        }
+        return try resolve(kind, lines).map { ($0.inside, $0.outside, $0.count) }
+    }
+}

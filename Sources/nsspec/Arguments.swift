@@ -101,6 +101,7 @@ enum Help {
         "ps": "nsspec ps [--format text|json]",
         "exec": "nsspec exec [-t|-T] [-e NAME=VALUE]… [--no-cache] NAME [-- CMD…]",
         "stop": "nsspec stop [--signal SIG] [--timeout SECONDS] NAME",
+        "export": "nsspec export [--format oci] [-o DIR] [--lossy] [FILE] [-- CMD…]",
         "cache": "nsspec cache <clear|path>",
         "init": "nsspec init [--template minimal|ci|rootfs|network] [FILE]",
         "doctor": "nsspec doctor [FILE]",
@@ -122,6 +123,7 @@ enum Help {
           ps         list the named sandboxes (run --name) of this user
           exec       run a command in a running named sandbox, as its process runs
           stop       stop a named sandbox and remove its record
+          export     write the sandbox a spec describes as an OCI runtime bundle (runc, crun)
           cache      clear the cache of compiled plans and seccomp filters, or print where it is
           init       write a commented spec to start from (never over an existing file)
           doctor     what this host allows and lacks for sandboxes (and what a spec needs of it)
@@ -236,6 +238,25 @@ enum Help {
             Exit status: the command's own status; 128+N if it died by signal N; 125 if the
             sandbox could not be entered (unknown name, exited, another user's, a record whose pid
             is another process now); 127 if the command is not found; 64 for bad usage.
+
+            """,
+        "export": """
+            Write the sandbox a spec describes as an OCI runtime bundle: DIR/config.json
+            (runtime-spec 1.1.0) and, for a tmpfs root, DIR/rootfs with the spec's dirs, files and
+            symlinks. Made from the plan `run` follows: the same namespaces, id maps (resolved for
+            this host's ids), mounts, masked paths, identity, capabilities, rlimits and seccomp.
+            What has no OCI form (veth, userMode, nsspec's init, dieWithParent, nsspec's second
+            seccomp filter) is an error at its spec line, unless --lossy.
+
+            usage: \(usage["export"]!)
+
+              --format oci      the only format (the default)
+              -o, --output DIR  where to write (must not exist, or be empty). Default: NAME.oci
+              --lossy           export what has an OCI form; warn of the rest, each at its line
+              -- CMD…           the process's command instead of process.args (as for run)
+
+            Exit status: 0 when written; 1 when the spec has errors or something has no OCI form
+            (nothing written); 64 for bad usage.
 
             """,
         "stop": """

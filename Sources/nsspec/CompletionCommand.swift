@@ -104,6 +104,13 @@ enum Completion {
                         Option(spellings: ["--no-cache"], help: "compile the seccomp filter, not from the cache"),
                     ],
                     operand: .sandbox, takesCommand: true),
+            Command(name: "export", help: "write the sandbox as an OCI runtime bundle",
+                    options: [
+                        Option(spellings: ["--format"], help: "output format", values: ["oci"]),
+                        Option(spellings: ["-o", "--output"], help: "the bundle's directory", values: []),
+                        Option(spellings: ["--lossy"], help: "export what has an OCI form, warn of the rest", values: nil),
+                    ],
+                    operand: .specs, takesCommand: true),
             Command(name: "stop", help: "stop a named sandbox and remove its record",
                     options: [
                         Option(spellings: ["-s", "--signal"], help: "the signal", values: ["TERM", "KILL", "INT", "HUP", "QUIT", "USR1", "USR2"]),

@@ -26,6 +26,7 @@ enum NSSpec {
             case "run": return try RunRequest.parse(rest).run()
             case "validate": return try ValidateRequest.parse(rest).run()
             case "plan": return try PlanRequest.parse(rest).run()
+            case "export": return try ExportRequest.parse(rest).run()
             case "cache": return try CacheRequest.parse(rest).run()
             case "init": return try InitRequest.parse(rest).run()
             case "doctor": return try DoctorRequest.parse(rest).run()
@@ -45,7 +46,7 @@ enum NSSpec {
                 Output.write(Help.version + "\n")
                 return 0
             default:
-                let suggestion = Suggestion.closest(to: name, in: ["validate", "plan", "run", "cache", "init", "doctor", "completion", "ps", "exec", "stop", "help"])
+                let suggestion = Suggestion.closest(to: name, in: ["validate", "plan", "run", "export", "cache", "init", "doctor", "completion", "ps", "exec", "stop", "help"])
                 throw UsageError("no command '\(name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""), nil)
             }
         } catch {

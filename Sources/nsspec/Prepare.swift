@@ -42,6 +42,25 @@ func preparePlan(_ path: String, argsOverride: [String]?, cache: CacheStore? = n
     return plan
 }
 
+/// Read, decode and validate one spec, without the plan cache: `export`, which needs the spec
+/// beside its plan. Diagnostics go to standard error; nil means errors (all printed).
+func prepareSpec(_ path: String, argsFromCommandLine: Bool = false) -> (ValidatedSpec, Caller)? {
+    let caller = currentCaller()
+    let input: SpecInput
+    switch SpecInput.read(path) {
+    case .failure(let error):
+        Output.error(DiagnosticRenderer.text(error, source: nil))
+        return nil
+    case .success(let read):
+        input = read
+    }
+    let checked = SpecCheck.check(input.bytes, file: input.name, totalSize: input.size,
+                                  options: ValidationOptions(argsFromCommandLine: argsFromCommandLine, runAsRoot: caller.privileged))
+    let text = checked.diagnostics.map { DiagnosticRenderer.text($0, source: checked.source) }.joined()
+    if !text.isEmpty { Output.error(text) }
+    return checked.spec.map { ($0, caller) }
+}
+
 func currentCaller() -> Caller {
     let id = system.identity()
     return Caller(uid: id.uid, gid: id.gid, privileged: id.root, cwd: (try? system.currentDirectory()) ?? "/")

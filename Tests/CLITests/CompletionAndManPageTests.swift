@@ -67,6 +67,7 @@ struct UsageLine {
         "validate": ValidateRequest.grammar, "plan": PlanRequest.grammar, "run": RunRequest.grammar,
         "cache": CacheRequest.grammar, "init": InitRequest.grammar, "doctor": DoctorRequest.grammar,
         "completion": CompletionRequest.grammar, "ps": PsRequest.grammar, "exec": ExecRequest.grammar, "stop": StopRequest.grammar,
+        "export": ExportRequest.grammar,
     ]
 
     @Test func everySpellingTheParsersAcceptIsCompletedAndInTheManPage() throws {

@@ -58,7 +58,7 @@ id -u "$TEST_USER" >/dev/null 2>&1 && HAVE_USER=1
 # ---------------------------------------------------------------------------------------------
 # The areas, in order; each adds its cases to CASES. AREAS=mounts,trust runs only those areas,
 # ONLY=t_maps,t_env only those cases (names in the area files).
-AREA_LIST=(namespaces mounts overlay host process trust leftovers faults load network usermode cli cache terminal install doctor named named_state)
+AREA_LIST=(namespaces mounts overlay host process trust leftovers faults load network usermode cli cache terminal install doctor named named_state export)
 AREAS=${AREAS:-}
 ONLY=${ONLY:-}
 CASES=()
