@@ -94,7 +94,7 @@ enum Help {
     static let version = "0.1.0"
 
     static let usage: [String: String] = [
-        "": "nsspec <validate|plan|run|ps|exec|stop|cache|init|doctor|completion> [options] [FILE…]",
+        "": "nsspec <validate|plan|run|ps|exec|stop|export|cache|init|doctor|completion> [options] [FILE…]",
         "validate": "nsspec validate [--format auto|text|json|github|sarif|junit] [--strict] [--host] [--args-on-command-line] [FILE|DIR…]",
         "plan": "nsspec plan [--format text|json] [FILE…] [-- CMD…]",
         "run": "nsspec run [-v|--verbose] [--no-cache] [--name NAME [-d|--detach]] [FILE] [-- CMD…]",

@@ -258,7 +258,7 @@ let sevenMistakes = """
             (["validate", "--formt", "json"], "nsspec: unknown option '--formt'; did you mean '--format'?\nusage: nsspec validate [--format auto|text|json|github|sarif|junit] [--strict] [--host] [--args-on-command-line] [FILE|DIR…]\nSee 'nsspec validate --help'.\n"),
             (["validate", "--format", "xml"], "nsspec: --format must be one of auto, text, json, github, sarif, junit, not 'xml'\n"),
             (["validate", "--format"], "nsspec: --format needs a value\n"),
-            (["valdate"], "nsspec: no command 'valdate'; did you mean 'validate'?\nusage: nsspec <validate|plan|run|ps|exec|stop|cache|init|doctor|completion> [options] [FILE…]\nSee 'nsspec --help'.\n"),
+            (["valdate"], "nsspec: no command 'valdate'; did you mean 'validate'?\nusage: nsspec <validate|plan|run|ps|exec|stop|export|cache|init|doctor|completion> [options] [FILE…]\nSee 'nsspec --help'.\n"),
             (["cache"], "nsspec: cache needs an action: clear or path\nusage: nsspec cache <clear|path>\nSee 'nsspec cache --help'.\n"),
             (["cache", "purge"], "nsspec: no cache action 'purge'; the actions are clear and path\n"),
             (["cache", "clear", "now"], "nsspec: cache takes one action, not 2 (clear now)\n"),
