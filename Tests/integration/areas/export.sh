@@ -6,6 +6,23 @@
 
 CASES+=(t_export_runc t_export_lossy)
 
+# oci_probe: the probe both runs print, as one `sh -c` text: hostname, ids, maps, which
+# namespaces are new (against the caller's, whose inode numbers it carries), the capability sets,
+# no_new_privs, seccomp, the mount table (targets and ro/rw; not "/" and not /dev's nodes, which
+# a runtime makes itself), each tmpfs's mode, cwd, the environment (not HOME, which runc sets from
+# /etc/passwd when the spec has none) and the nofile limit.
+oci_probe() {
+    local k list=""
+    for k in cgroup ipc mnt net pid time user uts; do
+        list+=" $k:$("${PREFIX[@]}" stat -L -c %i "/proc/self/ns/$k")"
+    done
+    printf '%s' 'hostname; id; grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status; cat /proc/self/uid_map /proc/self/gid_map; '
+    printf '%s' "for p in$list; do "'k=${p%%:*}; [ "$(stat -L -c %i /proc/self/ns/$k)" = "${p#*:}" ] && echo "$k: the caller'"'"'s" || echo "$k: new"; done; '
+    printf '%s' 'awk "\$5 != \"/\" && \$5 !~ /^\/dev\// {print \$5, substr(\$6,1,2)}" /proc/self/mountinfo | sort; '
+    printf '%s' 'for m in $(awk "/ - tmpfs / && \$5 != \"/\" && \$5 !~ /^\/dev/ {print \$5}" /proc/self/mountinfo | sort); do echo "tmpfs $m $(stat -c %a $m)"; done; '
+    printf '%s' 'pwd; env | grep -v ^HOME= | sort; ulimit -n'
+}
+
 # check_bundle DIR: the schema check, by the suite's own python (the one `make deps` gave
 # jsonschema), not as the mode's caller: it only reads the bundle.
 check_bundle() { local saved=("${PREFIX[@]}"); PREFIX=(); run_cmd python3 "$REPO/Tests/oci/check_bundle.py" "$1"; PREFIX=("${saved[@]}"); }
@@ -18,17 +35,19 @@ t_export_runc() {
     rm -rf "$b" "$b.2"
     run_cmd "$NSSPEC" export -o "$b" "$s"; want_rc 1
     want_err_has "$s:"; want_err_has "seccomp: nsspec's second filter"; want_err_has "nothing written"
-    run_cmd "$NSSPEC" export --lossy -o "$b" "$s"; want_rc 0; want_out "$b/config.json (runtime-spec 1.1.0)"
+    local probe; probe="$(oci_probe); exit 3"
+    run_cmd "$NSSPEC" export --lossy -o "$b" "$s" -- /bin/sh -c "$probe"; want_rc 0; want_out "$b/config.json (runtime-spec 1.1.0)"
     want_err_has "warning: seccomp: nsspec's second filter"
     check_bundle "$b"; want_rc 0; want_out "$b: ok"
-    run_cmd "$NSSPEC" export --lossy -o "$b.2" "$s"; want_rc 0
-    want "the same config.json twice" cmp "$b/config.json" "$b.2/config.json"
+    run_cmd "$NSSPEC" export --lossy -o "$b.2" "$s" -- /bin/sh -c "$probe"; want_rc 0
+    want "the same config.json twice (but for the bundle's path)" cmp <(sed "s|$b.2|$b|g" "$b.2/config.json") "$b/config.json"
     end_case
 
     if ! command -v runc >/dev/null; then skip "export: runc run" "runc is not installed (make deps installs it)"; return; fi
     begin "runc runs the exported bundle: hostname, ids, maps, capabilities, no_new_privs, seccomp, mounts, cwd, env, rlimit, status as nsspec run"
     local expected
-    run_cmd "$NSSPEC" run "$s"; want_rc 3; expected=$OUT
+    run_cmd "$NSSPEC" run "$s" -- /bin/sh -c "$probe"; want_rc 3; expected=$OUT
+    want_out_has "net: the caller's"; want_out_has "pid: new"; want_out_has "tmpfs /tmp 1777"
     # runc's state in the mode's own directory: rootless, runc runs as the caller (no cgroup of
     # its own where none is delegated; the probe reads none).
     run_cmd runc --root "$D/runc" run --bundle "$b" "nsspec-export-$$-$MODE"; want_rc 3
@@ -84,7 +103,7 @@ CASES+=(t_export_examples)
 t_export_examples() {
     local f name b expected ran=0 probe
     if ! command -v runc >/dev/null; then skip "export: the examples under runc" "runc is not installed (make deps installs it)"; return; fi
-    probe='hostname; id; grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status; cat /proc/self/uid_map /proc/self/gid_map; awk "\$5 != \"/\" && \$5 !~ /^\/dev\// {print \$5, substr(\$6,1,2)}" /proc/self/mountinfo | sort; pwd; env | grep -v ^HOME= | sort; ulimit -n'
+    probe=$(oci_probe)
     for f in "$REPO"/specs/*.yaml; do
         name=$(basename "$f" .yaml)
         b=$D/example-$name.oci
