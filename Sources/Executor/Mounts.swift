@@ -334,7 +334,7 @@ extension Executor {
         let lowers = lower.map { mounts.hostPrefix + host.resolved($0) }
         var tmpfs: Int32 = -1
         defer { if tmpfs >= 0 { sys.close(tmpfs) } }
-        var options = "lowerdir=" + lowers.map(Self.overlayEscaped).joined(separator: ":")
+        var options = "lowerdir=" + lowers.map(OverlayLayer.escaped).joined(separator: ":")
         var flags: MountFlags = []
         switch upper {
         case .none:
@@ -351,8 +351,8 @@ extension Executor {
             let base = "\(mounts.hostPrefix)/proc/self/fd/\(tmpfs)"
             options += ",upperdir=\(base)/upper,workdir=\(base)/work"
         case .directory(let u, let w):
-            options += ",upperdir=" + Self.overlayEscaped(mounts.hostPrefix + host.resolved(u))
-                + ",workdir=" + Self.overlayEscaped(mounts.hostPrefix + host.resolved(w))
+            options += ",upperdir=" + OverlayLayer.escaped(mounts.hostPrefix + host.resolved(u))
+                + ",workdir=" + OverlayLayer.escaped(mounts.hostPrefix + host.resolved(w))
         }
         if userNamespace { options += ",userxattr" }
         do {
@@ -361,16 +361,6 @@ extension Executor {
             error.object = "overlay at \(target)"
             throw error
         }
-    }
-
-    /// A path in overlayfs's options: `\`, `,` and `:` escaped with a backslash.
-    static func overlayEscaped(_ path: String) -> String {
-        var out = ""
-        for c in path {
-            if c == "\\" || c == "," || c == ":" { out.append("\\") }
-            out.append(c)
-        }
-        return out
     }
 
     private func chmod(_ path: String, _ mode: UInt32) throws {

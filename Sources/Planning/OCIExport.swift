@@ -128,7 +128,7 @@ public struct OCIExport: Sendable {
                 refuse(step, "an overlay root: a bundle's root is a directory, which a runtime does not mount; mount the overlay on "
                        + "DIR/rootfs first (mount -t overlay overlay -o lowerdir=…,upperdir=…,workdir=… DIR/rootfs), or use root: {path: LOWER}")
             case .overlay(let target, let lower, let upper, let userNamespace):
-                var options = ["lowerdir=" + lower.map(Self.overlayEscaped).joined(separator: ":")]
+                var options = ["lowerdir=" + lower.map(OverlayLayer.escaped).joined(separator: ":")]
                 switch upper {
                 case .none where lower.count == 1:
                     // As nsspec mounts it: overlayfs wants two lowers without an upper.
@@ -137,11 +137,11 @@ public struct OCIExport: Sendable {
                 case .none:
                     options.append("ro")
                 case .directory(let u, let w):
-                    options += ["upperdir=" + Self.overlayEscaped(u), "workdir=" + Self.overlayEscaped(w)]
+                    options += ["upperdir=" + OverlayLayer.escaped(u), "workdir=" + OverlayLayer.escaped(w)]
                 case .tmpfs:
                     let dir = "\(bundle)/overlay-\(bundleDirectories.count / 2 + 1)"
                     bundleDirectories += [dir + "/upper", dir + "/work"]
-                    options += ["upperdir=" + Self.overlayEscaped(dir + "/upper"), "workdir=" + Self.overlayEscaped(dir + "/work")]
+                    options += ["upperdir=" + OverlayLayer.escaped(dir + "/upper"), "workdir=" + OverlayLayer.escaped(dir + "/work")]
                     notes.append(Item(location: step.location, message: "overlay at \(target), upper: tmpfs: its upper and work "
                                       + "directories are \(dir)/{upper,work} in the bundle, so the writes stay there after a run "
                                       + "(nsspec's go with the sandbox)"))
@@ -289,16 +289,6 @@ public struct OCIExport: Sendable {
     static func mount(_ destination: String, _ type: String, _ source: String, _ options: [String]) -> JSON {
         .object([("destination", .string(destination)), ("type", .string(type)), ("source", .string(source)),
                  ("options", .array(options.map(JSON.string)))])
-    }
-
-    /// overlayfs splits its options at ',' and its lowers at ':': both escaped with '\\'.
-    static func overlayEscaped(_ path: String) -> String {
-        var out = ""
-        for c in path {
-            if c == "," || c == ":" || c == "\\" { out.append("\\") }
-            out.append(c)
-        }
-        return out
     }
 
     static func flagOptions(_ f: MountOptions) -> [String] {

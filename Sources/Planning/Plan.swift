@@ -168,6 +168,17 @@ public enum OverlayLayer: Sendable, Equatable {
     case tmpfs
     /// Host directories on one filesystem: `upper` keeps the writes, `work` is overlayfs's.
     case directory(upper: String, work: String)
+
+    /// A path in overlayfs's options, which it splits at ',' and its lowers at ':': both, and
+    /// the escape itself, escaped with '\\' (the executor's mount and the OCI export's).
+    public static func escaped(_ path: String) -> String {
+        var out = ""
+        for c in path {
+            if c == "\\" || c == "," || c == ":" { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
 }
 
 /// What a step does. Paths inside the sandbox are absolute; host paths are as the spec resolves

@@ -9,14 +9,7 @@ import Validation
 /// is, and a new one is stored.
 func preparePlan(_ path: String, argsOverride: [String]?, cache: CacheStore? = nil, verbose: Bool = false) -> Plan? {
     let caller = currentCaller()
-    let input: SpecInput
-    switch SpecInput.read(path) {
-    case .failure(let error):
-        Output.error(DiagnosticRenderer.text(error, source: nil))
-        return nil
-    case .success(let read):
-        input = read
-    }
+    guard let input = readSpecInput(path) else { return nil }
     // Warnings only: after a re-exec from the sealed copy (the plan's first step) the spec is
     // read again, and its warnings were printed before (asked only when there are some).
     func printWarnings(_ text: String, errors: Bool) {
@@ -46,19 +39,23 @@ func preparePlan(_ path: String, argsOverride: [String]?, cache: CacheStore? = n
 /// beside its plan. Diagnostics go to standard error; nil means errors (all printed).
 func prepareSpec(_ path: String, argsFromCommandLine: Bool = false) -> (ValidatedSpec, Caller)? {
     let caller = currentCaller()
-    let input: SpecInput
-    switch SpecInput.read(path) {
-    case .failure(let error):
-        Output.error(DiagnosticRenderer.text(error, source: nil))
-        return nil
-    case .success(let read):
-        input = read
-    }
+    guard let input = readSpecInput(path) else { return nil }
     let checked = SpecCheck.check(input.bytes, file: input.name, totalSize: input.size,
                                   options: ValidationOptions(argsFromCommandLine: argsFromCommandLine, runAsRoot: caller.privileged))
     let text = checked.diagnostics.map { DiagnosticRenderer.text($0, source: checked.source) }.joined()
     if !text.isEmpty { Output.error(text) }
     return checked.spec.map { ($0, caller) }
+}
+
+/// The spec's bytes, or nil with the reason printed (a missing file, one too large).
+func readSpecInput(_ path: String) -> SpecInput? {
+    switch SpecInput.read(path) {
+    case .failure(let error):
+        Output.error(DiagnosticRenderer.text(error, source: nil))
+        return nil
+    case .success(let read):
+        return read
+    }
 }
 
 func currentCaller() -> Caller {
