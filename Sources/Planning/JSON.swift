@@ -1,5 +1,7 @@
+import Diagnostics
+
 /// A JSON value written deterministically: object keys in the order given, no floats, strings
-/// escaped as RFC 8259 requires (and nothing more), two-space indentation. For `nsspec export`,
+/// escaped as every JSON output of nsspec escapes them, two-space indentation. For `nsspec export`,
 /// whose output must be byte-identical for the same spec on the same host.
 public indirect enum JSON: Sendable, Equatable {
     case object([(String, JSON)])
@@ -58,21 +60,9 @@ public indirect enum JSON: Sendable, Equatable {
         }
     }
 
+    /// RFC 8259's escapes, and the controls and invisible characters escaped as every JSON
+    /// output of nsspec does (DiagnosticRenderer.jsonString).
     static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        out += DiagnosticRenderer.jsonString(s)
     }
 }
