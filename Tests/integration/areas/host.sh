@@ -169,7 +169,9 @@ t_sealed_copy() {
         pid=$! exe=
         for i in $(seq 50); do
             exe=$(readlink "/proc/$pid/exe" 2>/dev/null)
-            case $exe in "$NSSPEC"|/memfd:*) pgrep -P "$pid" >/dev/null && break ;; esac
+            # Read again once a child exists: nsspec re-execs from the copy before it forks, so
+            # a readlink taken before pgrep may predate the re-exec (seen under load in CI).
+            case $exe in "$NSSPEC"|/memfd:*) pgrep -P "$pid" >/dev/null && { exe=$(readlink "/proc/$pid/exe" 2>/dev/null); break; } ;; esac
             sleep 0.02
         done
         wait "$pid"; RC=$? OUT=$(cat "$T/cap/out") ERR=$(cat "$T/cap/err") CMD_TEXT="[$MODE] nsspec run $s"
