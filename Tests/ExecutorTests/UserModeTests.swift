@@ -80,6 +80,14 @@ import Validation
         #expect(run.text.contains("waitpid \(pastaPid(run)) = \(pastaPid(run)) killed by SIGKILL"), "\(run.text)")
     }
 
+    @Test func aPastaThatHangsIsKilledAndSaidSo() throws {
+        let run = try run(.rootless) { $0.helperReady = .timedOut }
+        #expect(run.code == 125)
+        #expect(run.kernel.logged.contains("error: host network: pasta did not set the sandbox's network up within 10 s"),
+                "\(run.kernel.logged)")
+        #expect(run.text.contains("waitpid \(pastaPid(run)) = \(pastaPid(run)) killed by SIGKILL"), "\(run.text)")
+    }
+
     @Test func preflightRefusesWithNothingMade() throws {
         let missing = try run(.rootless) { sys in
             sys.missing.formUnion(["/usr/bin/pasta", "/usr/sbin/pasta", "/usr/local/bin/pasta", "/bin/pasta", "/sbin/pasta"])
