@@ -55,8 +55,15 @@ struct ExportRequest {
             return 1
         }
         Output.error(show(export.dropped, "warning") + show(export.notes, "note"))
+        if let entries = try? system.directoryEntries(dir), !entries.isEmpty {
+            Output.error("nsspec: export: \(dir) exists and is not empty; nothing written (choose another -o DIR, or remove it)\n")
+            return 1
+        }
         do {
             try write(export, to: dir)
+        } catch let error as SystemError {
+            Output.error("nsspec: export: \(error.op) \(error.object): \(error.errno)\n")
+            return 1
         } catch {
             Output.error("nsspec: export: \(dir): \(error)\n")
             return 1
@@ -66,9 +73,6 @@ struct ExportRequest {
     }
 
     private func write(_ export: OCIExport, to dir: String) throws {
-        if let entries = try? system.directoryEntries(dir), !entries.isEmpty {
-            throw SystemError("mkdir", dir, errno: .EEXIST)
-        }
         do { try system.mkdir(dir, mode: 0o755) } catch let error as SystemError where error.errno == .EEXIST {}
         try system.createFile(dir + "/config.json", with: Array(export.config.rendered().utf8), mode: 0o644)
         for path in export.bundleDirectories {

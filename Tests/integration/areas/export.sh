@@ -40,6 +40,8 @@ t_export_runc() {
     want_err_has "warning: seccomp: nsspec's second filter"
     check_bundle "$b"; want_rc 0; want_out "$b: ok"
     run_cmd "$NSSPEC" export --lossy -o "$b.2" "$s" -- /bin/sh -c "$probe"; want_rc 0
+    run_cmd "$NSSPEC" export --lossy -o "$b" "$s" -- /bin/sh -c "$probe"; want_rc 1
+    want_err_has "nsspec: export: $b exists and is not empty; nothing written (choose another -o DIR, or remove it)"
     want "the same config.json twice (but for the bundle's path)" cmp <(sed "s|$b.2|$b|g" "$b.2/config.json") "$b/config.json"
     end_case
 
