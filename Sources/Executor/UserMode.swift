@@ -36,9 +36,10 @@ extension Executor {
     }
 
     func findPasta() throws -> String {
-        let path = sys.environmentValue("PATH") ?? ""
-        let dirs = path.split(separator: ":").map(String.init).filter { $0.hasPrefix("/") } + Self.pastaDirectories
-        for dir in dirs where sys.isExecutable(dir + "/pasta") { return dir + "/pasta" }
+        // The caller's PATH (its absolute entries only), then pasta's usual places.
+        let dirs = (sys.environmentValue("PATH") ?? "").split(separator: ":").map(String.init).filter { $0.hasPrefix("/") }
+            + Self.pastaDirectories
+        if let found = executable("pasta", env: ["PATH=" + dirs.joined(separator: ":")]) { return found }
         throw RunFailure("pasta is not installed: network.userMode runs it to connect the sandbox's network namespace to the host's",
                          hint: "install the Debian package passt (apt install passt), or remove network.userMode")
     }
