@@ -283,12 +283,12 @@ public final class Executor {
             throw RunFailure("the sandbox exited before '\(handoff.rawValue)'")
         }
         if let fd = received.fd {
-            if case .handoff(handoff.rawValue) = received.message, handoff == .userNamespaceFd {
-                network.pasta.userNamespace = fd
-            } else if case .handoff(handoff.rawValue) = received.message, handoff == .netNamespaceFd {
-                network.pasta.netNamespace = fd
-            } else {
-                sys.close(fd)
+            // Kept only when it is the namespace this handoff brings (pasta's); closed otherwise.
+            let expected = if case .handoff(handoff.rawValue) = received.message { true } else { false }
+            switch handoff {
+            case .userNamespaceFd where expected: network.pasta.userNamespace = fd
+            case .netNamespaceFd where expected: network.pasta.netNamespace = fd
+            default: sys.close(fd)
             }
         }
         switch received.message {
